@@ -1,0 +1,1 @@
+"""specgen: Apifox exports -> endpoint registry -> client, docs and contract tests."""

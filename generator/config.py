@@ -1,0 +1,70 @@
+"""The generator's configuration, from `[tool.specgen]` in pyproject.toml."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from generator.diagnostics import fail
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path  # paths below are relative to it
+    inputs: tuple[str, ...] = ("specs/**/*.txt",)
+    out: str = "generated"
+    package: str = "api_client"
+    base_url: str = "https://queue.fal.run"
+    base_url_env: str = "FAL_BASE_URL"
+    auth_env: str = "FAL_KEY"
+    strip_name_prefixes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def out_dir(self) -> Path:
+        return self.root / self.out
+
+    def input_files(self) -> list[Path]:
+        files: set[Path] = set()
+        for pattern in self.inputs:
+            matched = sorted(self.root.glob(pattern)) if any(c in pattern for c in "*?[") else [self.root / pattern]
+            if not matched:
+                raise fail(pattern, None, "no input file matches this pattern in [tool.specgen] inputs")
+            files.update(path for path in matched if path.is_file() or not path.exists())
+        return sorted(files)
+
+
+def load(pyproject: Path) -> Config:
+    name = pyproject.name
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise fail(str(pyproject), None, "no pyproject.toml here: run from the project root or pass --config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise fail(name, None, f"invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("specgen")
+    if not isinstance(table, dict):
+        raise fail(name, None, "no [tool.specgen] table: expected the generator's settings there")
+    known = {"inputs", "out", "package", "base_url", "base_url_env", "auth_env", "strip_name_prefixes"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise fail(name, None, f"unknown [tool.specgen] keys {unknown}: expected only {sorted(known)}")
+    package = str(table.get("package", Config.package))
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", package):
+        raise fail(name, None, f"package {package!r} is not a valid Python package name (lowercase, digits, _)")
+    return Config(
+        root=pyproject.parent,
+        inputs=tuple(table.get("inputs", Config.inputs)),
+        out=str(table.get("out", Config.out)),
+        package=package,
+        base_url=str(table.get("base_url", Config.base_url)),
+        base_url_env=str(table.get("base_url_env", Config.base_url_env)),
+        auth_env=str(table.get("auth_env", Config.auth_env)),
+        strip_name_prefixes=tuple(table.get("strip_name_prefixes", ())),
+    )

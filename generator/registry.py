@@ -1,0 +1,71 @@
+"""The registry: one deterministic JSON document that every emitter reads, checked by its schema."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from generator import normalize, readers
+from generator.config import Config
+from generator.diagnostics import Diagnostic, Report, SpecError
+
+VERSION = 1
+
+
+def build(config: Config, report: Report) -> dict[str, Any]:
+    """Read every input, normalize, and return the validated registry."""
+    sources = []
+    for path in config.input_files():
+        sources += readers.read_file(path, _display_name(path, config.root), report)
+    endpoints = normalize.endpoints(sources, config, report)
+    registry = {
+        "registry_version": VERSION,
+        "package": config.package,
+        "base_url": config.base_url,
+        "base_url_env": config.base_url_env,
+        "auth_env": config.auth_env,
+        "endpoints": endpoints,
+        "warnings": [
+            {"file": w.file, "line": w.line, "message": w.message, "pointer": w.pointer} for w in report.warnings
+        ],
+    }
+    validate(registry)
+    return registry
+
+
+def _display_name(path: Path, root: Path) -> str:
+    """Relative, slash-separated: outputs never carry an absolute path."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads(resources.files("generator").joinpath("registry.schema.json").read_text(encoding="utf-8"))
+
+
+def validate(registry: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(registry), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise SpecError(
+            [
+                Diagnostic("error", "registry.json", None, f"registry does not match its schema: {e.message}", _pointer(e.absolute_path))
+                for e in errors[:20]
+            ]
+        )
+
+
+def _pointer(path: Any) -> str:
+    return "".join(f"/{part}" for part in path)
+
+
+def dumps(registry: dict[str, Any]) -> str:
+    return json.dumps(registry, ensure_ascii=False, indent=2) + "\n"
