@@ -1,0 +1,115 @@
+"""One escaping function per destination. Spec text reaches generated files only through these.
+
+Identifiers are not escaped here: they are rebuilt from safe characters in `naming` and checked
+by the registry schema. Everything else a spec says is data, written as a literal or as text.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Any
+
+_UNSAFE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def _is_unsafe(char: str) -> bool:
+    # Control, format (bidi overrides: "Trojan Source") and line-separator characters.
+    return unicodedata.category(char) in _UNSAFE_CATEGORIES
+
+
+def py_str(text: str) -> str:
+    """A double-quoted Python string literal that evaluates to exactly `text`."""
+    out = ['"']
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == '"':
+            out.append('\\"')
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif _is_unsafe(char):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def py_literal(value: Any) -> str:
+    """Python source for a JSON value (dicts, lists, strings, numbers, booleans, null)."""
+    if value is None:
+        return "None"
+    if value is True:
+        return "True"
+    if value is False:
+        return "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} has no JSON form")
+        return repr(value)
+    if isinstance(value, str):
+        return py_str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def docstring(text: str) -> str:
+    """Text safe inside a triple-double-quoted docstring: no escapes, no closing quotes."""
+    cleaned = "".join(" " if _is_unsafe(c) and c not in "\n" else c for c in text.replace("\r\n", "\n"))
+    cleaned = cleaned.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if cleaned.endswith('"'):
+        cleaned += " "
+    return cleaned.strip()
+
+
+def comment(text: str) -> str:
+    """One line of text for after a `#`: line breaks and controls become spaces."""
+    return " ".join("".join(" " if _is_unsafe(c) or c in "\n\t" else c for c in text).split())
+
+
+def md_text(text: str) -> str:
+    """Markdown prose that renders as text: HTML is escaped, controls removed."""
+    cleaned = "".join(" " if _is_unsafe(c) and c != "\n" else c for c in text.replace("\r\n", "\n"))
+    return cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").strip()
+
+
+def md_cell(text: str) -> str:
+    """Text for one Markdown table cell: one line, pipes escaped."""
+    return md_text(text).replace("|", "\\|").replace("\n", "<br>")
+
+
+def md_code(text: str) -> str:
+    """Inline code span that cannot be broken out of by backticks in `text`."""
+    cleaned = comment(text)
+    fence = "`"
+    while fence in cleaned:
+        fence += "`"
+    return f"{fence} {cleaned} {fence}" if cleaned.startswith("`") or cleaned.endswith("`") else f"{fence}{cleaned}{fence}"
+
+
+def sh_quote(text: str) -> str:
+    """One shell word, quoted so that nothing in it expands."""
+    return "'" + comment(text).replace("'", "'\\''") + "'"
+
+
+FILTERS = {
+    "sh_quote": sh_quote,
+    "py_str": py_str,
+    "py_literal": py_literal,
+    "docstring": docstring,
+    "comment": comment,
+    "md_text": md_text,
+    "md_cell": md_cell,
+    "md_code": md_code,
+}

@@ -1,0 +1,18 @@
+"""The whole job as one pure step: configuration in, {output path: bytes} out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator import formatting, registry, render
+from generator.config import Config
+from generator.diagnostics import Report
+
+
+def build(config: Config, report: Report, use_cache: bool = True) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """(registry, every output file). Raises SpecError and writes nothing on bad input."""
+    reg = registry.build(config, report)
+    texts = render.outputs(reg)
+    cache_dir = config.root / ".specgen-cache" / "black" if use_cache else None
+    formatted = formatting.format_python(texts, cache_dir)
+    return reg, {path: text.encode("utf-8") for path, text in sorted(formatted.items())}

@@ -1,0 +1,101 @@
+"""Construction, configuration and closing, shared by the generated Client and AsyncClient."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from . import _protocol as protocol
+from ._http import AsyncDriver, SyncDriver, settings_for
+
+T = TypeVar("T")
+
+
+class SyncClientBase:
+    def __init__(
+        self,
+        key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        retry: protocol.RetryPolicy | None = None,
+        poll: protocol.PollPolicy | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        """`key` defaults to the auth environment variable, `base_url` to the base-URL variable,
+        then to the documented service. Pass `http_client` to control proxies, TLS or transport."""
+        self._settings, self._key = settings_for(key, base_url, retry, poll)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=timeout)
+        self._driver = SyncDriver(self._http)
+        self._bind_endpoints()
+
+    def _bind_endpoints(self) -> None:
+        pass
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    def _drive(self, flow: protocol.Flow[T]) -> T:
+        return self._driver.drive(flow)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self: Any) -> Any:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class AsyncClientBase:
+    def __init__(
+        self,
+        key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        retry: protocol.RetryPolicy | None = None,
+        poll: protocol.PollPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        """`key` defaults to the auth environment variable, `base_url` to the base-URL variable,
+        then to the documented service. Pass `http_client` to control proxies, TLS or transport."""
+        self._settings, self._key = settings_for(key, base_url, retry, poll)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=timeout)
+        self._driver = AsyncDriver(self._http)
+        self._bind_endpoints()
+
+    def _bind_endpoints(self) -> None:
+        pass
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    async def _drive(self, flow: protocol.Flow[T]) -> T:
+        return await self._driver.drive(flow)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self: Any) -> Any:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -1,0 +1,105 @@
+"""File inputs: a URL string passes through; a Path or bytes becomes a data URI of the right type."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from .errors import FieldProblem
+
+FileInput = str | Path | bytes
+
+MIME_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "avif": "image/avif",
+    "bmp": "image/bmp",
+    "tif": "image/tiff",
+    "tiff": "image/tiff",
+    "svg": "image/svg+xml",
+    "heic": "image/heic",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "pdf": "application/pdf",
+    "zip": "application/zip",
+    "txt": "text/plain",
+}
+_KIND_OF_MIME = {mime: kind for kind, mime in reversed(list(MIME_TYPES.items()))}
+
+
+def sniff(data: bytes) -> str | None:
+    """The file kind from its first bytes, or None when unknown."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[4:12] in (b"ftypavif", b"ftypavis"):
+        return "avif"
+    if data[4:8] == b"ftyp":
+        return "mp4"
+    if data.startswith(b"BM"):
+        return "bmp"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    return None
+
+
+def _same_kind(kind: str, accepted: tuple[str, ...]) -> bool:
+    aliases = {"jpg": "jpeg", "tif": "tiff"}
+    return aliases.get(kind, kind) in {aliases.get(a, a) for a in accepted}
+
+
+def to_url(value: FileInput, field: str, accepted: tuple[str, ...]) -> str:
+    """A URL or data URI for `value`; raises FieldProblem-carrying ValueError for refused types."""
+    if isinstance(value, Path):
+        kind = value.suffix.lower().lstrip(".")
+        _check(kind or None, field, accepted, f"file {value.name!r}")
+        return _data_uri(value.read_bytes(), kind)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        sniffed = sniff(data)
+        if sniffed is None:
+            raise FileTypeProblem(FieldProblem(field, "file_type", "cannot tell the type of these bytes; pass a Path with a suffix"))
+        _check(sniffed, field, accepted, "bytes")
+        return _data_uri(data, sniffed)
+    if value.startswith("data:"):
+        _check(_KIND_OF_MIME.get(value[5:].split(";", 1)[0].split(",", 1)[0].lower()), field, accepted, "data URI")
+        return value
+    suffix = PurePosixPath(urlsplit(value).path).suffix.lower().lstrip(".")
+    if suffix in MIME_TYPES:
+        _check(suffix, field, accepted, f"URL ending in .{suffix}")
+    return value
+
+
+class FileTypeProblem(ValueError):
+    def __init__(self, problem: FieldProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _check(kind: str | None, field: str, accepted: tuple[str, ...], what: str) -> None:
+    if not accepted:
+        return
+    if kind is None or not _same_kind(kind, accepted):
+        shown = kind or "unknown"
+        raise FileTypeProblem(
+            FieldProblem(field, "file_type", f"{what} is of type {shown}; accepted: {', '.join(accepted)}")
+        )
+
+
+def _data_uri(data: bytes, kind: str) -> str:
+    mime = MIME_TYPES.get(kind, "application/octet-stream")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
