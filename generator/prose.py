@@ -113,7 +113,7 @@ def coerce(raw: str, declared_type: str | None) -> Any:
             return True
         if lowered in ("false", "否"):
             return False
-        raise CoercionError(f"{raw!r} is not a boolean")
+        raise CoercionError(f"{raw!r} is not a valid boolean")
     if declared_type in ("integer", "number", None):
         if re.fullmatch(r"-?\d+", text):
             return int(text)
@@ -122,9 +122,9 @@ def coerce(raw: str, declared_type: str | None) -> Any:
                 number = float(text)
                 if number.is_integer():
                     return int(number)
-                raise CoercionError(f"{raw!r} is not an integer")
+                raise CoercionError(f"{raw!r} is not a valid integer")
             return float(text)
         if declared_type is None:
             return text
-        raise CoercionError(f"{raw!r} is not a {declared_type}")
+        raise CoercionError(f"{raw!r} is not a valid {declared_type}")
     raise CoercionError(f"a {declared_type} cannot take the value {raw!r}")

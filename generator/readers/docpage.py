@@ -23,14 +23,20 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 HEADING = re.compile(r"^([A-Za-z]+)\s+(\S+)\s*$")
 
 
+def lines_of(text: str) -> list[str]:
+    """Lines as editors number them: only \n (and \r\n) end a line. str.splitlines would also
+    split on U+2028 and friends, which real exports carry inside JSON strings."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def looks_like(text: str) -> bool:
-    head = [line.strip() for line in text.splitlines()[:40]]
+    head = [line.strip() for line in lines_of(text)[:40]]
     return any(line in (DESCRIPTION, OVERVIEW, PARAMETERS) for line in head)
 
 
 def read(text: str, name: str, report: Report | None = None) -> SourceEndpoint:
     report = report or Report()
-    lines = text.splitlines()
+    lines = lines_of(text)
     sections = _split_sections(lines, name)
     title = next((line.strip() for line in lines if line.strip()), "")
     heading_method, heading_path, heading_line = _heading(lines)

@@ -28,7 +28,7 @@ class SourceEndpoint:
     def line_of(self, needle: str, default: int | None = None) -> int | None:
         """First line (1-based) at or after the request body where `needle` occurs."""
         start = self.request_line or 1
-        lines = self.source_text.splitlines()
+        lines = self.source_text.split("\n")
         for number in range(start, len(lines) + 1):
             if needle in lines[number - 1]:
                 return number

@@ -1,0 +1,1 @@
+from tests.helpers import seed_project, seed_text  # noqa: F401  (fixtures)
