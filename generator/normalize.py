@@ -7,7 +7,7 @@ from typing import Any
 from generator import naming, prose
 from generator.config import Config
 from generator.diagnostics import Report
-from generator.readers import SourceEndpoint
+from generator.readers.source import SourceEndpoint, SourceResponse
 
 QUEUE_KEYS = {"request_id", "status_url", "response_url"}
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "avif"]
@@ -65,27 +65,22 @@ def _endpoint(source: SourceEndpoint, attribute: str, report: Report) -> dict[st
 
 
 def _parameters(source: SourceEndpoint) -> list[dict[str, Any]]:
-    params = []
-    for location in ("path", "query", "header", "cookie"):
-        for param in source.parameters.get(location, []):
-            if not isinstance(param, dict) or param.get("enable") is False or not param.get("name"):
-                continue
-            params.append(
-                {
-                    "name": str(param["name"]),
-                    "in": location,
-                    "required": bool(param.get("required", location == "path")),
-                    "description": str(param.get("description") or ""),
-                    "schema": {"type": param.get("type") or "string"},
-                }
-            )
-    return params
+    return [
+        {
+            "name": param.name,
+            "in": param.location,
+            "required": param.required,
+            "description": param.description,
+            "schema": clean_schema(param.schema),
+        }
+        for param in source.parameters
+    ]
 
 
 def _request(source: SourceEndpoint, report: Report) -> dict[str, Any] | None:
-    if source.request_content_type is None and source.request_schema is None:
+    if source.request is None:
         return None
-    schema = clean_schema(source.request_schema or {"type": "object", "properties": {}})
+    schema = clean_schema(source.request.schema or {"type": "object", "properties": {}})
     _lift_properties(schema, source, report, pointer="")
     fields = []
     taken: set[str] = set()
@@ -100,10 +95,10 @@ def _request(source: SourceEndpoint, report: Report) -> dict[str, Any] | None:
             }
         )
     return {
-        "content_type": source.request_content_type or "application/json",
+        "content_type": source.request.content_type,
         "schema": schema,
         "fields": fields,
-        "examples": source.request_examples,
+        "examples": source.request.examples,
     }
 
 
@@ -205,17 +200,17 @@ def _drop_conflicts(prop: dict[str, Any], provenance: dict[str, str], warn: Any)
         del provenance["default"]
 
 
-def _response(source: SourceEndpoint, response: dict[str, Any], report: Report) -> dict[str, Any]:
-    schema = clean_schema(response["schema"])
-    examples = response["examples"]
+def _response(source: SourceEndpoint, response: SourceResponse, report: Report) -> dict[str, Any]:
+    schema = clean_schema(response.schema)
+    examples = response.examples
     inferred = False
     if _is_empty(schema) and examples:
         schema = infer_schema(examples)
         inferred = True
     return {
-        "code": response["code"],
-        "name": response["name"],
-        "content_type": response["content_type"],
+        "code": response.code,
+        "name": response.name,
+        "content_type": response.content_type,
         "schema": schema,
         "schema_inferred_from_examples": inferred,
         "examples": examples,

@@ -21,7 +21,7 @@ def build(config: Config, report: Report) -> dict[str, Any]:
     """Read every input, normalize, and return the validated registry."""
     sources = []
     for path in config.input_files():
-        sources += readers.read_file(path, _display_name(path, config.root), report)
+        sources += readers.read_file(path, _display_name(path, config.root), report).endpoints
     endpoints = normalize.endpoints(sources, config, report)
     registry = {
         "registry_version": VERSION,

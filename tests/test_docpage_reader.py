@@ -15,7 +15,7 @@ RUN_TOGETHER = "flux-pro-kontext.txt"  # `MethodPOST`, pretty JSON, blank lines
 
 
 def read(path: Path):
-    [endpoint] = read_file(path, path.name, Report())
+    [endpoint] = read_file(path, path.name, Report()).endpoints
     return endpoint
 
 
@@ -24,14 +24,14 @@ def test_both_layouts_give_method_path_body_and_responses(name: str) -> None:
     endpoint = read(SEEDS / name)
     assert endpoint.method == "POST"
     assert endpoint.path.startswith("/fal-ai/")
-    assert endpoint.request_content_type == "application/json"
-    assert "prompt" in endpoint.request_schema["properties"]
+    assert endpoint.request.content_type == "application/json"
+    assert "prompt" in endpoint.request.schema["properties"]
     assert endpoint.meta == {"Folder": "61445274", "Module": "2102810", "Status": "1", "Type": "http"}
-    [example] = endpoint.request_examples
+    [example] = endpoint.request.examples
     assert isinstance(example, dict) and "prompt" in example  # a JSON string with CRLF, parsed
     [response] = endpoint.responses
-    assert response["code"] == 200
-    assert response["examples"][0]["status"] == "IN_QUEUE"
+    assert response.code == 200
+    assert response.examples[0]["status"] == "IN_QUEUE"
 
 
 def test_every_seed_reads() -> None:

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from generator.diagnostics import Report, fail
-from generator.readers.source import SourceEndpoint
+from generator.readers.source import SourceBody, SourceDocument, SourceEndpoint, SourceParameter, SourceResponse
 
 DESCRIPTION, OVERVIEW, PARAMETERS, BODY, RESPONSES, EXAMPLES = "说明", "概览", "参数", "请求体", "响应", "响应示例"
 SECTIONS = (DESCRIPTION, OVERVIEW, PARAMETERS, BODY, RESPONSES, EXAMPLES)
@@ -34,7 +34,11 @@ def looks_like(text: str) -> bool:
     return any(line in (DESCRIPTION, OVERVIEW, PARAMETERS) for line in head)
 
 
-def read(text: str, name: str, report: Report | None = None) -> SourceEndpoint:
+def read(text: str, name: str, report: Report | None = None) -> SourceDocument:
+    return SourceDocument(name, "apifox-docpage", [read_endpoint(text, name, report)])
+
+
+def read_endpoint(text: str, name: str, report: Report | None = None) -> SourceEndpoint:
     report = report or Report()
     lines = lines_of(text)
     sections = _split_sections(lines, name)
@@ -132,13 +136,29 @@ def _json(section: Section, name: str, header: str, expected: str) -> Any:
         raise fail(name, start + exc.lineno, f"section {header}: invalid JSON ({exc.msg}, column {exc.colno}): expected {expected}") from None
 
 
-def _parameters(sections: dict[str, Section], name: str) -> dict[str, list[dict[str, Any]]]:
+def _parameters(sections: dict[str, Section], name: str) -> list[SourceParameter]:
     if PARAMETERS not in sections:
-        return {}
+        return []
     data = _json(sections[PARAMETERS], name, PARAMETERS, 'an object like {"path": [], "query": []}')
     if not isinstance(data, dict):
         raise fail(name, sections[PARAMETERS][0] + 1, 'section 参数: expected an object like {"path": [], "query": []}')
-    return {kind: list(data.get(kind) or []) for kind in ("path", "query", "header", "cookie")}
+    params = []
+    for location in ("path", "query", "header", "cookie"):
+        for item in data.get(location) or []:
+            if not isinstance(item, dict) or item.get("enable") is False or not item.get("name"):
+                continue
+            schema = item.get("schema") if isinstance(item.get("schema"), dict) else {"type": item.get("type") or "string"}
+            params.append(
+                SourceParameter(
+                    name=str(item["name"]),
+                    location=location,
+                    required=bool(item.get("required", location == "path")),
+                    description=str(item.get("description") or ""),
+                    schema=schema,
+                    example=item.get("example"),
+                )
+            )
+    return params
 
 
 def _read_body(endpoint: SourceEndpoint, sections: dict[str, Section], name: str, report: Report) -> None:
@@ -151,18 +171,19 @@ def _read_body(endpoint: SourceEndpoint, sections: dict[str, Section], name: str
     if not isinstance(body, dict) or "type" not in body:
         raise fail(name, start + 1, 'section 请求体: expected an object with "type" and "jsonSchema"')
     endpoint.request_line = start
-    endpoint.request_content_type = body.get("type") or None
-    if endpoint.request_content_type == "none":
-        endpoint.request_content_type = None
+    content_type = body.get("type") or "none"
+    if content_type == "none":
+        return
     schema = body.get("jsonSchema")
-    endpoint.request_schema = schema if isinstance(schema, dict) else None
+    request = SourceBody(content_type, schema if isinstance(schema, dict) else None)
     for index, example in enumerate(body.get("examples") or []):
         value = example.get("value") if isinstance(example, dict) else None
         parsed = _json_string(value)
         if parsed is _UNPARSED:
             report.warn(name, start, f"request example {index} is not valid JSON; it was left out", f"/examples/{index}/value")
         else:
-            endpoint.request_examples.append(parsed)
+            request.examples.append(parsed)
+    endpoint.request = request
 
 
 def _read_responses(endpoint: SourceEndpoint, sections: dict[str, Section], name: str, report: Report) -> None:
@@ -190,14 +211,13 @@ def _read_responses(endpoint: SourceEndpoint, sections: dict[str, Section], name
             parsed_examples.append(parsed)
         schema = response.get("jsonSchema")
         endpoint.responses.append(
-            {
-                "code": int(response["code"]),
-                "name": str(response.get("name") or ""),
-                "content_type": _MEDIA_TYPES.get(str(response.get("contentType")), "application/json"),
-                "schema": schema if isinstance(schema, dict) else {},
-                "examples": parsed_examples,
-                "line": start,
-            }
+            SourceResponse(
+                code=int(response["code"]),
+                name=str(response.get("name") or ""),
+                content_type=_MEDIA_TYPES.get(str(response.get("contentType")), "application/json"),
+                schema=schema if isinstance(schema, dict) else {},
+                examples=parsed_examples,
+            )
         )
 
 

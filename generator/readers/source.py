@@ -1,9 +1,51 @@
-"""What every reader produces: one endpoint as the source describes it, before normalizing."""
+"""What every reader produces, whatever the input format: a SourceDocument of SourceEndpoints.
+
+Conventions every reader follows, so normalize never needs to know the format:
+- `method` is upper-case; `path` starts with "/" and carries no scheme or host (a host found in
+  the source goes to `servers`).
+- Schemas are JSON Schema. References to shared models are `{"$ref": "#/components/schemas/<name>"}`
+  with `<name>` a key of `SourceDocument.schemas` (Apifox's `#/definitions/<id>`, percent-encoded
+  refs and `x-apifox-refs` are resolved by the reader).
+- Examples are parsed JSON where the source holds JSON text; other text stays a string.
+- Anything a reader cannot understand becomes a warning in the Report (file, line or pointer),
+  or an error (SpecError) when nothing sensible can be produced.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass
+class SourceParameter:
+    name: str
+    location: str  # "path" | "query" | "header" | "cookie"
+    required: bool = False
+    description: str = ""
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    example: Any = None
+
+
+@dataclass
+class SourceBody:
+    # A MIME type: application/json, multipart/form-data, application/x-www-form-urlencoded,
+    # text/plain, application/xml, application/octet-stream, ...
+    content_type: str
+    # For JSON: the body's schema. For form bodies: an object schema, one property per field;
+    # file fields are {"type": "string", "format": "binary"}. None when the source gives none.
+    schema: dict[str, Any] | None = None
+    examples: list[Any] = field(default_factory=list)
+    required: bool = True
+
+
+@dataclass
+class SourceResponse:
+    code: int
+    name: str = ""
+    content_type: str = "application/json"
+    schema: dict[str, Any] = field(default_factory=dict)
+    examples: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -14,22 +56,36 @@ class SourceEndpoint:
     method: str
     path: str
     description: str = ""
-    # {"path": [...], "query": [...], "header": [...], "cookie": [...]}: Apifox parameter objects
-    parameters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    request_content_type: str | None = None
-    request_schema: dict[str, Any] | None = None
-    request_examples: list[Any] = field(default_factory=list)
-    request_line: int | None = None
-    # [{"code": int, "name": str, "content_type": str, "schema": {...}, "examples": [...], "line": int}]
-    responses: list[dict[str, Any]] = field(default_factory=list)
+    pointer: str = ""  # where it sits in a JSON/YAML file
+    source_id: str | None = None  # the Apifox id or operationId: the stable key for names
+    folder: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    status: str = ""  # Apifox status: released, developing, deprecated, ... ("" when unknown)
+    deprecated: bool = False
+    parameters: list[SourceParameter] = field(default_factory=list)
+    request: SourceBody | None = None
+    responses: list[SourceResponse] = field(default_factory=list)
+    servers: list[str] = field(default_factory=list)  # base URLs that apply to this endpoint
     meta: dict[str, str] = field(default_factory=dict)
-    source_text: str = ""  # used to find the line of a field for diagnostics
+    request_line: int | None = None
+    source_text: str = ""  # for finding the line of a field in text formats
 
     def line_of(self, needle: str, default: int | None = None) -> int | None:
         """First line (1-based) at or after the request body where `needle` occurs."""
-        start = self.request_line or 1
+        if not self.source_text:
+            return default
+        start = self.request_line or self.line
         lines = self.source_text.split("\n")
         for number in range(start, len(lines) + 1):
             if needle in lines[number - 1]:
                 return number
         return default
+
+
+@dataclass
+class SourceDocument:
+    file: str
+    format: str  # "apifox-docpage" | "apifox-native" | "openapi" | "apifox-markdown"
+    endpoints: list[SourceEndpoint] = field(default_factory=list)
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)  # shared models by name
+    servers: list[dict[str, str]] = field(default_factory=list)  # [{"name": ..., "url": ...}]
