@@ -25,17 +25,24 @@ class Config:
     base_url_env: str = "FAL_BASE_URL"
     auth_env: str = "FAL_KEY"
     strip_name_prefixes: tuple[str, ...] = field(default_factory=tuple)
+    overlays: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def out_dir(self) -> Path:
         return self.root / self.out
 
     def input_files(self) -> list[Path]:
+        return self._expand(self.inputs, "inputs")
+
+    def overlay_files(self) -> list[Path]:
+        return self._expand(self.overlays, "overlays")
+
+    def _expand(self, patterns: tuple[str, ...], key: str) -> list[Path]:
         files: set[Path] = set()
-        for pattern in self.inputs:
+        for pattern in patterns:
             matched = sorted(self.root.glob(pattern)) if any(c in pattern for c in "*?[") else [self.root / pattern]
             if not matched:
-                raise fail(pattern, None, "no input file matches this pattern in [tool.specgen] inputs")
+                raise fail(pattern, None, f"no file matches this pattern in [tool.specgen] {key}")
             files.update(path for path in matched if path.is_file() or not path.exists())
         return sorted(files)
 
@@ -51,7 +58,7 @@ def load(pyproject: Path) -> Config:
     table = data.get("tool", {}).get("specgen")
     if not isinstance(table, dict):
         raise fail(name, None, "no [tool.specgen] table: expected the generator's settings there")
-    known = {"inputs", "out", "package", "base_url", "base_url_env", "auth_env", "strip_name_prefixes"}
+    known = {"inputs", "out", "package", "base_url", "base_url_env", "auth_env", "strip_name_prefixes", "overlays"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise fail(name, None, f"unknown [tool.specgen] keys {unknown}: expected only {sorted(known)}")
@@ -67,4 +74,5 @@ def load(pyproject: Path) -> Config:
         base_url_env=str(table.get("base_url_env", Config.base_url_env)),
         auth_env=str(table.get("auth_env", Config.auth_env)),
         strip_name_prefixes=tuple(table.get("strip_name_prefixes", ())),
+        overlays=tuple(table.get("overlays", ())),
     )

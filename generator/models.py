@@ -59,6 +59,7 @@ def source(registry: dict[str, Any]) -> str:
         use_annotated=True,
         enum_field_as_literal="all",
         keep_model_order=True,
+        reuse_model=True,
         use_field_description=True,
         use_double_quotes=True,
         target_python_version="3.10",

@@ -29,6 +29,14 @@ def endpoints(sources: list[SourceEndpoint], config: Config, report: Report) -> 
     return result
 
 
+def finalize(endpoints: list[dict[str, Any]]) -> None:
+    """Names that depend on what overlays added: an output schema gets a model."""
+    for endpoint in endpoints:
+        names = endpoint["names"]
+        if endpoint.get("output_schema") is not None and not names.get("output_model"):
+            names["output_model"] = f"{names['class']}Output"
+
+
 def _name_base(path: str, prefixes: tuple[str, ...]) -> str:
     for prefix in prefixes:
         if path.startswith(prefix):

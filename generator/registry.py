@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 
-from generator import normalize, readers
+from generator import normalize, overlay, readers
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
 
@@ -30,10 +30,15 @@ def build(config: Config, report: Report) -> dict[str, Any]:
         "base_url_env": config.base_url_env,
         "auth_env": config.auth_env,
         "endpoints": endpoints,
-        "warnings": [
-            {"file": w.file, "line": w.line, "message": w.message, "pointer": w.pointer} for w in report.warnings
-        ],
+        "warnings": [],
     }
+    for path in config.overlay_files():
+        name = _display_name(path, config.root)
+        overlay.apply(registry, overlay.load(path, name), name)
+    normalize.finalize(registry["endpoints"])
+    registry["warnings"] = [
+        {"file": w.file, "line": w.line, "message": w.message, "pointer": w.pointer} for w in report.warnings
+    ]
     validate(registry)
     return registry
 

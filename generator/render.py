@@ -13,9 +13,10 @@ from generator import escape, models, samples
 from generator.registry import dumps
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-RUNTIME_FILES = ("errors.py", "_protocol.py", "_http.py", "_files.py", "_endpoint.py", "_base.py", "testing.py")
+RUNTIME_FILES = ("errors.py", "_protocol.py", "_http.py", "_files.py", "_endpoint.py", "_base.py", "_sample.py", "testing.py")
 PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "object": "dict[str, Any]"}
 VERSION = "0.1.0"
+LIVE_ENV = "SPECGEN_LIVE"  # opt-in: the generated contract tests also run against the real service
 
 
 @cache
@@ -36,7 +37,7 @@ def outputs(registry: dict[str, Any]) -> dict[str, str]:
     """Every generated file, unformatted, keyed by its path below the output directory."""
     package = registry["package"]
     endpoints = [endpoint_view(e) for e in registry["endpoints"]]
-    context = {"package": package, "endpoints": endpoints, "registry": registry, "version": VERSION}
+    context = {"package": package, "endpoints": endpoints, "registry": registry, "version": VERSION, "live_env": LIVE_ENV}
     files: dict[str, str] = {"registry.json": dumps(registry)}
     for name in RUNTIME_FILES:
         files[f"{package}/{name}"] = (TEMPLATES / "client" / "runtime" / name).read_text(encoding="utf-8")
@@ -74,6 +75,7 @@ def endpoint_view(endpoint: dict[str, Any]) -> dict[str, Any]:
         "params": params,
         "file_fields": [(p["wire"], tuple_expr(p["file_types"])) for p in params if p["file_types"] is not None],
         "output_type": f"models.{output_model}" if output_model else "dict[str, Any]",
+        "output_type_check": f"models.{output_model}" if output_model else "dict",
         "example": example,
         "example_kwargs": [(p["py"], example[p["wire"]]) for p in params if p["wire"] in example],
         "expected_body": expected_body(params, example),

@@ -15,6 +15,7 @@ from ._protocol import (
     RequestHandle,
     RetryPolicy,
     Status,
+    WebhookPayload,
 )
 from .client import AsyncClient, Client
 from .errors import (
@@ -57,6 +58,7 @@ __all__ = [
     "ServerError",
     "Status",
     "ValidationError",
+    "WebhookPayload",
     "__version__",
     "models",
 ]

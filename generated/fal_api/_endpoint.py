@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -11,6 +11,7 @@ import pydantic
 
 from . import _files
 from . import _protocol as protocol
+from ._http import reply_of
 from .errors import FieldProblem, InputValidationError
 
 if TYPE_CHECKING:
@@ -75,17 +76,45 @@ def needs_io(payload: Mapping[str, Any]) -> bool:
     return any(isinstance(value, Path) for value in payload.values())
 
 
-class Endpoint(Generic[OutputT]):
-    """Base of the generated sync endpoint classes."""
-
+class _Shared(Generic[OutputT]):
     path: str = ""
     app_id: str = ""
+
+    def _parse(self, data: Any) -> OutputT:
+        return data  # type: ignore[no-any-return]
+
+    def parse_webhook(
+        self, body: bytes | str | dict[str, Any]
+    ) -> protocol.WebhookPayload:
+        """Read what the service POSTed to your webhook_url; a successful payload is typed."""
+        return protocol.parse_webhook(body, self._parse)
+
+
+class Endpoint(_Shared[OutputT]):
+    """Base of the generated sync endpoint classes."""
 
     def __init__(self, client: Client) -> None:
         self._client = client
 
-    def _parse(self, data: Any) -> OutputT:
-        return data  # type: ignore[no-any-return]
+    def status_stream(
+        self, request: protocol.RequestHandle | str, *, logs: bool = True
+    ) -> Iterator[protocol.Status]:
+        """Push updates over server-sent events until COMPLETED (new log lines only once)."""
+        handle = protocol.handle_for(self._client._settings, self.app_id, request)
+        call = protocol.stream_call(self._client._settings, handle, logs)
+        stream = protocol.StatusStream(handle.request_id)
+        with self._client._http.stream(
+            call.method, call.url, params=call.params, headers=call.headers
+        ) as response:
+            if response.status_code >= 400:
+                response.read()
+                protocol.raise_for_reply(reply_of(response))
+            for line in response.iter_lines():
+                update = stream.feed(line)
+                if update is not None:
+                    yield update
+                if stream.done:
+                    return
 
     def status(
         self, request: protocol.RequestHandle | str, *, logs: bool = False
@@ -122,17 +151,31 @@ class Endpoint(Generic[OutputT]):
         )
 
 
-class AsyncEndpoint(Generic[OutputT]):
+class AsyncEndpoint(_Shared[OutputT]):
     """Base of the generated async endpoint classes."""
-
-    path: str = ""
-    app_id: str = ""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
-    def _parse(self, data: Any) -> OutputT:
-        return data  # type: ignore[no-any-return]
+    async def status_stream(
+        self, request: protocol.RequestHandle | str, *, logs: bool = True
+    ) -> AsyncIterator[protocol.Status]:
+        """Push updates over server-sent events until COMPLETED (new log lines only once)."""
+        handle = protocol.handle_for(self._client._settings, self.app_id, request)
+        call = protocol.stream_call(self._client._settings, handle, logs)
+        stream = protocol.StatusStream(handle.request_id)
+        async with self._client._http.stream(
+            call.method, call.url, params=call.params, headers=call.headers
+        ) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                protocol.raise_for_reply(reply_of(response))
+            async for line in response.aiter_lines():
+                update = stream.feed(line)
+                if update is not None:
+                    yield update
+                if stream.done:
+                    return
 
     async def _prepare(
         self,

@@ -66,7 +66,7 @@ def _request_kwargs(call: protocol.HttpCall) -> dict[str, Any]:
     return kwargs
 
 
-def _reply(response: httpx.Response) -> protocol.Reply:
+def reply_of(response: httpx.Response) -> protocol.Reply:
     return protocol.Reply(
         response.status_code,
         {k.lower(): v for k, v in response.headers.items()},
@@ -99,7 +99,7 @@ class SyncDriver:
             outcome, failure = None, None
             if isinstance(step, protocol.HttpCall):
                 try:
-                    outcome = _reply(
+                    outcome = reply_of(
                         self.http.request(
                             step.method, step.url, **_request_kwargs(step)
                         )
@@ -129,7 +129,7 @@ class AsyncDriver:
             outcome, failure = None, None
             if isinstance(step, protocol.HttpCall):
                 try:
-                    outcome = _reply(
+                    outcome = reply_of(
                         await self.http.request(
                             step.method, step.url, **_request_kwargs(step)
                         )

@@ -7,30 +7,250 @@ ENDPOINTS: dict[str, dict[str, Any]] = {
         "method": "POST",
         "app_id": "fal-ai/flux-1",
         "input_model": "Flux1DevImageToImageInput",
-        "output_schema": None,
+        "output_schema": {
+            "type": "object",
+            "description": "The generated images and how they were made.",
+            "required": ["images"],
+            "properties": {
+                "images": {
+                    "type": "array",
+                    "description": "The generated images.",
+                    "items": {
+                        "type": "object",
+                        "title": "Image",
+                        "required": ["url"],
+                        "properties": {
+                            "url": {
+                                "type": "string",
+                                "description": "Where the image can be downloaded.",
+                            },
+                            "width": {"type": "integer"},
+                            "height": {"type": "integer"},
+                            "content_type": {
+                                "type": "string",
+                                "description": "MIME type, e.g. image/jpeg.",
+                            },
+                            "file_name": {"type": "string"},
+                            "file_size": {"type": "integer"},
+                        },
+                    },
+                },
+                "seed": {
+                    "type": "integer",
+                    "description": "The seed used; can exceed 2^53, so it stays an int.",
+                },
+                "has_nsfw_concepts": {
+                    "type": "array",
+                    "items": {"type": "boolean"},
+                    "description": "One flag per image.",
+                },
+                "prompt": {"type": "string", "description": "The prompt used."},
+                "timings": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number"},
+                    "description": "Seconds spent per stage.",
+                },
+            },
+        },
     },
     "/fal-ai/flux-lora": {
         "method": "POST",
         "app_id": "fal-ai/flux-lora",
         "input_model": "FluxLoraInput",
-        "output_schema": None,
+        "output_schema": {
+            "type": "object",
+            "description": "The generated images and how they were made.",
+            "required": ["images"],
+            "properties": {
+                "images": {
+                    "type": "array",
+                    "description": "The generated images.",
+                    "items": {
+                        "type": "object",
+                        "title": "Image",
+                        "required": ["url"],
+                        "properties": {
+                            "url": {
+                                "type": "string",
+                                "description": "Where the image can be downloaded.",
+                            },
+                            "width": {"type": "integer"},
+                            "height": {"type": "integer"},
+                            "content_type": {
+                                "type": "string",
+                                "description": "MIME type, e.g. image/jpeg.",
+                            },
+                            "file_name": {"type": "string"},
+                            "file_size": {"type": "integer"},
+                        },
+                    },
+                },
+                "seed": {
+                    "type": "integer",
+                    "description": "The seed used; can exceed 2^53, so it stays an int.",
+                },
+                "has_nsfw_concepts": {
+                    "type": "array",
+                    "items": {"type": "boolean"},
+                    "description": "One flag per image.",
+                },
+                "prompt": {"type": "string", "description": "The prompt used."},
+                "timings": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number"},
+                    "description": "Seconds spent per stage.",
+                },
+            },
+        },
     },
     "/fal-ai/flux-lora/inpainting": {
         "method": "POST",
         "app_id": "fal-ai/flux-lora",
         "input_model": "FluxLoraInpaintingInput",
-        "output_schema": None,
+        "output_schema": {
+            "type": "object",
+            "description": "The generated images and how they were made.",
+            "required": ["images"],
+            "properties": {
+                "images": {
+                    "type": "array",
+                    "description": "The generated images.",
+                    "items": {
+                        "type": "object",
+                        "title": "Image",
+                        "required": ["url"],
+                        "properties": {
+                            "url": {
+                                "type": "string",
+                                "description": "Where the image can be downloaded.",
+                            },
+                            "width": {"type": "integer"},
+                            "height": {"type": "integer"},
+                            "content_type": {
+                                "type": "string",
+                                "description": "MIME type, e.g. image/jpeg.",
+                            },
+                            "file_name": {"type": "string"},
+                            "file_size": {"type": "integer"},
+                        },
+                    },
+                },
+                "seed": {
+                    "type": "integer",
+                    "description": "The seed used; can exceed 2^53, so it stays an int.",
+                },
+                "has_nsfw_concepts": {
+                    "type": "array",
+                    "items": {"type": "boolean"},
+                    "description": "One flag per image.",
+                },
+                "prompt": {"type": "string", "description": "The prompt used."},
+                "timings": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number"},
+                    "description": "Seconds spent per stage.",
+                },
+            },
+        },
     },
     "/fal-ai/flux-pro/kontext": {
         "method": "POST",
         "app_id": "fal-ai/flux-pro",
         "input_model": "FluxProKontextInput",
-        "output_schema": None,
+        "output_schema": {
+            "type": "object",
+            "description": "The generated images and how they were made.",
+            "required": ["images"],
+            "properties": {
+                "images": {
+                    "type": "array",
+                    "description": "The generated images.",
+                    "items": {
+                        "type": "object",
+                        "title": "Image",
+                        "required": ["url"],
+                        "properties": {
+                            "url": {
+                                "type": "string",
+                                "description": "Where the image can be downloaded.",
+                            },
+                            "width": {"type": "integer"},
+                            "height": {"type": "integer"},
+                            "content_type": {
+                                "type": "string",
+                                "description": "MIME type, e.g. image/jpeg.",
+                            },
+                            "file_name": {"type": "string"},
+                            "file_size": {"type": "integer"},
+                        },
+                    },
+                },
+                "seed": {
+                    "type": "integer",
+                    "description": "The seed used; can exceed 2^53, so it stays an int.",
+                },
+                "has_nsfw_concepts": {
+                    "type": "array",
+                    "items": {"type": "boolean"},
+                    "description": "One flag per image.",
+                },
+                "prompt": {"type": "string", "description": "The prompt used."},
+                "timings": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number"},
+                    "description": "Seconds spent per stage.",
+                },
+            },
+        },
     },
     "/fal-ai/qwen-image-edit-lora": {
         "method": "POST",
         "app_id": "fal-ai/qwen-image-edit-lora",
         "input_model": "QwenImageEditLoraInput",
-        "output_schema": None,
+        "output_schema": {
+            "type": "object",
+            "description": "The generated images and how they were made.",
+            "required": ["images"],
+            "properties": {
+                "images": {
+                    "type": "array",
+                    "description": "The generated images.",
+                    "items": {
+                        "type": "object",
+                        "title": "Image",
+                        "required": ["url"],
+                        "properties": {
+                            "url": {
+                                "type": "string",
+                                "description": "Where the image can be downloaded.",
+                            },
+                            "width": {"type": "integer"},
+                            "height": {"type": "integer"},
+                            "content_type": {
+                                "type": "string",
+                                "description": "MIME type, e.g. image/jpeg.",
+                            },
+                            "file_name": {"type": "string"},
+                            "file_size": {"type": "integer"},
+                        },
+                    },
+                },
+                "seed": {
+                    "type": "integer",
+                    "description": "The seed used; can exceed 2^53, so it stays an int.",
+                },
+                "has_nsfw_concepts": {
+                    "type": "array",
+                    "items": {"type": "boolean"},
+                    "description": "One flag per image.",
+                },
+                "prompt": {"type": "string", "description": "The prompt used."},
+                "timings": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number"},
+                    "description": "Seconds spent per stage.",
+                },
+            },
+        },
     },
 }

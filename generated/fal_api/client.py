@@ -12,7 +12,7 @@ from ._base import AsyncClientBase, SyncClientBase
 from ._endpoint import AsyncEndpoint, Endpoint, prepare
 
 
-class Flux1DevImageToImage(Endpoint[dict[str, Any]]):
+class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
     """POST /fal-ai/flux-1/dev/image-to-image"""
 
     path = "/fal-ai/flux-1/dev/image-to-image"
@@ -20,6 +20,9 @@ class Flux1DevImageToImage(Endpoint[dict[str, Any]]):
     file_fields: dict[str, tuple[str, ...]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
+
+    def _parse(self, data: Any) -> models.Flux1DevImageToImageOutput:
+        return models.Flux1DevImageToImageOutput.model_validate(data)
 
     def submit(
         self,
@@ -84,7 +87,7 @@ class Flux1DevImageToImage(Endpoint[dict[str, Any]]):
         acceleration: Literal["default", "none", "regular", "high"] = "regular",
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.Flux1DevImageToImageOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -124,7 +127,7 @@ class Flux1DevImageToImage(Endpoint[dict[str, Any]]):
         return self._client._drive(flow)
 
 
-class AsyncFlux1DevImageToImage(AsyncEndpoint[dict[str, Any]]):
+class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]):
     """POST /fal-ai/flux-1/dev/image-to-image"""
 
     path = "/fal-ai/flux-1/dev/image-to-image"
@@ -132,6 +135,9 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[dict[str, Any]]):
     file_fields: dict[str, tuple[str, ...]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
+
+    def _parse(self, data: Any) -> models.Flux1DevImageToImageOutput:
+        return models.Flux1DevImageToImageOutput.model_validate(data)
 
     async def submit(
         self,
@@ -195,7 +201,7 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[dict[str, Any]]):
         acceleration: Literal["default", "none", "regular", "high"] = "regular",
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.Flux1DevImageToImageOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -234,12 +240,15 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[dict[str, Any]]):
         return await self._client._drive(flow)
 
 
-class FluxLora(Endpoint[dict[str, Any]]):
+class FluxLora(Endpoint[models.FluxLoraOutput]):
     """POST /fal-ai/flux-lora"""
 
     path = "/fal-ai/flux-lora"
     app_id = "fal-ai/flux-lora"
     file_fields: dict[str, tuple[str, ...]] = {}
+
+    def _parse(self, data: Any) -> models.FluxLoraOutput:
+        return models.FluxLoraOutput.model_validate(data)
 
     def submit(
         self,
@@ -314,7 +323,7 @@ class FluxLora(Endpoint[dict[str, Any]]):
         output_format: Literal["jpeg", "png"] | None = None,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.FluxLoraOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -350,12 +359,15 @@ class FluxLora(Endpoint[dict[str, Any]]):
         return self._client._drive(flow)
 
 
-class AsyncFluxLora(AsyncEndpoint[dict[str, Any]]):
+class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
     """POST /fal-ai/flux-lora"""
 
     path = "/fal-ai/flux-lora"
     app_id = "fal-ai/flux-lora"
     file_fields: dict[str, tuple[str, ...]] = {}
+
+    def _parse(self, data: Any) -> models.FluxLoraOutput:
+        return models.FluxLoraOutput.model_validate(data)
 
     async def submit(
         self,
@@ -429,7 +441,7 @@ class AsyncFluxLora(AsyncEndpoint[dict[str, Any]]):
         output_format: Literal["jpeg", "png"] | None = None,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.FluxLoraOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -464,7 +476,7 @@ class AsyncFluxLora(AsyncEndpoint[dict[str, Any]]):
         return await self._client._drive(flow)
 
 
-class FluxLoraInpainting(Endpoint[dict[str, Any]]):
+class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
     """POST /fal-ai/flux-lora/inpainting"""
 
     path = "/fal-ai/flux-lora/inpainting"
@@ -474,6 +486,9 @@ class FluxLoraInpainting(Endpoint[dict[str, Any]]):
         "mask_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
+    def _parse(self, data: Any) -> models.FluxLoraInpaintingOutput:
+        return models.FluxLoraInpaintingOutput.model_validate(data)
+
     def submit(
         self,
         *,
@@ -537,7 +552,7 @@ class FluxLoraInpainting(Endpoint[dict[str, Any]]):
         mask_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.FluxLoraInpaintingOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -577,7 +592,7 @@ class FluxLoraInpainting(Endpoint[dict[str, Any]]):
         return self._client._drive(flow)
 
 
-class AsyncFluxLoraInpainting(AsyncEndpoint[dict[str, Any]]):
+class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
     """POST /fal-ai/flux-lora/inpainting"""
 
     path = "/fal-ai/flux-lora/inpainting"
@@ -587,6 +602,9 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[dict[str, Any]]):
         "mask_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
+    def _parse(self, data: Any) -> models.FluxLoraInpaintingOutput:
+        return models.FluxLoraInpaintingOutput.model_validate(data)
+
     async def submit(
         self,
         *,
@@ -649,7 +667,7 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[dict[str, Any]]):
         mask_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.FluxLoraInpaintingOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -688,7 +706,7 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[dict[str, Any]]):
         return await self._client._drive(flow)
 
 
-class FluxProKontext(Endpoint[dict[str, Any]]):
+class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
     """POST /fal-ai/flux-pro/kontext"""
 
     path = "/fal-ai/flux-pro/kontext"
@@ -696,6 +714,9 @@ class FluxProKontext(Endpoint[dict[str, Any]]):
     file_fields: dict[str, tuple[str, ...]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
+
+    def _parse(self, data: Any) -> models.FluxProKontextOutput:
+        return models.FluxProKontextOutput.model_validate(data)
 
     def submit(
         self,
@@ -748,7 +769,7 @@ class FluxProKontext(Endpoint[dict[str, Any]]):
         image_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.FluxProKontextOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -782,7 +803,7 @@ class FluxProKontext(Endpoint[dict[str, Any]]):
         return self._client._drive(flow)
 
 
-class AsyncFluxProKontext(AsyncEndpoint[dict[str, Any]]):
+class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
     """POST /fal-ai/flux-pro/kontext"""
 
     path = "/fal-ai/flux-pro/kontext"
@@ -790,6 +811,9 @@ class AsyncFluxProKontext(AsyncEndpoint[dict[str, Any]]):
     file_fields: dict[str, tuple[str, ...]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
+
+    def _parse(self, data: Any) -> models.FluxProKontextOutput:
+        return models.FluxProKontextOutput.model_validate(data)
 
     async def submit(
         self,
@@ -841,7 +865,7 @@ class AsyncFluxProKontext(AsyncEndpoint[dict[str, Any]]):
         image_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.FluxProKontextOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -874,7 +898,7 @@ class AsyncFluxProKontext(AsyncEndpoint[dict[str, Any]]):
         return await self._client._drive(flow)
 
 
-class QwenImageEditLora(Endpoint[dict[str, Any]]):
+class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
     """POST /fal-ai/qwen-image-edit-lora"""
 
     path = "/fal-ai/qwen-image-edit-lora"
@@ -882,6 +906,9 @@ class QwenImageEditLora(Endpoint[dict[str, Any]]):
     file_fields: dict[str, tuple[str, ...]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
+
+    def _parse(self, data: Any) -> models.QwenImageEditLoraOutput:
+        return models.QwenImageEditLoraOutput.model_validate(data)
 
     def submit(
         self,
@@ -946,7 +973,7 @@ class QwenImageEditLora(Endpoint[dict[str, Any]]):
         acceleration: Literal["none", "regular", "high"] | None = None,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.QwenImageEditLoraOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:
@@ -986,7 +1013,7 @@ class QwenImageEditLora(Endpoint[dict[str, Any]]):
         return self._client._drive(flow)
 
 
-class AsyncQwenImageEditLora(AsyncEndpoint[dict[str, Any]]):
+class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
     """POST /fal-ai/qwen-image-edit-lora"""
 
     path = "/fal-ai/qwen-image-edit-lora"
@@ -994,6 +1021,9 @@ class AsyncQwenImageEditLora(AsyncEndpoint[dict[str, Any]]):
     file_fields: dict[str, tuple[str, ...]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
+
+    def _parse(self, data: Any) -> models.QwenImageEditLoraOutput:
+        return models.QwenImageEditLoraOutput.model_validate(data)
 
     async def submit(
         self,
@@ -1057,7 +1087,7 @@ class AsyncQwenImageEditLora(AsyncEndpoint[dict[str, Any]]):
         acceleration: Literal["none", "regular", "high"] | None = None,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.QwenImageEditLoraOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
         Args:

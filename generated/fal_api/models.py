@@ -43,6 +43,29 @@ class Flux1DevImageToImageInput(BaseModel):
     """
 
 
+class Flux1DevImageToImageOutput(BaseModel):
+    images: list[Image]
+    """
+    The generated images.
+    """
+    seed: int | None = None
+    """
+    The seed used; can exceed 2^53, so it stays an int.
+    """
+    has_nsfw_concepts: list[bool] | None = None
+    """
+    One flag per image.
+    """
+    prompt: str | None = None
+    """
+    The prompt used.
+    """
+    timings: dict[str, float] | None = None
+    """
+    Seconds spent per stage.
+    """
+
+
 class FluxLoraInpaintingInput(BaseModel):
     prompt: str
     """
@@ -82,6 +105,10 @@ class FluxLoraInpaintingInput(BaseModel):
     """
 
 
+class FluxLoraInpaintingOutput(Flux1DevImageToImageOutput):
+    pass
+
+
 class FluxLoraInput(BaseModel):
     prompt: str
     """
@@ -118,6 +145,10 @@ class FluxLoraInput(BaseModel):
     """
 
 
+class FluxLoraOutput(Flux1DevImageToImageOutput):
+    pass
+
+
 class FluxProKontextInput(BaseModel):
     prompt: str
     """
@@ -143,6 +174,25 @@ class FluxProKontextInput(BaseModel):
     """
     在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif
     """
+
+
+class FluxProKontextOutput(Flux1DevImageToImageOutput):
+    pass
+
+
+class Image(BaseModel):
+    url: str
+    """
+    Where the image can be downloaded.
+    """
+    width: int | None = None
+    height: int | None = None
+    content_type: str | None = None
+    """
+    MIME type, e.g. image/jpeg.
+    """
+    file_name: str | None = None
+    file_size: int | None = None
 
 
 class QwenImageEditLoraInput(BaseModel):
@@ -179,3 +229,7 @@ class QwenImageEditLoraInput(BaseModel):
     """
     图像生成的加速级别。枚举值: 'none', 'regular','high'
     """
+
+
+class QwenImageEditLoraOutput(Flux1DevImageToImageOutput):
+    pass

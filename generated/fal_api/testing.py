@@ -1,21 +1,29 @@
 """A fal-compatible queue server on loopback, for your tests and ours.
 
     with MockServer() as server:
-        client = Client(key="test-key", base_url=server.url)
+        client = Client(key=TEST_API_KEY, base_url=server.url)
         client.flux_lora.run(prompt="a cat")
         assert server.requests[0].json == {...}
 
-It speaks the queue protocol over real sockets: submit answers the envelope with URLs on its
-own address; status goes IN_QUEUE -> IN_PROGRESS (with logs) -> COMPLETED (202, then 200);
-result; cancel (202, 400 ALREADY_COMPLETED, 404); a body that breaks the endpoint's schema
-gets 422 with fal's `{"detail": [{"loc", "msg", "type"}]}`.
+It speaks the queue protocol over real sockets, as the service does: submit answers 200 with the
+envelope (URLs on the mock's own address); status goes IN_QUEUE -> IN_PROGRESS (with logs) ->
+COMPLETED, 202 then 200; `.../status/stream` is the same as server-sent events; result answers
+the output (built from the output schema, or what `results` says); cancel answers 202
+CANCELLATION_REQUESTED, 400 ALREADY_COMPLETED or 404; a body that breaks the schema gets 422
+with `{"detail": [{"loc", "msg", "type"}]}`. Every response carries `x-fal-request-id`.
+
+Faults are scripted per operation ("submit", "status", "result", "cancel", "stream"):
+`server.inject("status", Fault(status=429, retry_after=0.1), times=2)`.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
+import urllib.request
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,11 +33,14 @@ import pydantic
 
 from . import models
 from ._protocol import PollPolicy
+from ._sample import sample
 from ._spec import ENDPOINTS
 
 TEST_API_KEY = "test-key"
 # Polls fast enough that a test waits milliseconds, not seconds.
 FAST_POLL = PollPolicy(initial=0.001, factor=2.0, maximum=0.01)
+OPERATIONS = ("submit", "status", "result", "cancel", "stream")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -41,14 +52,31 @@ class RecordedRequest:
     json: Any
 
 
+@dataclass(frozen=True)
+class Fault:
+    """One scripted misbehaviour: an error status, a dropped connection, or a slow answer."""
+
+    status: int | None = None  # answer this status instead of the real one
+    body: Any = None  # with this body (default: fal's flat error body)
+    retry_after: float | None = None  # and this Retry-After header
+    drop: bool = False  # close the connection without answering
+    delay: float = 0.0  # wait this long first (then answer normally unless status/drop)
+    with_request_id: bool = (
+        True  # without x-fal-request-id a 5xx looks like an ingress error
+    )
+
+
 @dataclass
 class _Job:
     request_id: str
     endpoint_path: str
     app_id: str
     body: Any
+    webhook: str | None = None
     polls: int = 0
     cancelled: bool = False
+    failure: tuple[int, Any] | None = None
+    delivered: bool = False
     logs: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -57,7 +85,8 @@ class MockServer:
 
     polls_in_queue / polls_in_progress: how many status polls see IN_QUEUE, then IN_PROGRESS,
     before COMPLETED. `api_key`: the key required in `Authorization: Key ...` (None accepts any).
-    `results`: output per endpoint path; by default an empty object.
+    `results`: output per endpoint path (default: built from the output schema).
+    `fail_requests`: every request completes with this (error, error_type).
     """
 
     def __init__(
@@ -67,29 +96,33 @@ class MockServer:
         polls_in_progress: int = 1,
         api_key: str | None = None,
         results: dict[str, Any] | None = None,
+        fail_requests: tuple[str, str] | None = None,
+        stream_interval: float = 0.01,
     ) -> None:
         self.polls_in_queue = polls_in_queue
         self.polls_in_progress = polls_in_progress
         self.api_key = api_key
         self.results = dict(results or {})
+        self.fail_requests = fail_requests
+        self.stream_interval = stream_interval
         self.requests: list[RecordedRequest] = []
         self.jobs: dict[str, _Job] = {}
+        self.webhook_deliveries: list[tuple[str, Any]] = []
+        self._faults: dict[str, deque[Fault]] = {op: deque() for op in OPERATIONS}
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ---
+    # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> MockServer:
         handler = type("Handler", (_Handler,), {"mock": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
+        threading.Thread(
             target=self._httpd.serve_forever,
             args=(0.01,),
             name="mock-fal-queue",
             daemon=True,
-        )
-        self._thread.start()
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -113,15 +146,28 @@ class MockServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    # --- what tests ask for ------------------------------------------------------------
+    def inject(self, operation: str, fault: Fault, times: int = 1) -> None:
+        """The next `times` calls of `operation` misbehave as `fault` says."""
+        if operation not in OPERATIONS:
+            raise ValueError(f"operation must be one of {OPERATIONS}")
+        with self._lock:
+            self._faults[operation].extend([fault] * times)
+
     @property
     def submits(self) -> int:
-        """How many submits arrived (a retried submit would show here twice)."""
+        """How many submits arrived (a retried submit shows here twice)."""
         with self._lock:
             return sum(
                 1 for r in self.requests if r.method == "POST" and r.path in ENDPOINTS
             )
 
-    # --- protocol ---
+    def _next_fault(self, operation: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults[operation]
+            return queue.popleft() if queue else None
+
+    # --- the protocol ------------------------------------------------------------------
     def _envelope(self, job: _Job, state: str) -> dict[str, Any]:
         base = f"{self.url}/{job.app_id}/requests/{job.request_id}"
         return {
@@ -132,7 +178,9 @@ class MockServer:
             "cancel_url": f"{base}/cancel",
         }
 
-    def _submit(self, path: str, body: Any) -> tuple[int, Any]:
+    def _submit(
+        self, path: str, body: Any, webhook: str | None
+    ) -> tuple[int, Any, str | None]:
         spec = ENDPOINTS[path]
         model: type[pydantic.BaseModel] = getattr(models, spec["input_model"])
         try:
@@ -140,44 +188,46 @@ class MockServer:
         except pydantic.ValidationError as error:
             detail = [
                 {
-                    "loc": ["body", *error_item["loc"]],
-                    "msg": error_item["msg"],
-                    "type": error_item["type"],
+                    "loc": ["body", *item["loc"]],
+                    "msg": item["msg"],
+                    "type": item["type"],
                 }
-                for error_item in error.errors(include_url=False)
+                for item in error.errors(include_url=False)
             ]
-            return 422, {"detail": detail}
-        job = _Job(str(uuid.uuid4()), path, spec["app_id"], body)
-        with self._lock:
-            self.jobs[job.request_id] = job
-            position = (
-                sum(
-                    1
-                    for other in self.jobs.values()
-                    if self._state(other) == "IN_QUEUE"
-                )
-                - 1
+            return 422, {"detail": detail}, None
+        job = _Job(str(uuid.uuid4()), path, spec["app_id"], body, webhook)
+        if self.fail_requests is not None:
+            job.failure = (
+                500,
+                {"detail": self.fail_requests[0], "error_type": self.fail_requests[1]},
             )
-        return 200, {
+        with self._lock:
+            ahead = sum(
+                1 for other in self.jobs.values() if self._state(other) == "IN_QUEUE"
+            )
+            self.jobs[job.request_id] = job
+        envelope = {
             **self._envelope(job, "IN_QUEUE"),
-            "queue_position": max(position, 0),
-            "logs": None,
-            "metrics": {},
+            "gateway_request_id": job.request_id,
         }
+        return (
+            200,
+            {**envelope, "queue_position": ahead, "logs": None, "metrics": {}},
+            job.request_id,
+        )
 
     def _state(self, job: _Job) -> str:
         if job.cancelled or job.polls > self.polls_in_queue + self.polls_in_progress:
             return "COMPLETED"
         return "IN_QUEUE" if job.polls <= self.polls_in_queue else "IN_PROGRESS"
 
-    def _status(self, job: _Job, with_logs: bool) -> tuple[int, Any]:
+    def _advance(self, job: _Job) -> str:
+        """One poll's worth of progress: a new log line while running."""
         with self._lock:
             job.polls += 1
             state = self._state(job)
-            if (
-                state != "IN_QUEUE"
-                and not job.cancelled
-                and len(job.logs) < job.polls - self.polls_in_queue
+            if state == "IN_PROGRESS" or (
+                state == "COMPLETED" and not job.cancelled and not job.logs
             ):
                 job.logs.append(
                     {
@@ -187,6 +237,11 @@ class MockServer:
                         "timestamp": "2024-01-01T00:00:00Z",
                     }
                 )
+        if state == "COMPLETED":
+            self._deliver_webhook(job)
+        return state
+
+    def _status_body(self, job: _Job, state: str, with_logs: bool) -> dict[str, Any]:
         body = self._envelope(job, state)
         if state == "IN_QUEUE":
             body["queue_position"] = 0
@@ -194,23 +249,35 @@ class MockServer:
             body["logs"] = list(job.logs) if with_logs else None
         if state == "COMPLETED":
             body["metrics"] = {"inference_time": 0.01}
-            if job.cancelled:
+            error = self._error_of(job)
+            if error is not None:
                 body["error"], body["error_type"] = (
-                    "Request was cancelled",
-                    "request_cancelled",
+                    error[1]["detail"],
+                    error[1]["error_type"],
                 )
-        return (200 if state == "COMPLETED" else 202), body
+        return body
 
-    def _result(self, job: _Job) -> tuple[int, Any]:
-        state = self._state(job)
+    def _error_of(self, job: _Job) -> tuple[int, Any] | None:
         if job.cancelled:
             return 400, {
                 "detail": "Request was cancelled",
                 "error_type": "request_cancelled",
             }
-        if state != "COMPLETED":
+        return job.failure
+
+    def _output(self, job: _Job) -> Any:
+        if job.endpoint_path in self.results:
+            return self.results[job.endpoint_path]
+        schema = ENDPOINTS[job.endpoint_path]["output_schema"]
+        return sample(schema) if schema is not None else {}
+
+    def _result(self, job: _Job) -> tuple[int, Any]:
+        error = self._error_of(job)
+        if error is not None:
+            return error
+        if self._state(job) != "COMPLETED":
             return 400, {"detail": "Request is still in progress"}
-        return 200, self.results.get(job.endpoint_path, {})
+        return 200, self._output(job)
 
     def _cancel(self, job: _Job | None) -> tuple[int, Any]:
         if job is None:
@@ -219,44 +286,91 @@ class MockServer:
             if self._state(job) == "COMPLETED":
                 return 400, {"status": "ALREADY_COMPLETED"}
             job.cancelled = True
+        self._deliver_webhook(job)
         return 202, {"status": "CANCELLATION_REQUESTED"}
 
-    def handle(
+    def _deliver_webhook(self, job: _Job) -> None:
+        """POST the finished request to its webhook, on loopback only (never the internet)."""
+        with self._lock:
+            if job.webhook is None or job.delivered:
+                return
+            job.delivered = True
+        error = self._error_of(job)
+        payload: dict[str, Any] = {
+            "request_id": job.request_id,
+            "gateway_request_id": job.request_id,
+        }
+        if error is None:
+            payload.update(status="OK", payload=self._output(job), error=None)
+        else:
+            payload.update(
+                status="ERROR",
+                payload=error[1],
+                error=f"Invalid status code: {error[0]}",
+            )
+        self.webhook_deliveries.append((job.webhook, payload))
+        if urlsplit(job.webhook).hostname in LOOPBACK:
+            threading.Thread(
+                target=_post_json, args=(job.webhook, payload), daemon=True
+            ).start()
+
+    def route(
         self,
         method: str,
         path: str,
         query: dict[str, list[str]],
         headers: dict[str, str],
         raw: bytes,
-    ) -> tuple[int, Any]:
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            return 400, {"detail": "body is not JSON"}
-        with self._lock:
-            self.requests.append(RecordedRequest(method, path, query, headers, body))
-        if (
-            self.api_key is not None
-            and headers.get("authorization") != f"Key {self.api_key}"
-        ):
-            return 401, {"detail": "Unauthorized"}
-        if not headers.get("authorization", "").startswith("Key "):
-            return 401, {"detail": "Authorization header is required"}
+    ) -> tuple[str, Any]:
+        """(operation, job or None) for a request, before any fault or answer."""
         if method == "POST" and path in ENDPOINTS:
-            return self._submit(path, body)
+            return "submit", None
         if "/requests/" in path:
             request_id, _, action = path.split("/requests/", 1)[1].partition("/")
             job = self.jobs.get(request_id)
-            if method == "PUT" and action == "cancel":
-                return self._cancel(job)
-            if job is None:
-                return 404, {"detail": f"Request {request_id} not found"}
-            if method == "GET" and action == "status":
-                logs = query.get("logs", ["0"])[-1].lower() in ("1", "true")
-                return self._status(job, logs)
-            if method == "GET" and action == "":
-                return self._result(job)
-        return 404, {"detail": f"Path {path} not found"}
+            operation = {
+                ("PUT", "cancel"): "cancel",
+                ("GET", "status"): "status",
+                ("GET", "status/stream"): "stream",
+                ("GET", ""): "result",
+            }.get((method, action), "unknown")
+            return operation, job
+        return "unknown", None
+
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        raw: bytes,
+    ) -> Any:
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        with self._lock:
+            self.requests.append(RecordedRequest(method, path, query, headers, body))
+        return body
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        given = headers.get("authorization", "")
+        return given.startswith("Key ") and (
+            self.api_key is None or given == f"Key {self.api_key}"
+        )
+
+
+def _post_json(url: str, payload: Any) -> None:
+    request = urllib.request.Request(
+        url,
+        json.dumps(payload).encode(),
+        {"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        urllib.request.urlopen(request, timeout=5).close()
+    except OSError:
+        pass  # a webhook receiver that is gone is the receiver's problem, as with the real service
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -265,21 +379,107 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
+        path, query = unquote(parts.path), parse_qs(parts.query)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        code, body = self.mock.handle(
-            self.command, unquote(parts.path), parse_qs(parts.query), headers, raw
+        mock = self.mock
+        body = mock.record(self.command, path, query, headers, raw)
+        operation, job = mock.route(self.command, path, query, headers, raw)
+        request_id = job.request_id if job is not None else None
+        fault = mock._next_fault(operation) if operation in OPERATIONS else None
+        if fault is not None and self._misbehave(fault, request_id):
+            return
+        if not mock.authorized(headers):
+            return self._answer(401, {"detail": "Unauthorized"}, request_id)
+        if operation == "submit":
+            webhook = query.get("fal_webhook", [None])[-1]
+            code, answer, request_id = mock._submit(path, body, webhook)
+            return self._answer(code, answer, request_id)
+        if operation == "cancel":
+            return self._answer(*mock._cancel(job), request_id)
+        if job is None:
+            return self._answer(404, {"detail": f"Path {path} not found"}, request_id)
+        with_logs = query.get("logs", ["0"])[-1].lower() in ("1", "true")
+        if operation == "status":
+            state = mock._advance(job)
+            return self._answer(
+                200 if state == "COMPLETED" else 202,
+                mock._status_body(job, state, with_logs),
+                request_id,
+            )
+        if operation == "stream":
+            return self._stream(job, with_logs)
+        return self._answer(*mock._result(job), request_id)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def _misbehave(self, fault: Fault, request_id: str | None) -> bool:
+        """Act out `fault`; True when the request has been dealt with."""
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.drop:
+            self.close_connection = True
+            self.connection.close()
+            return True
+        if fault.status is None:
+            return False
+        body = (
+            fault.body
+            if fault.body is not None
+            else {"detail": "Injected fault", "error_type": "runner_scheduling_failure"}
         )
+        extra = (
+            {"Retry-After": f"{fault.retry_after:g}"}
+            if fault.retry_after is not None
+            else {}
+        )
+        self._answer(
+            fault.status,
+            body,
+            request_id if fault.with_request_id else None,
+            extra,
+            fault.with_request_id,
+        )
+        return True
+
+    def _answer(
+        self,
+        code: int,
+        body: Any,
+        request_id: str | None,
+        extra: dict[str, str] | None = None,
+        with_request_id: bool = True,
+    ) -> None:
         payload = json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
-        self.send_header("x-fal-request-id", str(uuid.uuid4()))
+        if with_request_id:
+            self.send_header("x-fal-request-id", request_id or str(uuid.uuid4()))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+    def _stream(self, job: _Job, with_logs: bool) -> None:
+        """Server-sent events: one `data:` per status until COMPLETED, then the stream closes."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.send_header("x-fal-request-id", job.request_id)
+        self.end_headers()
+        self.close_connection = True
+        self.wfile.write(b": keep-alive\n\n")
+        while True:
+            state = self.mock._advance(job)
+            event = json.dumps(self.mock._status_body(job, state, with_logs))
+            self.wfile.write(f"data: {event}\n\n".encode())
+            self.wfile.flush()
+            if state == "COMPLETED":
+                return
+            time.sleep(self.mock.stream_interval)
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass

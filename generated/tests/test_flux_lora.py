@@ -190,18 +190,18 @@ def test_exact_wire_request(client: Client, server: MockServer) -> None:
     assert sent.json == EXPECTED_BODY
 
 
-def test_queue_lifecycle_sync(client: Client, server: MockServer) -> None:
+def test_status_goes_queued_in_progress_completed(
+    client: Client, server: MockServer
+) -> None:
     endpoint = client.flux_lora
     handle = endpoint.submit(**KWARGS)
     assert handle.status_url.startswith(server.url)
     assert isinstance(endpoint.status(handle), Queued)
     running = endpoint.status(handle, logs=True)
     assert isinstance(running, InProgress) and running.logs
-    endpoint.status(handle)
+    assert isinstance(endpoint.status(handle), InProgress)
     done = endpoint.status(handle, logs=True)
     assert isinstance(done, Completed) and done.error is None and done.logs
-    assert endpoint.result(handle) == {}
-    assert endpoint.cancel(handle) == "ALREADY_COMPLETED"
 
 
 def test_cancel_while_queued(client: Client) -> None:
@@ -212,47 +212,69 @@ def test_cancel_while_queued(client: Client) -> None:
     assert isinstance(after, Completed) and after.error_type == "request_cancelled"
 
 
-def test_queue_lifecycle_async(server: MockServer) -> None:
+def test_submit_status_result_cancel_sync(target: Any) -> None:
+    with Client(key=target.key, base_url=target.base_url, poll=target.poll) as client:
+        endpoint = client.flux_lora
+        handle = endpoint.submit(**KWARGS)
+        assert isinstance(
+            endpoint.status(handle, logs=True), (Queued, InProgress, Completed)
+        )
+        assert endpoint.wait(handle, timeout=600).error is None
+        assert isinstance(endpoint.result(handle), models.FluxLoraOutput)
+        assert endpoint.cancel(handle) == "ALREADY_COMPLETED"
+
+
+def test_submit_status_result_cancel_async(target: Any) -> None:
     async def scenario() -> None:
         async with AsyncClient(
-            key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL
+            key=target.key, base_url=target.base_url, poll=target.poll
         ) as client:
             endpoint = client.flux_lora
             handle = await endpoint.submit(**KWARGS)
-            assert isinstance(await endpoint.status(handle), Queued)
-            assert isinstance(await endpoint.status(handle, logs=True), InProgress)
-            await endpoint.wait(handle)
-            assert await endpoint.result(handle) == {}
+            assert isinstance(
+                await endpoint.status(handle, logs=True),
+                (Queued, InProgress, Completed),
+            )
+            assert (await endpoint.wait(handle, timeout=600)).error is None
+            assert isinstance(await endpoint.result(handle), models.FluxLoraOutput)
             assert await endpoint.cancel(handle) == "ALREADY_COMPLETED"
-            queued = await endpoint.submit(**KWARGS)
-            assert await endpoint.cancel(queued) == "CANCELLATION_REQUESTED"
 
     asyncio.run(scenario())
 
 
-def test_run_reports_progress_sync(client: Client, server: MockServer) -> None:
+def test_run_reports_progress_and_returns_the_output(target: Any) -> None:
     updates: list[object] = []
-    assert client.flux_lora.run(**KWARGS, on_update=updates.append) == {}
-    assert isinstance(updates[0], Queued) and isinstance(updates[-1], Completed)
+    with Client(key=target.key, base_url=target.base_url, poll=target.poll) as client:
+        result = client.flux_lora.run(**KWARGS, on_update=updates.append, timeout=600)
+    assert isinstance(result, models.FluxLoraOutput)
+    assert isinstance(updates[-1], Completed)
     logs = [
-        line.message
+        line
         for update in updates
         if isinstance(update, (InProgress, Completed))
         for line in update.logs
     ]
     assert len(logs) == len(set(logs)), "a log line was reported twice"
-    assert server.submits == 1
+    if target.server is not None:
+        assert target.server.submits == 1
 
 
-def test_run_async(server: MockServer) -> None:
+def test_run_async(target: Any) -> None:
     async def scenario() -> object:
         async with AsyncClient(
-            key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL
+            key=target.key, base_url=target.base_url, poll=target.poll
         ) as client:
-            return await client.flux_lora.run(**KWARGS, timeout=30)
+            return await client.flux_lora.run(**KWARGS, timeout=600)
 
-    assert asyncio.run(scenario()) == {}
-    assert server.submits == 1
+    assert isinstance(asyncio.run(scenario()), models.FluxLoraOutput)
+
+
+def test_status_stream_pushes_updates_until_completed(client: Client) -> None:
+    endpoint = client.flux_lora
+    handle = endpoint.submit(**KWARGS)
+    updates = list(endpoint.status_stream(handle))
+    assert isinstance(updates[0], Queued) and isinstance(updates[-1], Completed)
+    assert isinstance(endpoint.result(handle), models.FluxLoraOutput)
 
 
 @pytest.mark.parametrize(("code", "schema", "example"), RESPONSE_EXAMPLES)

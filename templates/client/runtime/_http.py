@@ -58,7 +58,7 @@ def _request_kwargs(call: protocol.HttpCall) -> dict[str, Any]:
     return kwargs
 
 
-def _reply(response: httpx.Response) -> protocol.Reply:
+def reply_of(response: httpx.Response) -> protocol.Reply:
     return protocol.Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.content)
 
 
@@ -83,7 +83,7 @@ class SyncDriver:
             outcome, failure = None, None
             if isinstance(step, protocol.HttpCall):
                 try:
-                    outcome = _reply(self.http.request(step.method, step.url, **_request_kwargs(step)))
+                    outcome = reply_of(self.http.request(step.method, step.url, **_request_kwargs(step)))
                 except httpx.TransportError as error:
                     failure = _failure(error)
             elif isinstance(step, protocol.Sleep):
@@ -107,7 +107,7 @@ class AsyncDriver:
             outcome, failure = None, None
             if isinstance(step, protocol.HttpCall):
                 try:
-                    outcome = _reply(await self.http.request(step.method, step.url, **_request_kwargs(step)))
+                    outcome = reply_of(await self.http.request(step.method, step.url, **_request_kwargs(step)))
                 except httpx.TransportError as error:
                     failure = _failure(error)
             elif isinstance(step, protocol.Sleep):

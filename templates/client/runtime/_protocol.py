@@ -317,3 +317,94 @@ def run(
     handle = yield from submit(settings, path, body, webhook_url)
     yield from wait(settings, handle, timeout, on_update)
     return (yield from result(settings, handle, parse))
+
+
+# --- push updates and webhooks --------------------------------------------------------------
+
+
+def stream_call(settings: Settings, handle: RequestHandle, logs: bool) -> HttpCall:
+    """The SSE request behind `status_stream()`: `.../status/stream`."""
+    headers = {**settings.headers, "Accept": "text/event-stream"}
+    return HttpCall("GET", handle.status_url + "/stream", params={"logs": "1" if logs else "0"}, headers=headers)
+
+
+class SseDecoder:
+    """Server-sent events, one line at a time: returns each complete event's data, parsed."""
+
+    def __init__(self) -> None:
+        self._data: list[str] = []
+
+    def feed(self, line: str) -> Any | None:
+        line = line.rstrip("\r\n")
+        if line == "":
+            if not self._data:
+                return None
+            text, self._data = "\n".join(self._data), []
+            return json.loads(text)
+        if line.startswith(":"):  # a comment: the service's keep-alive
+            return None
+        name, _, value = line.partition(":")
+        if name == "data":
+            self._data.append(value[1:] if value.startswith(" ") else value)
+        return None
+
+
+class StatusStream:
+    """Turns SSE lines into typed statuses, reporting each log line once."""
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        self.decoder = SseDecoder()
+        self.logs_seen = 0
+        self.done = False
+
+    def feed(self, line: str) -> Status | None:
+        data = self.decoder.feed(line)
+        if data is None:
+            return None
+        current = parse_status(data, self.request_id)
+        if isinstance(current, (InProgress, Completed)):
+            fresh = current.logs[self.logs_seen :]
+            self.logs_seen = max(self.logs_seen, len(current.logs))
+            current = _with_logs(current, fresh)
+        self.done = isinstance(current, Completed)
+        return current
+
+
+def raise_for_reply(reply: Reply) -> None:
+    if reply.status_code >= 400:
+        raise error_for(reply.status_code, reply.json(), reply.headers.get("x-fal-request-id"), _retry_after(reply))
+
+
+@dataclass(frozen=True)
+class WebhookPayload:
+    """What the service POSTs to a `webhook_url` when a request finishes."""
+
+    request_id: str
+    gateway_request_id: str | None
+    status: str  # "OK" or "ERROR"
+    payload: Any  # the typed output on OK; the error body (e.g. {"detail": [...]}) on ERROR
+    error: str | None = None
+    payload_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "OK" and self.payload_error is None
+
+
+def parse_webhook(body: bytes | str | dict[str, Any], parse: Callable[[Any], Any]) -> WebhookPayload:
+    """Read a webhook delivery; `parse` types the payload of a successful one."""
+    data = json.loads(body) if isinstance(body, (bytes, str)) else body
+    if not isinstance(data, dict) or "request_id" not in data or "status" not in data:
+        raise ValueError("not a webhook payload: expected request_id and status")
+    payload = data.get("payload")
+    if data["status"] == "OK" and payload is not None and data.get("payload_error") is None:
+        payload = parse(payload)
+    return WebhookPayload(
+        str(data["request_id"]),
+        data.get("gateway_request_id"),
+        str(data["status"]),
+        payload,
+        data.get("error"),
+        data.get("payload_error"),
+    )
