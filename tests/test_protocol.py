@@ -1,0 +1,260 @@
+"""The generated client's protocol under faults, sync and async, against the real mock server:
+retries on the retryable codes only, Retry-After obeyed, no duplicate submit, typed errors,
+timeouts that cancel, push updates, webhooks, and a key that never shows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+import tests.test_generated_client  # noqa: F401  (puts generated/ on sys.path)
+from fal_api import (
+    AsyncClient,
+    AuthenticationError,
+    Client,
+    Completed,
+    ConnectionFailedError,
+    NotFoundError,
+    PollPolicy,
+    Queued,
+    RateLimitError,
+    RequestFailedError,
+    RequestTimeoutError,
+    RetryPolicy,
+    ServerError,
+    ValidationError,
+    models,
+)
+from fal_api.testing import FAST_POLL, Fault, MockServer
+
+KEY = "sk-secret-4f9a"
+FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.001, max_delay=0.5)
+FLAVOURS = ["sync", "async"]
+
+
+@pytest.fixture
+def server() -> Iterator[MockServer]:
+    with MockServer(polls_in_queue=1, polls_in_progress=1) as mock:
+        yield mock
+
+
+def call(flavour: str, base_url: str, method: str, *args: Any, key: str = KEY, **kwargs: Any) -> Any:
+    """client.flux_lora.<method>(...) with a fresh Client or AsyncClient."""
+    options = {"key": key, "base_url": base_url, "retry": FAST_RETRY, "poll": FAST_POLL}
+    if flavour == "sync":
+        with Client(**options) as client:
+            return getattr(client.flux_lora, method)(*args, **kwargs)
+
+    async def scenario() -> Any:
+        async with AsyncClient(**options) as client:
+            return await getattr(client.flux_lora, method)(*args, **kwargs)
+
+    return asyncio.run(scenario())
+
+
+def statuses(server: MockServer) -> list[str]:
+    return [r.path for r in server.requests if r.path.endswith("/status")]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("code", [408, 409, 429, 502, 503, 504])
+def test_status_is_retried_on_retryable_codes(server: MockServer, flavour: str, code: int) -> None:
+    handle = call(flavour, server.url, "submit", prompt="x")
+    server.inject("status", Fault(status=code), times=2)
+    assert isinstance(call(flavour, server.url, "status", handle), Queued)
+    assert len(statuses(server)) == 3
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize(("code", "error"), [(400, Exception), (401, AuthenticationError), (404, NotFoundError), (422, ValidationError), (500, ServerError)])
+def test_other_codes_are_not_retried_and_are_typed(server: MockServer, flavour: str, code: int, error: type[Exception]) -> None:
+    handle = call(flavour, server.url, "submit", prompt="x")
+    server.inject("status", Fault(status=code))
+    with pytest.raises(error) as caught:
+        call(flavour, server.url, "status", handle)
+    assert caught.value.status_code == code  # type: ignore[attr-defined]
+    assert caught.value.request_id == handle.request_id  # type: ignore[attr-defined]
+    assert len(statuses(server)) == 1
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_retry_after_is_obeyed(server: MockServer, flavour: str) -> None:
+    handle = call(flavour, server.url, "submit", prompt="x")
+    server.inject("result", Fault(status=429, retry_after=0.3))
+    call(flavour, server.url, "wait", handle)
+    started = time.monotonic()
+    assert isinstance(call(flavour, server.url, "result", handle), models.FluxLoraOutput)
+    assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_rate_limit_after_the_last_attempt_says_when_to_come_back(server: MockServer, flavour: str) -> None:
+    handle = call(flavour, server.url, "submit", prompt="x")
+    server.inject("status", Fault(status=429, retry_after=0.01), times=FAST_RETRY.max_attempts)
+    with pytest.raises(RateLimitError) as caught:
+        call(flavour, server.url, "status", handle)
+    assert caught.value.retry_after == 0.01
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("code", [429, 503])
+def test_a_submit_that_reached_the_server_is_never_sent_again(server: MockServer, flavour: str, code: int) -> None:
+    server.inject("submit", Fault(status=code, retry_after=0.01))
+    with pytest.raises((RateLimitError, ServerError)):
+        call(flavour, server.url, "submit", prompt="x")
+    assert server.submits == 1
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_dropped_submit_is_reported_not_repeated(server: MockServer, flavour: str) -> None:
+    server.inject("submit", Fault(drop=True))
+    with pytest.raises(ConnectionFailedError) as caught:
+        call(flavour, server.url, "submit", prompt="x")
+    assert caught.value.maybe_sent is True and "not sent again" in str(caught.value)
+    assert server.submits == 1
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_refused_connection_is_retried_and_then_reported(flavour: str) -> None:
+    with MockServer() as gone:
+        url = gone.url
+    with pytest.raises(ConnectionFailedError) as caught:
+        call(flavour, url, "submit", prompt="x")
+    assert caught.value.maybe_sent is False
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_dropped_and_slow_status_calls_are_survived(server: MockServer, flavour: str) -> None:
+    handle = call(flavour, server.url, "submit", prompt="x")
+    server.inject("status", Fault(drop=True))
+    server.inject("status", Fault(delay=0.2))
+    assert isinstance(call(flavour, server.url, "status", handle), Queued)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_server_side_422_carries_the_parsed_detail(server: MockServer, flavour: str) -> None:
+    detail = {"detail": [{"loc": ["body", "prompt"], "msg": "field required", "type": "value_error.missing"}]}
+    server.inject("submit", Fault(status=422, body=detail))
+    with pytest.raises(ValidationError) as caught:
+        call(flavour, server.url, "submit", prompt="x")
+    assert caught.value.errors == detail["detail"]
+    assert "prompt: field required" in str(caught.value)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_failed_request_raises_request_failed(flavour: str) -> None:
+    with MockServer(fail_requests=("Runner disconnected", "runner_disconnected")) as server:
+        with pytest.raises(RequestFailedError) as caught:
+            call(flavour, server.url, "run", prompt="x")
+    assert caught.value.error_type == "runner_disconnected"
+    assert caught.value.request_id in server.jobs
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_timeout_cancels_and_carries_the_request_id(flavour: str) -> None:
+    with MockServer(polls_in_queue=100_000) as server:
+        with pytest.raises(RequestTimeoutError) as caught:
+            call(flavour, server.url, "run", prompt="x", timeout=0.1)
+        [job] = server.jobs.values()
+    assert caught.value.request_id == job.request_id and job.cancelled
+
+
+def test_polling_backs_off_from_small_to_the_cap() -> None:
+    with MockServer(polls_in_queue=12) as server:
+        with Client(key=KEY, base_url=server.url, poll=PollPolicy(initial=0.01, factor=2.0, maximum=0.04)) as client:
+            started = time.monotonic()
+            client.flux_lora.run(prompt="x")
+            elapsed = time.monotonic() - started
+    # 0.01 + 0.02 + 0.04 * 11 = 0.47 s of sleeping; fixed 0.01 s polling would take 0.13 s
+    assert 0.4 < elapsed < 3
+
+
+def test_async_on_update_may_be_a_coroutine(server: MockServer) -> None:
+    seen: list[object] = []
+
+    async def on_update(status: object) -> None:
+        await asyncio.sleep(0)
+        seen.append(status)
+
+    call("async", server.url, "run", prompt="x", on_update=on_update)
+    assert isinstance(seen[0], Queued) and isinstance(seen[-1], Completed)
+
+
+def test_async_status_stream(server: MockServer) -> None:
+    async def scenario() -> list[object]:
+        async with AsyncClient(key=KEY, base_url=server.url) as client:
+            handle = await client.flux_lora.submit(prompt="x")
+            return [update async for update in client.flux_lora.status_stream(handle)]
+
+    updates = asyncio.run(scenario())
+    assert isinstance(updates[0], Queued) and isinstance(updates[-1], Completed)
+    assert [r.path.endswith("/status/stream") for r in server.requests].count(True) == 1
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[bytes] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        _Receiver.received.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_webhook_is_sent_and_its_payload_parses_typed(server: MockServer) -> None:
+    receiver = HTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, args=(0.01,), daemon=True).start()
+    hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook?a=1&b=2"
+    try:
+        with Client(key=KEY, base_url=server.url, poll=FAST_POLL) as client:
+            handle = client.flux_lora.submit(prompt="x", webhook_url=hook)
+            client.flux_lora.wait(handle)
+            deadline = time.monotonic() + 5
+            while not _Receiver.received and time.monotonic() < deadline:
+                time.sleep(0.01)
+            payload = client.flux_lora.parse_webhook(_Receiver.received[-1])
+    finally:
+        receiver.shutdown()
+    submit = next(r for r in server.requests if r.method == "POST")
+    assert submit.query["fal_webhook"] == [hook]  # sent URL-encoded: `&b=2` survived
+    assert payload.ok and payload.request_id == handle.request_id
+    assert isinstance(payload.payload, models.FluxLoraOutput)
+
+
+def test_a_failed_webhook_payload_keeps_the_error_body() -> None:
+    with Client(key=KEY, base_url="http://127.0.0.1:9") as client:
+        body = {"request_id": "r", "status": "ERROR", "error": "Invalid status code: 422", "payload": {"detail": []}}
+        payload = client.flux_lora.parse_webhook(json.dumps(body))
+    assert not payload.ok and payload.payload == {"detail": []}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_key_never_appears_in_errors_reprs_or_logs(server: MockServer, flavour: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    errors: list[BaseException] = []
+    server.inject("submit", Fault(status=503))
+    for scenario in (
+        lambda: call(flavour, server.url, "submit", prompt="x"),
+        lambda: call(flavour, server.url, "status", "missing-id"),
+        lambda: call(flavour, server.url, "run", prompt="x", num_images=99),
+        lambda: call(flavour, "http://127.0.0.1:9", "submit", prompt="x"),
+    ):
+        with pytest.raises(Exception) as caught:
+            scenario()
+        errors.append(caught.value)
+    call(flavour, server.url, "run", prompt="x")
+    texts = [str(e) for e in errors] + [repr(e) for e in errors] + [repr(vars(e)) for e in errors]
+    texts += [record.getMessage() for record in caplog.records]
+    assert caplog.records, "nothing was logged: the check would prove nothing"
+    assert not [text for text in texts if KEY in text]
