@@ -115,8 +115,7 @@ class MockServer:
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> MockServer:
         handler = type("Handler", (_Handler,), {"mock": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         threading.Thread(
             target=self._httpd.serve_forever,
             args=(0.01,),
@@ -371,6 +370,13 @@ def _post_json(url: str, payload: Any) -> None:
         urllib.request.urlopen(request, timeout=5).close()
     except OSError:
         pass  # a webhook receiver that is gone is the receiver's problem, as with the real service
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = (
+        256  # many clients in flight must not overflow the listen backlog
+    )
+    daemon_threads = True
 
 
 class _Handler(BaseHTTPRequestHandler):
