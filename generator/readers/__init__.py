@@ -1,14 +1,30 @@
-"""Readers turn one input file into SourceEndpoints; the format is chosen by content."""
+"""Readers turn one input file into SourceEndpoints; the format is chosen by content.
+
+- JSON with `apifoxProject` / `apidogProject`       -> native (Apifox project export)
+- JSON or YAML with `openapi` / `swagger`           -> openapi (YAML: the first line that is
+                                                       not a comment starts `openapi:`/`swagger:`)
+- Markdown with `## OpenAPI Specification` + YAML   -> openapi (an Apifox doc-site page)
+- Markdown with `## METHOD title` headings and widdershins front matter, `Base URLs:` or
+  `<a id="opId...">` anchors                        -> markdown (Apifox "Export → Markdown")
+- a doc-page export (说明 / 概览 / 参数 sections)       -> docpage
+File names are never looked at: exports are renamed freely.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from generator.diagnostics import Report, fail
-from generator.readers import docpage
+from generator.readers import docpage, markdown, native, openapi
+from generator.readers.refs import load_json
 from generator.readers.source import SourceDocument, SourceEndpoint
 
-__all__ = ["SourceDocument", "SourceEndpoint", "read_file"]
+__all__ = ["SourceDocument", "SourceEndpoint", "read_file", "read_text"]
+
+ACCEPTED = (
+    "an Apifox project export (JSON with 'apifoxProject'), an OpenAPI 3.x / Swagger 2.0 document (JSON or YAML), "
+    "an Apifox Markdown export (widdershins), or an Apifox doc-page export (a title line, then 'METHOD /path')"
+)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -22,7 +38,23 @@ def decode(data: bytes, name: str) -> str:
 
 def read_file(path: Path, name: str, report: Report) -> SourceDocument:
     """Read `path`; `name` is how diagnostics and the registry refer to it."""
-    text = decode(path.read_bytes(), name)
+    return read_text(decode(path.read_bytes(), name), name, report)
+
+
+def read_text(text: str, name: str, report: Report) -> SourceDocument:
+    if text.lstrip().startswith(("{", "[")):
+        data = load_json(text, name, ACCEPTED)
+        if native.looks_like(data):
+            return native.read(text, name, report, data)
+        if openapi.looks_like(data):
+            return openapi.read(text, name, report, data)
+        raise fail(name, 1, f"unrecognised JSON: no 'apifoxProject', 'openapi' or 'swagger' key at the top; expected {ACCEPTED}")
+    if openapi.looks_like_yaml(text):
+        return openapi.read(text, name, report)
+    if openapi.looks_like_docsite(text):
+        return openapi.read_docsite(text, name, report)
+    if markdown.looks_like(text):
+        return markdown.read(text, name, report)
     if docpage.looks_like(text):
         return docpage.read(text, name, report)
-    raise fail(name, 1, "unrecognised input: expected an Apifox doc-page export (a path line, then 'METHOD /path')")
+    raise fail(name, 1, f"unrecognised input: expected {ACCEPTED}")

@@ -1,0 +1,388 @@
+"""Helpers shared by the native, OpenAPI and Markdown readers.
+
+The main piece is `SchemaFixer`: every schema a reader hands out goes through it, so that the
+`SourceDocument` conventions hold whatever the input looked like:
+- every `$ref` names a key of `SourceDocument.schemas` as `#/components/schemas/<name>`
+  (Apifox's `#/definitions/<id>`, percent-encoded refs and JSON-pointer escapes are resolved;
+  a ref that resolves nowhere becomes a warning and is dropped, its siblings kept);
+- Apifox's `x-apifox-refs` are spliced into `properties` at their `x-apifox-orders` position,
+  with `x-apifox-overrides` and `required` applied, as the Apifox editor shows them;
+- `nullable: true` (OpenAPI 3.0) becomes a JSON Schema type list, `type: file` a binary string;
+- leftovers of unfinished Apifox edits (ULID property names) are dropped.
+
+The rest are small helpers: base URL / path splitting, lenient JSON-in-a-string, line lookup.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+
+from generator.diagnostics import Report, fail
+
+COMPONENTS = "#/components/schemas/"
+# Apifox's editor keys its internal bookkeeping by ULIDs (26 Crockford base-32 characters).
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+# Keywords whose value is one schema, a list of schemas, or a map of name -> schema. Only these
+# are walked: `example`, `enum`, `default`, `const` hold data, which must never be rewritten.
+ONE_SCHEMA = ("items", "additionalProperties", "not", "contains", "if", "then", "else", "propertyNames",
+              "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema")
+SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is an object, else an empty one: exports leave keys out or null."""
+    return value if isinstance(value, dict) else {}
+
+
+def schema_ref(name: str) -> dict[str, str]:
+    return {"$ref": COMPONENTS + name}
+
+
+def unique_name(name: str, taken: set[str], fallback: str = "Model") -> str:
+    """`name`, or `name_2`, `name_3`, ... when it is taken; models may share a display name.
+
+    `/`, `~` and `%` become `_`: then `#/components/schemas/<name>` is at once a plain string
+    key and a JSON pointer that needs no escaping (a URI fragment would percent-decode `%`).
+    Everything else (CJK, spaces, `|`, `«»`) is kept: the name stays readable."""
+    base = re.sub(r"[/~%]", "_", name.strip()) or fallback
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}_{number}"
+    taken.add(candidate)
+    return candidate
+
+
+def pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    return "".join("/" + pointer_token(token) for token in tokens)
+
+
+def unescape_pointer(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+class SchemaFixer:
+    """Fixes the schemas of one document (see the module docstring).
+
+    `models` maps a model name to its raw schema; `aliases` maps other spellings of a ref
+    (Apifox's `#/definitions/<id>`) to a name; `source_names` maps a model's key in the source
+    to its name (see unique_name); `pointers` says where a model sits in the file. `inline` may return a raw schema for a ref that
+    names no model (an OpenAPI pointer into a model's property, say); it is fixed and inlined.
+    """
+
+    def __init__(self, file: str, report: Report, models: dict[str, Any], aliases: dict[str, str] | None = None,
+                 inline: Callable[[str], Any] | None = None, pointers: dict[str, str] | None = None,
+                 source_names: dict[str, str] | None = None) -> None:
+        self.file = file
+        self.report = report
+        self.raw = models
+        self.aliases = aliases or {}
+        self.source_names = source_names or {}  # a model's key in the source -> its name here
+        self.pointers = pointers or {}  # where each model sits in the file, for warnings
+        self.inline = inline
+        self._fixed: dict[str, dict[str, Any]] = {}
+        self._fixing: list[str] = []  # models being fixed: a model that spreads itself is a cycle
+        self._inlining: list[str] = []
+        self.line: int | None = None
+        self.where = ""
+
+    # -- the document's models -------------------------------------------------------------
+
+    def schemas(self) -> dict[str, dict[str, Any]]:
+        """Every model, fixed, in the source's order."""
+        return {name: self.model(name) for name in self.raw}
+
+    def model(self, name: str) -> dict[str, Any]:
+        if name in self._fixed:
+            return self._fixed[name]
+        if name in self._fixing:  # only spreading recurses; a plain $ref never expands
+            self.report.warn(self.file, self.line, f"model {name!r} spreads itself through x-apifox-refs; the inner spread was left out", self.where)
+            return {}
+        self._fixing.append(name)
+        saved = (self.line, self.where)
+        self.line, self.where = None, self.pointers.get(name, "/components/schemas" + pointer(name))
+        try:
+            raw = self.raw[name]
+            fixed = self._fix(raw) if isinstance(raw, dict) else {}
+        finally:
+            self._fixing.pop()
+            self.line, self.where = saved
+        self._fixed[name] = fixed
+        return fixed
+
+    def resolve(self, ref: str) -> str | None:
+        """The model name a ref points at, or None."""
+        if ref in self.aliases:
+            return self.aliases[ref]
+        decoded = unquote(ref)
+        if decoded in self.aliases:
+            return self.aliases[decoded]
+        for prefix in (COMPONENTS, "#/definitions/"):
+            if decoded.startswith(prefix):
+                name = unescape_pointer(decoded[len(prefix):])
+                if name in self.source_names:
+                    return self.source_names[name]
+                if name in self.raw:
+                    return name
+        return None
+
+    # -- schemas ---------------------------------------------------------------------------
+
+    def fix(self, schema: Any, line: int | None = None, where: str = "") -> Any:
+        """A fixed copy of `schema`; `line`/`where` locate warnings."""
+        self.line, self.where = line, where
+        return self._fix(schema)
+
+    def _fix(self, node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        node = dict(node)
+        if isinstance(node.get("x-apifox-refs"), dict):
+            node = self._splice(node)
+        node.pop("x-apifox-refs", None)
+        if "$ref" in node:
+            inlined = self._fix_ref(node)
+            if inlined is not None:
+                return inlined
+        if node.get("type") == "file":  # Swagger 2 / old Apifox form fields
+            node["type"], node["format"] = "string", "binary"
+        _nullable_to_type_list(node)
+        _drop_leftovers(node)
+        for key in ONE_SCHEMA:
+            if isinstance(node.get(key), (dict, list)):
+                node[key] = [self._fix(s) for s in node[key]] if isinstance(node[key], list) else self._fix(node[key])
+        for key in SCHEMA_LISTS:
+            if isinstance(node.get(key), list):
+                node[key] = [self._fix(s) for s in node[key]]
+        for key in SCHEMA_MAPS:
+            if isinstance(node.get(key), dict):
+                node[key] = {name: self._fix(s) for name, s in node[key].items()}
+        return node
+
+    def _fix_ref(self, node: dict[str, Any]) -> dict[str, Any] | None:
+        """Rewrite node's $ref in place; returns a replacement when the target is inlined."""
+        ref = node["$ref"]
+        name = self.resolve(ref) if isinstance(ref, str) else None
+        if name is not None:
+            node["$ref"] = COMPONENTS + name
+            return None
+        if isinstance(ref, str) and self.inline is not None and ref not in self._inlining:
+            target = self.inline(ref)
+            if isinstance(target, dict):
+                self._inlining.append(ref)
+                try:
+                    siblings = {key: value for key, value in node.items() if key != "$ref"}
+                    return {**self._fix(target), **siblings}
+                finally:
+                    self._inlining.pop()
+        self.report.warn(self.file, self.line, f"$ref {ref!r} points at no schema of this file; it was dropped", self.where)
+        del node["$ref"]
+        return None
+
+    # -- x-apifox-refs -----------------------------------------------------------------------
+
+    def _splice(self, node: dict[str, Any]) -> dict[str, Any]:
+        """Spread each referenced model's properties where its ULID sits in x-apifox-orders.
+
+        The schema's own properties win over spread ones of the same name; an earlier spread
+        wins over a later one, as in the Apifox editor, which refuses duplicate names."""
+        refs: dict[str, Any] = node.pop("x-apifox-refs")
+        own = as_dict(node.get("properties"))
+        orders = [key for key in node.get("x-apifox-orders") or [] if isinstance(key, str)]
+        orders += [key for key in list(own) + list(refs) if key not in orders]
+        required = [name for name in node.get("required") or [] if isinstance(name, str)]
+        properties: dict[str, Any] = {}
+        for key in orders:
+            if key in own:
+                properties.setdefault(key, own[key])
+            elif isinstance(refs.get(key), dict):
+                spread, spread_required = self._spread(refs[key])
+                for name, schema in spread.items():
+                    if name not in own and name not in properties:
+                        properties[name] = schema
+                required += [name for name in spread_required if name in spread and name not in required]
+        node["properties"] = properties
+        node["x-apifox-orders"] = list(properties)
+        if required:
+            node["required"] = required
+        node.setdefault("type", "object")
+        return node
+
+    def _spread(self, entry: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        ref = entry.get("$ref")
+        name = self.resolve(ref) if isinstance(ref, str) else None
+        if name is None:
+            if ref is not None:
+                self.report.warn(self.file, self.line, f"x-apifox-refs entry {ref!r} points at no schema of this file; left out", self.where)
+            return {}, []
+        model = self._follow(name)
+        properties = dict(model.get("properties") or {})
+        orders = [key for key in model.get("x-apifox-orders") or [] if key in properties]
+        properties = {key: properties[key] for key in orders + [key for key in properties if key not in orders]}
+        for prop, override in (entry.get("x-apifox-overrides") or {}).items():
+            if override is None:  # null = the property is removed here
+                properties.pop(prop, None)
+            else:
+                properties[prop] = self._fix(override)
+        required = entry["required"] if isinstance(entry.get("required"), list) else model.get("required") or []
+        return properties, [name for name in required if name in properties]
+
+    def _follow(self, name: str) -> dict[str, Any]:
+        """The model, through a chain of bare refs (A is just {$ref: B})."""
+        seen = {name}
+        model = self.model(name)
+        while isinstance(model.get("$ref"), str) and not model.get("properties"):
+            target = self.resolve(model["$ref"])
+            if target is None or target in seen:
+                break
+            seen.add(target)
+            model = self.model(target)
+        return model
+
+
+def _nullable_to_type_list(node: dict[str, Any]) -> None:
+    """OpenAPI 3.0 `nullable: true` -> JSON Schema `type: [t, "null"]` (or anyOf for a bare ref)."""
+    if "nullable" not in node:
+        return
+    nullable = node.pop("nullable")
+    if nullable is not True:
+        return
+    kind = node.get("type")
+    if isinstance(kind, str):
+        node["type"] = [kind, "null"]
+    elif isinstance(kind, list):
+        if "null" not in kind:
+            node["type"] = [*kind, "null"]
+    elif "$ref" in node:
+        # siblings of a $ref are ignored by OpenAPI 3.0 tools: wrap the ref instead
+        node["anyOf"] = [{"$ref": node.pop("$ref")}, {"type": "null"}]
+        return
+    else:
+        return
+    if isinstance(node.get("enum"), list) and None not in node["enum"]:
+        node["enum"] = [*node["enum"], None]
+
+
+def _drop_leftovers(node: dict[str, Any]) -> None:
+    """Unfinished Apifox edits: a ULID-named `x-tmp-pending-properties` property, ULIDs in
+    `required` / `x-apifox-orders` naming no property (O-k8s)."""
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        pending = [name for name, sub in properties.items() if isinstance(sub, dict) and sub.get("x-tmp-pending-properties")]
+        if pending:
+            node["properties"] = {name: sub for name, sub in properties.items() if name not in pending}
+        properties = node["properties"]
+    else:
+        properties = {}
+    for key in ("required", "x-apifox-orders"):
+        if isinstance(node.get(key), list):
+            node[key] = [name for name in node[key] if not (isinstance(name, str) and ULID.match(name) and name not in properties)]
+
+
+# -- URLs and paths ------------------------------------------------------------------------------
+
+_ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)(.*)$", re.S)
+_VARIABLE_BASE = re.compile(r"^(\{\{[^}]+\}\})(.*)$", re.S)
+_HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|([A-Za-z0-9-]+\.)+[A-Za-z]{2,})(:\d+)?$")
+
+
+def split_url(raw: str) -> tuple[str | None, str]:
+    """(base URL or None, path starting with "/") from what Apifox stores as a path.
+
+    `http://127.0.0.1:28080//tokens` -> ("http://127.0.0.1:28080", "/tokens");
+    `echo.apipost.cn/get.php` (a host without scheme) -> ("http://echo.apipost.cn", "/get.php");
+    `{{baseUrl}}/x` -> ("{{baseUrl}}", "/x"); `swaggertest` -> (None, "/swaggertest").
+    A query string or fragment is not part of the path and is cut off."""
+    text = raw.strip()
+    base: str | None = None
+    rest = text
+    absolute = _ABSOLUTE.match(text) or _VARIABLE_BASE.match(text)
+    if absolute:
+        base, rest = absolute.group(1), absolute.group(2)
+    elif not text.startswith("/"):
+        first, _, remainder = text.partition("/")
+        if _HOST.match(first):
+            base, rest = "http://" + first, "/" + remainder
+    rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+    rest = "/" + rest.lstrip("/")  # also turns "//tokens" into "/tokens"
+    return base, rest
+
+
+# -- YAML ----------------------------------------------------------------------------------------
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlLoader(_BaseLoader):  # type: ignore[misc]
+    """Safe loading with JSON's data model, as OpenAPI means it: only true/false are booleans
+    (YAML 1.1 would turn a property named `on` or `no` into one) and dates stay strings."""
+
+
+YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+YamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+# -- values --------------------------------------------------------------------------------------
+
+UNSET = object()
+
+
+def json_text(value: Any) -> Any:
+    """A JSON string parsed; other text kept as it is; "" and None give UNSET (no example)."""
+    if value is None:
+        return UNSET
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return UNSET
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def plain_data(value: Any) -> Any:
+    """YAML data made JSON-like: dates as ISO strings, every mapping key a string."""
+    if isinstance(value, dict):
+        return {str(key) if not isinstance(key, bool) else str(key).lower(): plain_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_data(item) for item in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def find_line(text: str, pattern: str, start: int = 0, default: int = 1) -> tuple[int, int]:
+    """(line, offset) of the first match of regex `pattern` at or after `start`."""
+    match = re.compile(pattern).search(text, start)
+    if match is None:
+        return default, start
+    return line_at(text, match.start()), match.start()
+
+
+def load_json(text: str, file: str, expected: str) -> Any:
+    """Parsed JSON, or a SpecError naming the line and column of the first syntax error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(file, exc.lineno, f"invalid JSON ({exc.msg}, column {exc.colno}); expected {expected}") from None
