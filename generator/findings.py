@@ -1,0 +1,379 @@
+"""One finding model for `check`, `diff` and `lint`, and the formats it is printed in.
+
+A Finding is what buf calls a FileAnnotation: a rule id, a level, a message and where it is
+(endpoint, field, file, line, JSON pointer). An Outcome is one command's findings plus the
+`--fail-on` threshold; it decides the exit status (0 clean, 100 findings at or above the
+threshold) and renders as text, json, markdown, junit or github (Actions annotations).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from generator.diagnostics import fail
+
+EXIT_OK, EXIT_TOOL_FAILED, EXIT_FINDINGS = 0, 1, 100
+RANK = {"info": 0, "warning": 1, "error": 2, "breaking": 2}
+FORMATS = ("text", "json", "markdown", "junit", "github")
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    level: str  # diff: breaking | warning | info; lint and check: error | warning | info
+    message: str  # complete on its own; formats add the endpoint and the location
+    endpoint: str = ""  # "METHOD /path"
+    field: str = ""  # "num_images", "loras[].path", "query:seed"
+    old: Any = None  # diff only: the value before ...
+    new: Any = None  # ... and after (None when absent)
+    file: str = ""  # relative to the project root
+    line: int | None = None
+    pointer: str = ""  # JSON pointer inside the endpoint as the file states it
+    details: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False, compare=False)
+
+    def where(self) -> str:
+        if not self.file:
+            return ""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "level": self.level,
+            "message": self.message,
+            "endpoint": self.endpoint,
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+            "file": self.file,
+            "line": self.line,
+            "pointer": self.pointer,
+            "details": self.details,
+        }
+
+
+def ordered(findings: list[Finding]) -> list[Finding]:
+    """Deduplicated and sorted (endpoint, field, rule, message), like buf's annotation sets."""
+    unique: dict[str, Finding] = {}
+    for finding in findings:
+        unique.setdefault(json.dumps(finding.as_dict(), sort_keys=True, ensure_ascii=False, default=str), finding)
+    return sorted(unique.values(), key=lambda f: (f.endpoint, f.field, f.rule, f.message, f.file, f.line or 0))
+
+
+@dataclass
+class Outcome:
+    command: str  # "check" | "diff" | "lint"
+    findings: list[Finding]
+    fail_on: str  # a level, or "none"
+    notes: list[str] = dataclasses.field(default_factory=list)  # extra lines for people (suggested version, ...)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # extra JSON members
+
+    def failing(self) -> list[Finding]:
+        if self.fail_on == "none":
+            return []
+        return [f for f in self.findings if RANK[f.level] >= RANK[self.fail_on]]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FINDINGS if self.failing() else EXIT_OK
+
+    def counts(self) -> dict[str, int]:
+        levels = ["breaking", "warning", "info"] if self.command == "diff" else ["error", "warning", "info"]
+        return {level: sum(1 for f in self.findings if f.level == level) for level in levels}
+
+    def counted(self) -> str:
+        plural = {"error": "errors", "warning": "warnings"}
+        return ", ".join(f"{n} {plural.get(level, level) if n != 1 else level}" for level, n in self.counts().items())
+
+    def summary(self) -> str:
+        parts = self.counted()
+        verdict = f"exit {self.exit_code}" + (f" (fails on {self.fail_on})" if self.fail_on != "none" else "")
+        return f"specgen {self.command}: {parts}; {verdict}"
+
+
+# --- settings: [tool.specgen.lint] / [tool.specgen.diff] ------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    ignore: frozenset[str] = frozenset()
+    severity: tuple[tuple[str, str], ...] = ()
+    ignore_endpoints: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def apply(self, findings: list[Finding]) -> list[Finding]:
+        levels = dict(self.severity)
+        per_endpoint = dict(self.ignore_endpoints)
+        kept = []
+        for finding in findings:
+            skipped = per_endpoint.get(finding.endpoint, frozenset())
+            if finding.rule in self.ignore or finding.rule in skipped or "*" in skipped:
+                continue
+            level = levels.get(finding.rule, finding.level)
+            if level == "off":
+                continue
+            kept.append(finding if level == finding.level else _with_level(finding, level))
+        return kept
+
+
+def _with_level(finding: Finding, level: str) -> Finding:
+    data = finding.as_dict()
+    data["level"] = level
+    return Finding(**data)
+
+
+def settings(table: Any, section: str, rules: dict[str, str], levels: tuple[str, ...]) -> Settings:
+    """Check a `[tool.specgen.<section>]` table against the known rule ids and levels."""
+    where = f"[tool.specgen.{section}]"
+    if not table:
+        return Settings()
+    if not isinstance(table, dict):
+        raise fail("pyproject.toml", None, f"{where} must be a table")
+    unknown = sorted(set(table) - {"ignore", "severity", "ignore_endpoints"})
+    if unknown:
+        raise fail(
+            "pyproject.toml", None, f"unknown {where} keys {unknown}: expected ignore, severity, ignore_endpoints"
+        )
+
+    def rule_ids(value: Any, what: str, allow_star: bool = False) -> frozenset[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail("pyproject.toml", None, f"{where} {what} must be a list of rule ids")
+        bad = sorted(v for v in value if v not in rules and not (allow_star and v == "*"))
+        if bad:
+            raise fail(
+                "pyproject.toml", None, f"{where} {what}: unknown rule ids {bad}; see README 'CI contract checks'"
+            )
+        return frozenset(value)
+
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict):
+        raise fail("pyproject.toml", None, f"{where} severity must be a table of rule id = level")
+    rule_ids(list(severity), "severity")
+    choices = (*levels, "off")
+    for rule, level in severity.items():
+        if level not in choices:
+            raise fail("pyproject.toml", None, f"{where} severity {rule} = {level!r}: expected one of {list(choices)}")
+    endpoints = table.get("ignore_endpoints", {})
+    if not isinstance(endpoints, dict):
+        raise fail("pyproject.toml", None, f'{where} ignore_endpoints must be a table of "METHOD /path" = [rule ids]')
+    return Settings(
+        ignore=rule_ids(table.get("ignore", []), "ignore"),
+        severity=tuple(sorted(severity.items())),
+        ignore_endpoints=tuple(
+            sorted((ep, rule_ids(ids, f"ignore_endpoints {ep!r}", True)) for ep, ids in endpoints.items())
+        ),
+    )
+
+
+# --- shared schemas ----------------------------------------------------------------------------
+
+DEFS_REF = "#/$defs/"  # how registry schemas point into registry["schemas"]
+
+
+def view(schema: Any, defs: dict[str, Any], depth: int = 0) -> tuple[Any, str | None]:
+    """(the schema with its top-level `$ref` chain followed and `allOf` merged, the last ref followed).
+
+    Diff and lint see through shared models this way; the ref tells them when they are going round a cycle.
+    """
+    ref = None
+    while isinstance(schema, dict) and str(schema.get("$ref", "")).startswith(DEFS_REF) and depth < 20:
+        ref = schema["$ref"][len(DEFS_REF) :]
+        if ref not in defs:
+            break
+        schema, depth = defs[ref], depth + 1
+    members = schema.get("allOf") if isinstance(schema, dict) else None
+    if not isinstance(members, list) or depth >= 20:
+        return schema, ref
+    merged = {key: value for key, value in schema.items() if key != "allOf"}
+    for member in members:
+        part, _ = view(member, defs, depth + 1)
+        if not isinstance(part, dict):
+            continue
+        merged["properties"] = {**(part.get("properties") or {}), **(merged.get("properties") or {})}
+        required = [*(merged.get("required") or []), *(part.get("required") or [])]
+        merged["required"] = list(dict.fromkeys(required))
+        for key, value in part.items():
+            merged.setdefault(key, value)
+    return merged, ref
+
+
+# --- source lines ----------------------------------------------------------------------------
+
+
+SECTIONS = {"request": "请求体", "parameter": "参数", "response": "响应"}  # headings in Apifox doc pages
+
+
+class Locator:
+    """Line numbers in the input files (relative to `root`), found by searching their text."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self._cache: dict[str, list[str]] = {}
+
+    def lines(self, file: str) -> list[str]:
+        if file not in self._cache:
+            path = self.root / file if self.root is not None and file else None
+            try:
+                text = path.read_text(encoding="utf-8-sig") if path is not None and path.is_file() else ""
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self._cache[file] = text.split("\n") if text else []
+        return self._cache[file]
+
+    def endpoint(self, endpoint: dict[str, Any], section: str = "", field: str = "") -> tuple[str, int | None]:
+        """(file, line) of an endpoint, of one of its sections, or of a request field or parameter in it."""
+        source = endpoint.get("source") or {}
+        file = str(source.get("file") or "")
+        needles = [SECTIONS[section]] if section in SECTIONS else []
+        leaf = re.split(r"[.:]", field.replace("[]", ""))[-1] if field else ""
+        if leaf and section in ("request", "parameter"):
+            needles.append(f'"{leaf}"')
+        return file, self.find(file, source.get("line"), *needles)
+
+    def find(self, file: str, start: int | None, *needles: str) -> int | None:
+        """From `start`, the line of each needle in turn; a needle not found keeps the line so far."""
+        lines = self.lines(file)
+        line = start
+        if not lines or start is None:
+            return start
+        for needle in needles:
+            hit = next((n for n in range(line or 1, len(lines) + 1) if needle in lines[n - 1]), None)
+            if hit is not None:
+                line = hit
+        return line
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def render(kind: str, outcome: Outcome) -> str:
+    return {"text": text, "json": to_json, "markdown": markdown, "junit": junit, "github": github}[kind](outcome)
+
+
+def text(outcome: Outcome) -> str:
+    lines = []
+    for f in outcome.findings:
+        where = f"{f.where()}: " if f.file else ""
+        about = f"{f.endpoint}: " if f.endpoint else ""
+        lines.append(f"{where}{f.level}: {about}{f.message} [{f.rule}]")
+    lines.append(outcome.summary())
+    lines += outcome.notes
+    return "\n".join(lines) + "\n"
+
+
+def to_json(outcome: Outcome) -> str:
+    document = {
+        "tool": "specgen",
+        "format_version": JSON_VERSION,
+        "command": outcome.command,
+        "fail_on": outcome.fail_on,
+        "exit_code": outcome.exit_code,
+        "summary": outcome.counts(),
+        **outcome.extra,
+        "findings": [f.as_dict() for f in outcome.findings],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def _cell(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(value: str) -> str:
+    if not value:
+        return ""
+    fence = "``" if "`" in value else "`"
+    return f"{fence} {_cell(value)} {fence}" if fence == "``" else f"`{_cell(value)}`"
+
+
+def markdown(outcome: Outcome) -> str:
+    """A PR comment: a marker (to find and update the comment), a headline and a table."""
+    counts = outcome.counted()
+    status = "fails" if outcome.exit_code else "passes"
+    lines = [f"<!-- specgen:{outcome.command} -->", f"### specgen {outcome.command}: {counts} ({status})", ""]
+    if outcome.findings:
+        lines += ["| level | rule | endpoint | field | finding | where |", "|---|---|---|---|---|---|"]
+        for f in outcome.findings:
+            level = f"**{f.level}**" if RANK[f.level] >= 2 else f.level
+            lines.append(
+                f"| {level} | {_code(f.rule)} | {_code(f.endpoint)} | {_code(f.field)} | {_cell(f.message)} | {_cell(f.where())} |"
+            )
+    else:
+        lines.append("No findings.")
+    if outcome.notes:
+        lines += [""] + [f"- {_cell(note)}" for note in outcome.notes]
+    return "\n".join(lines) + "\n"
+
+
+def junit(outcome: Outcome) -> str:
+    """One testcase per finding; findings at or above --fail-on are failures."""
+    failing = {id(f) for f in outcome.failing()}
+    name = f"specgen {outcome.command}"
+    suites = ElementTree.Element("testsuites", name=name)
+    suite = ElementTree.SubElement(suites, "testsuite", name=name)
+    if outcome.notes:
+        properties = ElementTree.SubElement(suite, "properties")
+        for index, note in enumerate(outcome.notes):
+            ElementTree.SubElement(properties, "property", name=f"note{index}", value=note)
+    cases = 0
+    for f in outcome.findings:
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=f.endpoint or f.file or name, name=f"{f.rule} {f.field}".strip()
+        )
+        if f.file:
+            case.set("file", f.file)
+        if f.line is not None:
+            case.set("line", str(f.line))
+        body = f"{f.where()}: {f.level}: {f.message}" if f.file else f"{f.level}: {f.message}"
+        if id(f) in failing:
+            failure = ElementTree.SubElement(case, "failure", type=f.rule, message=f.message)
+            failure.text = body
+        else:
+            ElementTree.SubElement(case, "system-out").text = body
+        cases += 1
+    if not cases:
+        ElementTree.SubElement(suite, "testcase", classname=name, name="no findings")
+        cases = 1
+    for element in (suites, suite):
+        element.set("tests", str(cases))
+        element.set("failures", str(len(failing)))
+        element.set("errors", "0")
+    ElementTree.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+
+
+_ANNOTATION = {2: "error", 1: "warning", 0: "notice"}
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(outcome: Outcome) -> str:
+    """GitHub Actions workflow commands: `::error file=F,line=L,title=RULE::message`."""
+    lines = []
+    for f in outcome.findings:
+        props = []
+        if f.file:
+            props.append(f"file={_escape_property(f.file)}")
+            if f.line is not None:
+                props.append(f"line={f.line}")
+        props.append(f"title={_escape_property(f'{f.rule} ({f.level})')}")
+        about = f"{f.endpoint}: " if f.endpoint else ""
+        lines.append(f"::{_ANNOTATION[RANK[f.level]]} {','.join(props)}::{_escape_data(about + f.message)}")
+    for message in [outcome.summary(), *outcome.notes]:
+        lines.append(f"::notice title={_escape_property(f'specgen {outcome.command}')}::{_escape_data(message)}")
+    return "\n".join(lines) + "\n"
+
+
+ANNOTATION_LINE = re.compile(r"^::(error|warning|notice)( [a-z]+=[^,:]*(,[a-z]+=[^,:]*)*)?::.*$")
