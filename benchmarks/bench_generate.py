@@ -12,7 +12,10 @@ specs, outputs and .specgen-cache/ are never touched and the cache state is know
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,11 +27,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator import config as config_module  # noqa: E402
-from generator import formatting, models, pipeline, readers, registry, render, writer  # noqa: E402
+from generator import formatting, models, pipeline, registry, render, writer  # noqa: E402
 from generator.config import Config  # noqa: E402
 from generator.diagnostics import Report  # noqa: E402
 
 SEEDS = sorted((REPO / "specs" / "fal").glob("*.txt"))
+METHOD_LINE = re.compile(rb"^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) +(/\S+)", re.MULTILINE)  # POST /fal-ai/x
 SCALED_PYPROJECT = """\
 [tool.specgen]
 inputs = ["specs/*.txt"]
@@ -42,17 +46,15 @@ strip_name_prefixes = ["/fal-ai/"]
 
 
 def seed_project(root: Path) -> Path:
-    """The repo's own pyproject.toml (its [tool.specgen] table) and a copy of its specs."""
-    (root / "specs" / "fal").mkdir(parents=True)
-    for seed in SEEDS:
-        (root / "specs" / "fal" / seed.name).write_bytes(seed.read_bytes())
+    """The repo's own pyproject.toml (its [tool.specgen] table) and a copy of its specs/ (overlays too)."""
+    shutil.copytree(REPO / "specs", root / "specs")
     (root / "pyproject.toml").write_bytes((REPO / "pyproject.toml").read_bytes())
     return root / "pyproject.toml"
 
 
 def scaled_project(root: Path, endpoints: int) -> Path:
     """`endpoints` spec files: the seeds round-robin, copy i with its path made unique by `-i`."""
-    seeds = [(seed, readers.read_file(seed, seed.name, Report())[0].path) for seed in SEEDS]
+    seeds = [(seed, endpoint_path(seed)) for seed in SEEDS]
     (root / "specs").mkdir(parents=True)
     for i in range(endpoints):
         seed, path = seeds[i % len(seeds)]
@@ -60,6 +62,13 @@ def scaled_project(root: Path, endpoints: int) -> Path:
         (root / "specs" / f"{seed.stem}-{i}.txt").write_bytes(data)
     (root / "pyproject.toml").write_text(SCALED_PYPROJECT, encoding="utf-8")
     return root / "pyproject.toml"
+
+
+def endpoint_path(spec: Path) -> str:
+    match = METHOD_LINE.search(spec.read_bytes())
+    if match is None:
+        raise SystemExit(f"{spec}: no `METHOD /path` line, cannot scale it")
+    return match[1].decode()
 
 
 # --- the commands, as the CLI runs them -------------------------------------------------------
@@ -108,10 +117,10 @@ def measure(name: str, make: Callable[[Path], Path], expected: int, cold_runs: i
             for _ in range(repeat):
                 seconds, (_, again, written) = timed(generate, pyproject)
                 times["warm"].append(seconds)
-                assert written == 0 and again == files, f"{name}: warm regeneration changed {written} files"
+                expect(written == 0 and again == files, f"{name}: warm regeneration changed {written} files")
                 seconds, stale = timed(check, pyproject)
                 times["check"].append(seconds)
-                assert stale == 0, f"{name}: check found {stale} stale files right after generate"
+                expect(stale == 0, f"{name}: check found {stale} stale files right after generate")
     py_lines = sum(data.count(b"\n") for path, data in files.items() if path.endswith(".py"))
     cold = statistics.median(times["cold"])
     rows = []
@@ -132,11 +141,16 @@ def measure(name: str, make: Callable[[Path], Path], expected: int, cold_runs: i
     return rows
 
 
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise SystemExit(f"benchmark sanity check failed: {message}")
+
+
 def sanity(name: str, reg: dict[str, Any], files: dict[str, bytes], written: int, expected: int) -> None:
     count = len(reg["endpoints"])
-    assert count == expected, f"{name}: registry has {count} endpoints, expected {expected}"
-    assert len({e["path"] for e in reg["endpoints"]}) == expected, f"{name}: endpoint paths are not unique"
-    assert written == len(files), f"{name}: cold generate wrote {written} of {len(files)} files"
+    expect(count == expected, f"{name}: registry has {count} endpoints, expected {expected}")
+    expect(len({e["path"] for e in reg["endpoints"]}) == expected, f"{name}: endpoint paths are not unique")
+    expect(written == len(files), f"{name}: cold generate wrote {written} of {len(files)} files")
     if reg["warnings"]:
         print(f"note: {name}: {len(reg['warnings'])} warnings, e.g. {reg['warnings'][0]['message']}")
 
@@ -148,18 +162,18 @@ def stages(make: Callable[[Path], Path]) -> dict[str, float]:
         model_seconds = []
         original = models.source
 
-        def timed_models(reg: dict[str, Any]) -> str:  # models.py via datamodel-code-generator, inside render
+        def timed_models(reg: dict[str, Any]) -> str:  # models.py by datamodel-code-generator, inside render
             seconds, text = timed(original, reg)
             model_seconds.append(seconds)
             return text
 
         result = {}
         result["registry.build"], reg = timed(registry.build, config, Report())
-        models.source = timed_models
+        setattr(models, "source", timed_models)  # render.outputs calls models.source(...)
         try:
             result["render.outputs"], texts = timed(render.outputs, reg)
         finally:
-            models.source = original
+            setattr(models, "source", original)
         result["  of which models.source"] = sum(model_seconds)
         cache = config.root / ".specgen-cache" / "black"
         result["formatting.format_python"], formatted = timed(formatting.format_python, texts, cache)
@@ -189,6 +203,17 @@ def print_stages(title: str, result: dict[str, float]) -> None:
         print(f"  {name:<28} {seconds:>8.3f} s {100 * seconds / total:>5.1f} %")
 
 
+def revision() -> str:
+    """The commit measured, `+dirty` when the generator or its templates have local changes."""
+    git = ["git", "-C", str(REPO)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run([*git, "status", "--porcelain", "generator", "templates"], capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown revision"
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoints", type=int, default=500, help="size of the scaled corpus (default 500)")
@@ -204,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     scaled = lambda root: scaled_project(root, args.endpoints)  # noqa: E731
     rows = measure("seeds", seed_project, len(SEEDS), args.repeat, args.repeat)
     rows += measure("scaled", scaled, args.endpoints, args.scaled_cold_runs, args.repeat)
-    print(f"\nPython {sys.version.split()[0]}; medians of `runs`; 'vs cold' = seconds / cold seconds of the same corpus\n")
+    print(f"\nspecgen {revision()}, Python {sys.version.split()[0]}; medians of `runs`, seconds of wall time;")
+    print("'vs cold' = seconds / cold seconds of the same corpus\n")
     print_table(rows)
     if not args.no_stages:
         print_stages(f"cold stages, seeds ({len(SEEDS)} endpoints)", stages(seed_project))

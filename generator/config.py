@@ -6,6 +6,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -18,14 +19,18 @@ from generator.diagnostics import fail
 @dataclass(frozen=True)
 class Config:
     root: Path  # paths below are relative to it
-    inputs: tuple[str, ...] = ("specs/**/*.txt",)
+    inputs: tuple[str, ...] = ("specs/*",)
     out: str = "generated"
     package: str = "api_client"
-    base_url: str = "https://queue.fal.run"
+    base_url: str | None = None  # default: the first server the specs name
     base_url_env: str = "FAL_BASE_URL"
     auth_env: str = "FAL_KEY"
+    auth_scheme: str = "Key"  # Authorization: <scheme> <key>
     strip_name_prefixes: tuple[str, ...] = field(default_factory=tuple)
     overlays: tuple[str, ...] = field(default_factory=tuple)
+    # [tool.specgen.lint] and [tool.specgen.diff]: ignore, severity, ignore_endpoints (checked by findings.settings)
+    lint: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    diff: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def out_dir(self) -> Path:
@@ -58,7 +63,7 @@ def load(pyproject: Path) -> Config:
     table = data.get("tool", {}).get("specgen")
     if not isinstance(table, dict):
         raise fail(name, None, "no [tool.specgen] table: expected the generator's settings there")
-    known = {"inputs", "out", "package", "base_url", "base_url_env", "auth_env", "strip_name_prefixes", "overlays"}
+    known = {"inputs", "out", "package", "base_url", "base_url_env", "auth_env", "auth_scheme", "strip_name_prefixes", "overlays", "lint", "diff"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise fail(name, None, f"unknown [tool.specgen] keys {unknown}: expected only {sorted(known)}")
@@ -70,9 +75,12 @@ def load(pyproject: Path) -> Config:
         inputs=tuple(table.get("inputs", Config.inputs)),
         out=str(table.get("out", Config.out)),
         package=package,
-        base_url=str(table.get("base_url", Config.base_url)),
+        base_url=str(table["base_url"]) if "base_url" in table else None,
         base_url_env=str(table.get("base_url_env", Config.base_url_env)),
         auth_env=str(table.get("auth_env", Config.auth_env)),
+        auth_scheme=str(table.get("auth_scheme", Config.auth_scheme)),
         strip_name_prefixes=tuple(table.get("strip_name_prefixes", ())),
         overlays=tuple(table.get("overlays", ())),
+        lint=table.get("lint", {}),
+        diff=table.get("diff", {}),
     )

@@ -8,18 +8,66 @@ from typing import Any
 from datamodel_code_generator import DataModelType, InputFileType, generate
 from datamodel_code_generator.format import Formatter
 
+from generator import normalize
 from generator.diagnostics import fail
 
 
 def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """{model name: JSON Schema} for every model the client needs, in registry order."""
-    found: dict[str, dict[str, Any]] = {}
+    """{model name: JSON Schema} for every model the client needs: the shared models, then per
+    endpoint its input, parameters, responses and output."""
+    found: dict[str, Any] = dict(registry.get("schemas", {}))
     for endpoint in registry["endpoints"]:
-        if endpoint["request"] is not None:
-            found[endpoint["names"]["input_model"]] = strip_extensions(endpoint["request"]["schema"])
-        if endpoint["output_schema"] is not None and endpoint["names"]["output_model"]:
-            found[endpoint["names"]["output_model"]] = strip_extensions(endpoint["output_schema"])
-    return found
+        names = endpoint["names"]
+        if names["input_model"]:
+            found[names["input_model"]] = input_schema(endpoint, found)
+        if names["params_model"]:
+            found[names["params_model"]] = params_schema(endpoint)
+        for response in endpoint["responses"]:
+            if response.get("model"):
+                found[response["model"]] = response["schema"]
+        if endpoint["output_schema"] is not None and names["output_model"]:
+            found[names["output_model"]] = endpoint["output_schema"]
+    return {name: _components_refs(strip_extensions(schema)) for name, schema in found.items()}
+
+
+def input_schema(endpoint: dict[str, Any], shared: dict[str, Any]) -> Any:
+    """The body as the client validates it: an object of fields, binary (file) fields left out
+    (they are checked and sent as uploads, not as JSON)."""
+    request = endpoint["request"]
+    body = normalize.resolve(request["schema"], shared) if not request["body_param"] else request["schema"]
+    binary = {field["name"] for field in request["fields"] if field["binary"]}
+    if not binary:
+        return body
+    kept = {name: prop for name, prop in body["properties"].items() if name not in binary}
+    return {**body, "properties": kept, "required": [name for name in body.get("required", []) if name not in binary]}
+
+
+def params_schema(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """One object for the path, query, header and cookie parameters, keyed by Python name."""
+    return {
+        "type": "object",
+        "properties": {param["python_name"]: param["schema"] for param in endpoint["parameters"]},
+        "required": [param["python_name"] for param in endpoint["parameters"] if param["required"]],
+    }
+
+
+def _components_refs(schema: Any) -> Any:
+    """The registry's `#/$defs/X` refs as datamodel-code-generator's OpenAPI input wants them."""
+    if isinstance(schema, list):
+        return [_components_refs(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        key: ("#/components/schemas/" + value[len(normalize.DEFS_REF) :])
+        if key == "$ref" and isinstance(value, str) and value.startswith(normalize.DEFS_REF)
+        else value if key in normalize.DATA_KEYWORDS else _components_refs(value)
+        for key, value in schema.items()
+    }
+
+
+# Formats whose pydantic types need packages beyond pydantic (EmailStr) or rewrite the value
+# (AnyUrl adds a trailing slash): the client keeps these strings as the user wrote them.
+PLAIN_STRING_FORMATS = {"email", "idn-email", "uri", "url", "uri-reference", "iri", "iri-reference", "hostname", "idn-hostname"}
 
 
 def strip_extensions(schema: Any) -> Any:
@@ -30,7 +78,7 @@ def strip_extensions(schema: Any) -> Any:
         return schema
     out = {}
     for key, value in schema.items():
-        if key.startswith("x-"):
+        if key.startswith("x-") or (key == "format" and value in PLAIN_STRING_FORMATS):
             continue
         if key == "properties" and isinstance(value, dict):
             out[key] = {name: strip_extensions(sub) for name, sub in value.items()}

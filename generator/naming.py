@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import hashlib
 import keyword
 import re
 
@@ -45,3 +46,22 @@ def identifier(text: str, taken: set[str], fallback: str = "field") -> str:
 
 def pascal(snake_name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in snake_name.split("_") if part) or "Endpoint"
+
+
+# Names the models module itself uses: a model must not take them.
+MODEL_MODULE_NAMES = frozenset({"BaseModel", "Field", "RootModel", "Any", "Literal", "Annotated", "Enum", "Optional", "Union"})
+
+
+def class_name(text: str, taken: set[str]) -> str:
+    """A unique PascalCase class name for `text`; text with no ASCII letters gets a stable
+    `Model<hash>` (datamodel-code-generator would keep CJK identifiers, which few users want)."""
+    base = pascal(snake(text)) if snake(text) else "Model" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    if base[0].isdigit():
+        base = f"Model{base}"
+    if base in MODEL_MODULE_NAMES or base in RESERVED:
+        base = f"{base}Model"
+    unique, counter = base, 2
+    while unique in taken:
+        unique, counter = f"{base}{counter}", counter + 1
+    taken.add(unique)
+    return unique

@@ -2,31 +2,111 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from generator import naming, prose
 from generator.config import Config
 from generator.diagnostics import Report
-from generator.readers.source import SourceEndpoint, SourceResponse
+from generator.readers.source import SourceDocument, SourceEndpoint, SourceResponse
 
 QUEUE_KEYS = {"request_id", "status_url", "response_url"}
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "avif"]
 
 
-def endpoints(sources: list[SourceEndpoint], config: Config, report: Report) -> list[dict[str, Any]]:
-    sources = sorted(sources, key=lambda s: (s.path, s.method, s.file))
-    methods_per_path: dict[str, int] = {}
-    for source in sources:
-        methods_per_path[source.path] = methods_per_path.get(source.path, 0) + 1
-    taken: set[str] = set()
+def build(documents: list[SourceDocument], config: Config, report: Report) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(registry endpoints, shared schemas by class name) for every document read."""
+    schemas: dict[str, Any] = {}
+    taken_classes: set[str] = set()
+    sources: list[tuple[SourceEndpoint, dict[str, str]]] = []
+    for document in documents:
+        classes = _shared_schemas(document, schemas, taken_classes, report)
+        sources += [(endpoint, classes) for endpoint in document.endpoints]
+    sources.sort(key=lambda item: (_stable_key(item[0]), item[0].file, item[0].line))
+    _report_duplicates([source for source, _ in sources], report)
+    taken: set[str] = set(RUNTIME_NAMES)
+    ids: set[str] = set()
     result = []
+    for source, classes in sources:
+        attribute = naming.identifier(_name_base(source, config.strip_name_prefixes), taken, fallback="endpoint")
+        endpoint = _endpoint(source, attribute, classes, schemas, report)
+        endpoint["id"] = _unique_id(endpoint["id"], ids)
+        result.append(endpoint)
+    _class_names(result, taken_classes)
+    return sorted(result, key=lambda e: (e["path"], e["method"], e["id"])), schemas
+
+
+# Attributes of the generated clients that an endpoint must not take.
+RUNTIME_NAMES = ("base_url", "close", "aclose")
+
+
+def _stable_key(source: SourceEndpoint) -> str:
+    """What names are decided by: the Apifox id or operationId, else method and path."""
+    return f"id:{source.source_id}" if source.source_id else f"{source.method} {source.path}"
+
+
+def _unique_id(wanted: str, ids: set[str]) -> str:
+    candidate, number = wanted, 1
+    while candidate in ids:
+        number += 1
+        candidate = f"{wanted} #{number}"
+    ids.add(candidate)
+    return candidate
+
+
+def _report_duplicates(sources: list[SourceEndpoint], report: Report) -> None:
+    seen: dict[tuple[str, str], SourceEndpoint] = {}
     for source in sources:
-        base = _name_base(source.path, config.strip_name_prefixes)
-        if methods_per_path[source.path] > 1:
-            base = f"{source.method.lower()}_{base}"
-        attribute = naming.identifier(base, taken, fallback="endpoint")
-        result.append(_endpoint(source, attribute, report))
-    return result
+        first = seen.setdefault((source.method, source.path), source)
+        if first is not source:
+            report.warn(
+                source.file,
+                source.line,
+                f"duplicate endpoint {source.method} {source.path} (also at {first.file}:{first.line}); it gets its own name",
+                source.pointer,
+            )
+
+
+def _shared_schemas(document: SourceDocument, schemas: dict[str, Any], taken: set[str], report: Report) -> dict[str, str]:
+    """Add the document's models to `schemas` under class names; returns {source name: class}."""
+    classes = {name: naming.class_name(name, taken) for name in document.schemas}
+    for name, schema in document.schemas.items():
+        cleaned = rewrite_refs(clean_schema(schema), classes)
+        source = SourceEndpoint(file=document.file, line=1, title=name, method="GET", path="/")
+        _lift_properties(cleaned, source, report, pointer=f"/components/schemas/{name}")
+        schemas[classes[name]] = cleaned
+    return classes
+
+
+def rewrite_refs(schema: Any, classes: dict[str, str]) -> Any:
+    """`#/components/schemas/<name>` (reader convention) -> `#/$defs/<Class>` (registry)."""
+    if isinstance(schema, list):
+        return [rewrite_refs(item, classes) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$ref" and isinstance(value, str) and value.startswith(READER_REF):
+            name = value[len(READER_REF) :]
+            out[key] = DEFS_REF + classes[name] if name in classes else value
+        elif key in DATA_KEYWORDS:
+            out[key] = value
+        else:
+            out[key] = rewrite_refs(value, classes)
+    return out
+
+
+READER_REF, DEFS_REF = "#/components/schemas/", "#/$defs/"
+APIFOX_VARIABLE = re.compile(r"\{\{[^}]*\}\}")  # {{token}}: filled in from an Apifox environment
+DATA_KEYWORDS = ("default", "enum", "const", "example", "examples", "x-provenance")
+
+
+def resolve(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
+    """Follow a top-level `$ref` into the shared schemas (a chain, not a cycle)."""
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(DEFS_REF) and depth < 20:
+        schema = schemas.get(schema["$ref"][len(DEFS_REF) :], {})
+        depth += 1
+    return schema
 
 
 def finalize(endpoints: list[dict[str, Any]]) -> None:
@@ -37,34 +117,71 @@ def finalize(endpoints: list[dict[str, Any]]) -> None:
             names["output_model"] = f"{names['class']}Output"
 
 
-def _name_base(path: str, prefixes: tuple[str, ...]) -> str:
+def _name_base(source: SourceEndpoint, prefixes: tuple[str, ...]) -> str:
+    path = source.path
     for prefix in prefixes:
         if path.startswith(prefix):
-            return path[len(prefix) :]
-    return path
+            path = path[len(prefix) :]
+            break
+    if _is_queue_source(source):
+        return path  # a model id names its endpoint: /fal-ai/flux-lora -> flux_lora
+    if source.source_id and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", source.source_id) and not source.source_id.isdigit():
+        return source.source_id  # an operationId
+    readable = re.sub(r"\{([^}]*)\}", r"by_\1", path)
+    return f"{source.method.lower()}_{readable}"
 
 
-def _endpoint(source: SourceEndpoint, attribute: str, report: Report) -> dict[str, Any]:
-    cls = naming.pascal(attribute)
-    request = _request(source, report)
-    responses = [_response(source, response, report) for response in source.responses]
+def _is_queue_source(source: SourceEndpoint) -> bool:
+    return any(
+        isinstance(example, dict) and QUEUE_KEYS <= set(example) for response in source.responses for example in response.examples
+    )
+
+
+def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
+    """Model names per endpoint, after every shared model has its name."""
+    for endpoint in endpoints:
+        names = endpoint["names"]
+        cls = naming.class_name(names["attribute"], taken)
+        names["class"] = cls
+        request = endpoint["request"]
+        typed_body = request is not None and request["encoding"] != "raw"
+        names["input_model"] = naming.class_name(f"{cls}Input", taken) if typed_body else None
+        names["params_model"] = naming.class_name(f"{cls}Params", taken) if endpoint["parameters"] else None
+        for response in endpoint["responses"]:
+            if response["content_type"].endswith("json") and not _is_empty(response["schema"]):
+                response["model"] = naming.class_name(f"{cls}Response{response['code']}", taken)
+
+
+def _endpoint(
+    source: SourceEndpoint, attribute: str, classes: dict[str, str], schemas: dict[str, Any], report: Report
+) -> dict[str, Any]:
+    request = _request(source, classes, schemas, report)
+    responses = [_response(source, response, classes) for response in source.responses]
+    parameters = _parameters(source, classes, report, taken={f["python_name"] for f in (request or {}).get("fields", [])})
     return {
         "id": f"{source.method} {source.path}",
+        "key": _stable_key(source),
         "method": source.method,
         "path": source.path,
         "title": source.title,
         "description": source.description,
-        "source": {"file": source.file, "line": source.line},
+        "source": {"file": source.file, "line": source.line, "pointer": source.pointer},
+        "group": list(source.folder),
+        "tags": list(source.tags),
+        "status": source.status,
+        "deprecated": source.deprecated,
+        "servers": list(source.servers),
         "meta": source.meta,
         "names": {
             "attribute": attribute,
-            "class": cls,
-            "input_model": f"{cls}Input",
+            "class": "",
+            "input_model": "",
+            "params_model": None,
             "output_model": None,
             "test_module": f"test_{attribute}",
             "doc_page": f"{attribute}.md",
         },
-        "parameters": _parameters(source),
+        "parameters": parameters,
         "request": request,
         "responses": responses,
         "queue": _queue(source.path, responses),
@@ -72,40 +189,79 @@ def _endpoint(source: SourceEndpoint, attribute: str, report: Report) -> dict[st
     }
 
 
-def _parameters(source: SourceEndpoint) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": param.name,
-            "in": param.location,
-            "required": param.required,
-            "description": param.description,
-            "schema": clean_schema(param.schema),
-        }
-        for param in source.parameters
-    ]
-
-
-def _request(source: SourceEndpoint, report: Report) -> dict[str, Any] | None:
-    if source.request is None:
-        return None
-    schema = clean_schema(source.request.schema or {"type": "object", "properties": {}})
-    _lift_properties(schema, source, report, pointer="")
-    fields = []
-    taken: set[str] = set()
-    required = set(schema.get("required", []))
-    for wire, prop in schema.get("properties", {}).items():
-        fields.append(
+def _parameters(source: SourceEndpoint, classes: dict[str, str], report: Report, taken: set[str]) -> list[dict[str, Any]]:
+    names = set(taken)
+    params = []
+    placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
+    for param in source.parameters:
+        schema = rewrite_refs(clean_schema(param.schema), classes)
+        if param.description and "description" not in schema:
+            schema["description"] = param.description
+        pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"
+        _lift(schema, param.name, source, report, pointer)
+        if isinstance(schema.get("default"), str) and APIFOX_VARIABLE.search(schema["default"]):
+            report.warn(source.file, source.line, f"parameter {param.name!r}: default {schema['default']!r} is an Apifox environment variable, not a value; it was left out", pointer)
+            del schema["default"]
+        location = param.location
+        if location == "path" and param.name not in placeholders:
+            report.warn(source.file, source.line, f"path parameter {param.name!r} does not appear in {source.path}; it is sent as a query parameter", pointer)
+            location = "query"
+        params.append(
             {
-                "name": wire,
-                "python_name": naming.identifier(wire, taken),
-                "required": wire in required,
-                "file_types": prop.get("x-file-types"),
+                "name": param.name,
+                "in": location,
+                "python_name": naming.identifier(param.name, names),
+                "required": param.required or location == "path",
+                "description": param.description,
+                "schema": schema,
             }
         )
+    return params
+
+
+ENCODINGS = (("json", "json"), ("x-www-form-urlencoded", "form"), ("multipart", "multipart"))
+
+
+def encoding_of(content_type: str) -> str:
+    for marker, encoding in ENCODINGS:
+        if marker in content_type:
+            return encoding
+    return "raw"
+
+
+def _request(source: SourceEndpoint, classes: dict[str, str], schemas: dict[str, Any], report: Report) -> dict[str, Any] | None:
+    if source.request is None:
+        return None
+    encoding = encoding_of(source.request.content_type)
+    schema = rewrite_refs(clean_schema(source.request.schema or {}), classes)
+    if encoding != "raw" and not schema:
+        schema = {"type": "object", "properties": {}}
+    _lift_properties(schema, source, report, pointer="")
+    body = resolve(schema, schemas)
+    flat = encoding != "raw" and isinstance(body, dict) and isinstance(body.get("properties"), dict)
+    fields = []
+    taken: set[str] = set()
+    if flat:
+        required = set(body.get("required", []))
+        for wire, prop in body["properties"].items():
+            prop = prop if isinstance(prop, dict) else {}
+            fields.append(
+                {
+                    "name": wire,
+                    "python_name": naming.identifier(wire, taken),
+                    "required": wire in required,
+                    "file_types": prop.get("x-file-types"),
+                    "binary": prop.get("format") == "binary",
+                }
+            )
     return {
         "content_type": source.request.content_type,
+        "encoding": encoding,
         "schema": schema,
         "fields": fields,
+        # A body that is not an object of named fields is passed whole, as `body`.
+        "body_param": None if flat else naming.identifier("body", taken),
+        "required": source.request.required,
         "examples": source.request.examples,
     }
 
@@ -208,11 +364,11 @@ def _drop_conflicts(prop: dict[str, Any], provenance: dict[str, str], warn: Any)
         del provenance["default"]
 
 
-def _response(source: SourceEndpoint, response: SourceResponse, report: Report) -> dict[str, Any]:
-    schema = clean_schema(response.schema)
+def _response(source: SourceEndpoint, response: SourceResponse, classes: dict[str, str]) -> dict[str, Any]:
+    schema = rewrite_refs(clean_schema(response.schema), classes)
     examples = response.examples
     inferred = False
-    if _is_empty(schema) and examples:
+    if _is_empty(schema) and examples and response.content_type.endswith("json"):
         schema = infer_schema(examples)
         inferred = True
     return {
@@ -222,11 +378,14 @@ def _response(source: SourceEndpoint, response: SourceResponse, report: Report) 
         "schema": schema,
         "schema_inferred_from_examples": inferred,
         "examples": examples,
+        "model": None,
     }
 
 
 def _is_empty(schema: dict[str, Any]) -> bool:
-    return not schema or (schema.get("type") in ("object", None) and not schema.get("properties") and "$ref" not in schema and "items" not in schema)
+    """A placeholder schema (`{}` or an object with no properties) that says nothing."""
+    meaningful = ("properties", "$ref", "items", "allOf", "anyOf", "oneOf", "additionalProperties", "enum", "const")
+    return not schema or (schema.get("type") in ("object", None) and not any(schema.get(key) for key in meaningful))
 
 
 def infer_schema(values: list[Any]) -> dict[str, Any]:

@@ -15,21 +15,24 @@ from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
 
 VERSION = 1
+DEFAULT_BASE_URL = "http://localhost"
 
 
 def build(config: Config, report: Report) -> dict[str, Any]:
     """Read every input, normalize, and return the validated registry."""
-    sources = []
-    for path in config.input_files():
-        sources += readers.read_file(path, _display_name(path, config.root), report).endpoints
-    endpoints = normalize.endpoints(sources, config, report)
+    documents = [readers.read_file(path, _display_name(path, config.root), report) for path in config.input_files()]
+    endpoints, schemas = normalize.build(documents, config, report)
+    servers = [server for document in documents for server in document.servers]
     registry = {
         "registry_version": VERSION,
         "package": config.package,
-        "base_url": config.base_url,
+        "base_url": config.base_url or next((s["url"] for s in servers if s.get("url", "").startswith("http")), DEFAULT_BASE_URL),
+        "servers": servers,
         "base_url_env": config.base_url_env,
         "auth_env": config.auth_env,
+        "auth_scheme": config.auth_scheme,
         "endpoints": endpoints,
+        "schemas": schemas,
         "warnings": [],
     }
     for path in config.overlay_files():

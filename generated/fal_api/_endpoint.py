@@ -59,8 +59,12 @@ def prepare(
                 mode="json", by_alias=True, exclude_unset=True
             )
         except pydantic.ValidationError as error:
-            problems = [_problem(item) for item in error.errors(include_url=False)]
+            problems = problems_of(error)
     raise InputValidationError(endpoint, problems)
+
+
+def problems_of(error: pydantic.ValidationError) -> list[FieldProblem]:
+    return [_problem(item) for item in error.errors(include_url=False)]
 
 
 def _problem(item: Any) -> FieldProblem:

@@ -4,4 +4,7 @@ VERSION = "0.1.0"
 DEFAULT_BASE_URL = "https://queue.fal.run"
 BASE_URL_ENV = "FAL_BASE_URL"
 AUTH_ENV = "FAL_KEY"
+AUTH_SCHEME = "Key"
+# Queue endpoints always need the key; plain endpoints send it when there is one.
+KEY_REQUIRED = True
 USER_AGENT = "fal_api/0.1.0 (python; specgen)"

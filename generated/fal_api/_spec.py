@@ -2,6 +2,7 @@
 
 from typing import Any
 
+# Queue endpoints by path.
 ENDPOINTS: dict[str, dict[str, Any]] = {
     "/fal-ai/flux-1/dev/image-to-image": {
         "method": "POST",
@@ -254,3 +255,9 @@ ENDPOINTS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+# Plain endpoints: how to match a request, what to validate, what to answer.
+ROUTES: list[dict[str, Any]] = []
+
+# The shared models' JSON Schemas, for `#/$defs/<Model>` references.
+SCHEMAS: dict[str, Any] = {}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from . import _protocol as protocol
+from . import _rest as rest
 from . import models
 from ._base import AsyncClientBase, SyncClientBase
 from ._endpoint import AsyncEndpoint, Endpoint, prepare
@@ -1141,6 +1142,7 @@ class Client(SyncClientBase):
         self.flux_lora_inpainting = FluxLoraInpainting(self)
         self.flux_pro_kontext = FluxProKontext(self)
         self.qwen_image_edit_lora = QwenImageEditLora(self)
+        pass
 
 
 class AsyncClient(AsyncClientBase):
@@ -1158,3 +1160,4 @@ class AsyncClient(AsyncClientBase):
         self.flux_lora_inpainting = AsyncFluxLoraInpainting(self)
         self.flux_pro_kontext = AsyncFluxProKontext(self)
         self.qwen_image_edit_lora = AsyncQwenImageEditLora(self)
+        pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -66,6 +66,17 @@ class Flux1DevImageToImageOutput(BaseModel):
     """
 
 
+class Flux1DevImageToImageResponse200(BaseModel):
+    status: str
+    request_id: str
+    response_url: str
+    status_url: str
+    cancel_url: str
+    logs: Any
+    metrics: dict[str, Any]
+    queue_position: int
+
+
 class FluxLoraInpaintingInput(BaseModel):
     prompt: str
     """
@@ -109,6 +120,10 @@ class FluxLoraInpaintingOutput(Flux1DevImageToImageOutput):
     pass
 
 
+class FluxLoraInpaintingResponse200(Flux1DevImageToImageResponse200):
+    pass
+
+
 class FluxLoraInput(BaseModel):
     prompt: str
     """
@@ -149,6 +164,10 @@ class FluxLoraOutput(Flux1DevImageToImageOutput):
     pass
 
 
+class FluxLoraResponse200(Flux1DevImageToImageResponse200):
+    pass
+
+
 class FluxProKontextInput(BaseModel):
     prompt: str
     """
@@ -177,6 +196,10 @@ class FluxProKontextInput(BaseModel):
 
 
 class FluxProKontextOutput(Flux1DevImageToImageOutput):
+    pass
+
+
+class FluxProKontextResponse200(Flux1DevImageToImageResponse200):
     pass
 
 
@@ -232,4 +255,8 @@ class QwenImageEditLoraInput(BaseModel):
 
 
 class QwenImageEditLoraOutput(Flux1DevImageToImageOutput):
+    pass
+
+
+class QwenImageEditLoraResponse200(Flux1DevImageToImageResponse200):
     pass

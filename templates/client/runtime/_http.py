@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import _protocol as protocol
-from ._meta import AUTH_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, USER_AGENT
+from ._meta import AUTH_ENV, AUTH_SCHEME, BASE_URL_ENV, DEFAULT_BASE_URL, KEY_REQUIRED, USER_AGENT
 from .errors import MissingCredentialsError
 
 T = TypeVar("T")
@@ -40,11 +40,13 @@ def settings_for(
     retry: protocol.RetryPolicy | None,
     poll: protocol.PollPolicy | None,
 ) -> tuple[protocol.Settings, _Secret]:
-    secret = key if key is not None else os.environ.get(AUTH_ENV)
-    if not secret:
+    secret = key if key is not None else os.environ.get(AUTH_ENV, "")
+    if not secret and KEY_REQUIRED:
         raise MissingCredentialsError(f"no API key: pass key=... or set the {AUTH_ENV} environment variable")
     url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
-    headers = {"Authorization": f"Key {secret}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if secret:
+        headers["Authorization"] = f"{AUTH_SCHEME} {secret}"
     settings = protocol.Settings(url, headers, retry or protocol.RetryPolicy(), poll or protocol.PollPolicy())
     return settings, _Secret(secret)
 
@@ -55,6 +57,12 @@ def _request_kwargs(call: protocol.HttpCall) -> dict[str, Any]:
         kwargs["params"] = call.params
     if call.json is not None:
         kwargs["json"] = call.json
+    if call.data is not None:
+        kwargs["data"] = call.data
+    if call.files is not None:
+        kwargs["files"] = call.files
+    if call.content is not None:
+        kwargs["content"] = call.content
     return kwargs
 
 

@@ -30,8 +30,11 @@ class HttpCall:
     method: str
     url: str
     json: Any = None
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str | list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # carries the key
+    data: dict[str, Any] | None = None  # form fields (urlencoded, or beside `files` as multipart)
+    files: dict[str, tuple[str, bytes, str]] | None = None  # multipart uploads: name -> (file name, bytes, MIME)
+    content: bytes | None = None  # a raw body
     # A call that changes state on the server (submit) is only repeated when it surely never arrived.
     idempotent: bool = True
 
@@ -213,7 +216,7 @@ def _retry_after(reply: Reply) -> float | None:
 
 
 def submit(settings: Settings, path: str, body: Any, webhook_url: str | None) -> Flow[RequestHandle]:
-    params = {"fal_webhook": webhook_url} if webhook_url else {}
+    params: dict[str, str | list[str]] = {"fal_webhook": webhook_url} if webhook_url else {}
     call = HttpCall("POST", settings.base_url + path, json=body, params=params, headers=settings.headers, idempotent=False)
     reply = yield from send(call, settings.retry)
     data = reply.json()

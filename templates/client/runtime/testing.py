@@ -19,6 +19,7 @@ Faults are scripted per operation ("submit", "status", "result", "cancel", "stre
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.request
@@ -32,9 +33,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pydantic
 
 from . import models
+from ._meta import AUTH_SCHEME
 from ._protocol import PollPolicy
 from ._sample import sample
-from ._spec import ENDPOINTS
+from ._spec import ENDPOINTS, ROUTES
 
 TEST_API_KEY = "test-key"
 # Polls fast enough that a test waits milliseconds, not seconds.
@@ -49,7 +51,13 @@ class RecordedRequest:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
-    json: Any
+    json: Any  # the body parsed as JSON, when it is JSON
+    body: bytes = b""
+
+    @property
+    def form(self) -> dict[str, str]:
+        """An urlencoded body's fields (last value of each)."""
+        return {key: values[-1] for key, values in parse_qs(self.body.decode("utf-8", "replace")).items()}
 
 
 @dataclass(frozen=True)
@@ -262,10 +270,14 @@ class MockServer:
         if urlsplit(job.webhook).hostname in LOOPBACK:
             threading.Thread(target=_post_json, args=(job.webhook, payload), daemon=True).start()
 
-    def route(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], raw: bytes) -> tuple[str, Any]:
-        """(operation, job or None) for a request, before any fault or answer."""
+    def route(self, method: str, path: str) -> tuple[str, Any]:
+        """(operation, job or plain routes) for a request, before any fault or answer."""
         if method == "POST" and path in ENDPOINTS:
             return "submit", None
+        # Docs may describe one method and path twice: every matching route gets its chance.
+        matches = [(route, match) for route in ROUTES if route["method"] == method and (match := re.match(route["pattern"], path))]
+        if matches:
+            return "plain", matches
         if "/requests/" in path:
             request_id, _, action = path.split("/requests/", 1)[1].partition("/")
             job = self.jobs.get(request_id)
@@ -275,18 +287,66 @@ class MockServer:
             return operation, job
         return "unknown", None
 
+    def _plain(self, route: dict[str, Any], match: re.Match[str], query: dict[str, list[str]], headers: dict[str, str], body: Any, raw: bytes) -> tuple[int, Any, str]:
+        """A plain endpoint: validate the parameters and the body, answer as documented."""
+        names = re.findall(r"\{([^}]*)\}", route["path"])
+        path_values = {name: unquote(match.group(f"p{index}")) for index, name in enumerate(names)}
+        cookies = dict(part.strip().split("=", 1) for part in headers.get("cookie", "").split(";") if "=" in part)
+        found: dict[str, Any] = {}
+        arrays = _array_fields(route["params_model"])
+        for py_name, wire, location in route["params"]:
+            if location == "query" and wire in query:
+                # repeated keys make an array; text is fine, pydantic's lax mode reads "1" as 1
+                found[py_name] = query[wire] if py_name in arrays else query[wire][-1]
+                continue
+            source = {"path": path_values, "header": headers, "cookie": cookies}.get(location, {})
+            key = wire.lower() if location == "header" else wire
+            if key in source:
+                found[py_name] = source[key]
+        detail = _problems(route["params_model"], found, "query")
+        if route["encoding"] == "form":
+            body = {key: values[-1] for key, values in parse_qs(raw.decode("utf-8", "replace")).items()}
+        if route["encoding"] in ("json", "form") and route["input_model"]:
+            detail += _problems(route["input_model"], body, "body")
+        if detail:
+            return 422, {"detail": detail}, "application/json"
+        answer = route["answer"]
+        return answer["code"], answer["body"], answer["content_type"]
+
     def record(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], raw: bytes) -> Any:
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
         with self._lock:
-            self.requests.append(RecordedRequest(method, path, query, headers, body))
+            self.requests.append(RecordedRequest(method, path, query, headers, body if _is_json(headers, raw) else None, raw))
         return body
 
     def authorized(self, headers: dict[str, str]) -> bool:
         given = headers.get("authorization", "")
-        return given.startswith("Key ") and (self.api_key is None or given == f"Key {self.api_key}")
+        return given.startswith(f"{AUTH_SCHEME} ") and (self.api_key is None or given == f"{AUTH_SCHEME} {self.api_key}")
+
+
+def _is_json(headers: dict[str, str], raw: bytes) -> bool:
+    return bool(raw) and ("json" in headers.get("content-type", "") or raw[:1] in (b"{", b"["))
+
+
+def _array_fields(model_name: str | None) -> set[str]:
+    if model_name is None:
+        return set()
+    properties = getattr(models, model_name).model_json_schema().get("properties", {})
+    return {name for name, prop in properties.items() if prop.get("type") == "array" or "array" in str(prop.get("anyOf", ""))}
+
+
+def _problems(model_name: str | None, values: Any, where: str) -> list[dict[str, Any]]:
+    if model_name is None:
+        return []
+    model: type[pydantic.BaseModel] = getattr(models, model_name)
+    try:
+        model.model_validate(values)
+    except pydantic.ValidationError as error:
+        return [{"loc": [where, *item["loc"]], "msg": item["msg"], "type": item["type"]} for item in error.errors(include_url=False)]
+    return []
 
 
 def _post_json(url: str, payload: Any) -> None:
@@ -308,13 +368,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        path, query = unquote(parts.path), parse_qs(parts.query)
+        path, query = unquote(parts.path), parse_qs(parts.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
         mock = self.mock
         body = mock.record(self.command, path, query, headers, raw)
-        operation, job = mock.route(self.command, path, query, headers, raw)
+        operation, job = mock.route(self.command, path)
+        if operation == "plain":
+            own_auth = any(location == "header" and wire.lower() == "authorization" for _, wire, location in job[0][0]["params"])
+            if not own_auth and not mock.authorized(headers):
+                return self._answer(401, {"detail": "Unauthorized"}, None)
+            answers = [mock._plain(route, match, query, headers, body, raw) for route, match in job]
+            code, answer, content_type = next((a for a in answers if a[0] != 422), answers[0])
+            return self._answer(code, answer, None, content_type=content_type)
         request_id = job.request_id if job is not None else None
         fault = mock._next_fault(operation) if operation in OPERATIONS else None
         if fault is not None and self._misbehave(fault, request_id):
@@ -337,7 +404,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._stream(job, with_logs)
         return self._answer(*mock._result(job), request_id)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("do_"):  # WebDAV and other methods the docs may name (COPY, MOVE, ...)
+            return self._serve
+        raise AttributeError(name)
 
     def _misbehave(self, fault: Fault, request_id: str | None) -> bool:
         """Act out `fault`; True when the request has been dealt with."""
@@ -361,10 +433,17 @@ class _Handler(BaseHTTPRequestHandler):
         request_id: str | None,
         extra: dict[str, str] | None = None,
         with_request_id: bool = True,
+        content_type: str = "application/json",
     ) -> None:
-        payload = json.dumps(body).encode()
+        if code == 204 or not content_type:
+            payload = b""
+        elif "json" in content_type:
+            payload = json.dumps(body).encode()
+        else:
+            payload = str(body if body is not None else "").encode()
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        if payload:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         if with_request_id:
             self.send_header("x-fal-request-id", request_id or str(uuid.uuid4()))
