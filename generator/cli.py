@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
             default=DEFAULT_CONFIG,
             help="pyproject.toml with [tool.specgen] (default: ./pyproject.toml)",
         )
+        if name in ("generate", "check"):
+            one_off = sub.add_argument_group("one-off run, no config file needed")
+            one_off.add_argument("--input", dest="inputs", action="append", metavar="PATH", help="an export to read (any format; repeat for several)")
+            one_off.add_argument("--out", help="output directory (default: generated)")
+            one_off.add_argument("--package", help="Python package name of the client (default: api_client)")
         return sub
 
     def formats(sub: argparse.ArgumentParser) -> None:
@@ -142,10 +147,17 @@ def _emit(outcome: Outcome, outputs: list[tuple[str, Path | None]] | None) -> No
 # --- generate and check ------------------------------------------------------------------------
 
 
+def _config(args: argparse.Namespace) -> Config:
+    """From --input/--out/--package when given (no config file needed), else from --config."""
+    if not args.inputs:
+        return config_module.load(args.config)
+    return config_module.from_arguments(Path.cwd(), args.inputs, args.out, args.package)
+
+
 def _generate(args: argparse.Namespace) -> int:
     report = Report()
     try:
-        config = config_module.load(args.config)
+        config = _config(args)
         registry, files = pipeline.build(config, report, use_cache=not args.no_cache)
     finally:
         _print_warnings(report)
@@ -178,7 +190,7 @@ def _previous_registry(config: Config) -> dict[str, Any]:
 def _check(args: argparse.Namespace) -> int:
     report = Report()
     try:
-        config = config_module.load(args.config)
+        config = _config(args)
         _, files = pipeline.build(config, report, use_cache=not args.no_cache)
     finally:
         _print_warnings(report)

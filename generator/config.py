@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import re
 import sys
 from dataclasses import dataclass, field
@@ -45,10 +46,14 @@ class Config:
     def _expand(self, patterns: tuple[str, ...], key: str) -> list[Path]:
         files: set[Path] = set()
         for pattern in patterns:
-            matched = sorted(self.root.glob(pattern)) if any(c in pattern for c in "*?[") else [self.root / pattern]
+            # root / pattern is the pattern itself when it is absolute (a --input on the command line)
+            target = str(self.root / pattern)
+            matched = [Path(p) for p in glob.glob(target, recursive=True)] if glob.has_magic(pattern) else [Path(target)]
             if not matched:
-                raise fail(pattern, None, f"no file matches this pattern in [tool.specgen] {key}")
-            files.update(path for path in matched if path.is_file() or not path.exists())
+                raise fail(pattern, None, f"no file matches this pattern in {key}")
+            if not glob.has_magic(pattern) and not matched[0].is_file():
+                raise fail(pattern, None, f"no such file (from {key})")
+            files.update(path for path in matched if path.is_file())
         return sorted(files)
 
 
@@ -84,3 +89,11 @@ def load(pyproject: Path) -> Config:
         lint=table.get("lint", {}),
         diff=table.get("diff", {}),
     )
+
+
+def from_arguments(root: Path, inputs: list[str], out: str | None, package: str | None) -> Config:
+    """A configuration from the command line alone: `generate --input PATH --out DIR --package NAME`."""
+    name = package or Config.package
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise fail("--package", None, f"{name!r} is not a valid Python package name (lowercase, digits, _)")
+    return Config(root=root, inputs=tuple(inputs), out=out or Config.out, package=name)
