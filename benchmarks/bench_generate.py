@@ -162,8 +162,8 @@ def stages(make: Callable[[Path], Path]) -> dict[str, float]:
         model_seconds = []
         original = models.source
 
-        def timed_models(reg: dict[str, Any]) -> str:  # models.py by datamodel-code-generator, inside render
-            seconds, text = timed(original, reg)
+        def timed_models(reg: dict[str, Any], cache: Any = None) -> str:  # datamodel-code-generator, inside render
+            seconds, text = timed(original, reg, cache)
             model_seconds.append(seconds)
             return text
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from datamodel_code_generator import DataModelType, InputFileType, generate
@@ -10,6 +15,8 @@ from datamodel_code_generator.format import Formatter
 
 from generator import normalize
 from generator.diagnostics import fail
+
+datamodel_version = version("datamodel-code-generator")
 
 
 def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -87,10 +94,25 @@ def strip_extensions(schema: Any) -> Any:
     return out
 
 
-def source(registry: dict[str, Any]) -> str:
+def source(registry: dict[str, Any], cache_dir: Path | None = None) -> str:
+    """The models module; cached by its input, as datamodel-code-generator takes seconds on big APIs."""
     wanted = schemas(registry)
     if not wanted:
         return '"""No request or response models."""\n'
+    key = hashlib.sha256(json.dumps([datamodel_version, wanted], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    cached = cache_dir / f"{key}.py" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    text = _generate(wanted)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(cached)
+    return text
+
+
+def _generate(wanted: dict[str, Any]) -> str:
     document = {
         "openapi": "3.1.0",
         "info": {"title": "models", "version": "1"},

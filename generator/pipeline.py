@@ -12,7 +12,7 @@ from generator.diagnostics import Report
 def build(config: Config, report: Report, use_cache: bool = True) -> tuple[dict[str, Any], dict[str, bytes]]:
     """(registry, every output file). Raises SpecError and writes nothing on bad input."""
     reg = registry.build(config, report)
-    texts = render.outputs(reg)
-    cache_dir = config.root / ".specgen-cache" / "black" if use_cache else None
-    formatted = formatting.format_python(texts, cache_dir)
+    cache = config.root / ".specgen-cache" if use_cache else None
+    texts = render.outputs(reg, cache)
+    formatted = formatting.format_python(texts, cache / "black" if cache else None)
     return reg, {path: text.encode("utf-8") for path, text in sorted(formatted.items())}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -22,113 +24,17 @@ from fal_api._spec import SCHEMAS
 from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer
 
 PATH = "/fal-ai/flux-1/dev/image-to-image"
-REQUEST_SCHEMA: Any = {
-    "type": "object",
-    "properties": {
-        "image_url": {
-            "type": "string",
-            "description": "在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif",
-            "x-file-types": ["jpg", "jpeg", "png", "webp", "gif", "avif"],
-            "x-provenance": {
-                "x-file-types": "接受的文件类型:jpg、jpeg、png、webp、gif、avif"
-            },
-        },
-        "strength": {
-            "type": "number",
-            "description": "初始图像的强度。强度值越高,该模型的效果越好。默认值:0.95 范围值0.01-1",
-            "default": 0.95,
-            "minimum": 0.01,
-            "maximum": 1,
-            "x-provenance": {
-                "default": "默认值:0.95",
-                "maximum": "范围值0.01-1",
-                "minimum": "范围值0.01-1",
-            },
-        },
-        "num_inference_steps": {
-            "type": "integer",
-            "description": "要执行的推理步骤数。默认值:40 范围值10-50",
-            "default": 40,
-            "minimum": 10,
-            "maximum": 50,
-            "x-provenance": {
-                "default": "默认值:40",
-                "maximum": "范围值10-50",
-                "minimum": "范围值10-50",
-            },
-        },
-        "prompt": {"type": "string", "description": "生成图像的提示"},
-        "guidance_scale": {
-            "type": "number",
-            "description": "CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5 范围值1-20",
-            "default": 3.5,
-            "minimum": 1,
-            "maximum": 20,
-            "x-provenance": {
-                "default": "默认值:3.5",
-                "maximum": "范围值1-20",
-                "minimum": "范围值1-20",
-            },
-        },
-        "num_images": {
-            "type": "integer",
-            "description": "生成的图像数量。默认值:1 范围值1-4",
-            "default": 1,
-            "minimum": 1,
-            "maximum": 4,
-            "x-provenance": {
-                "default": "默认值:1",
-                "maximum": "范围值1-4",
-                "minimum": "范围值1-4",
-            },
-        },
-        "enable_safety_checker": {"type": "boolean"},
-        "output_format": {
-            "type": "string",
-            "description": '生成图片的格式。默认值:"jpeg" 支持default、png、jpeg',
-            "default": "jpeg",
-            "enum": ["default", "png", "jpeg"],
-            "x-provenance": {
-                "default": '默认值:"jpeg"',
-                "enum": "支持default、png、jpeg",
-            },
-        },
-        "acceleration": {
-            "type": "string",
-            "description": '生成速度。速度越高,生成速度越快。默认值:"regular" 支持default、none、regular、high',
-            "default": "regular",
-            "enum": ["default", "none", "regular", "high"],
-            "x-provenance": {
-                "default": '默认值:"regular"',
-                "enum": "支持default、none、regular、high",
-            },
-        },
-    },
-    "required": ["image_url", "prompt"],
-}
-EXAMPLE: Any = {
-    "image_url": "https://fal.media/files/koala/Chls9L2ZnvuipUTEwlnJC.png",
-    "strength": 0.95,
-    "num_inference_steps": 40,
-    "prompt": "A cat dressed as a wizard with a background of a mystic forest.",
-    "guidance_scale": 3.5,
-    "num_images": 1,
-    "enable_safety_checker": True,
-    "output_format": "jpeg",
-    "acceleration": "regular",
-}
+# Schemas, examples, the expected request and answer: data, kept as JSON beside this file.
+CASE: dict[str, Any] = json.loads(
+    Path(__file__)
+    .with_name("cases")
+    .joinpath("flux_1_dev_image_to_image.json")
+    .read_text("utf-8")
+)
+REQUEST_SCHEMA: Any = CASE["request_schema"]
+EXAMPLE: Any = CASE["example"]
 # What the client must send for KWARGS: the documented defaults fill the fields it leaves out.
-EXPECTED_BODY: Any = {
-    "image_url": "https://fal.media/files/koala/Chls9L2ZnvuipUTEwlnJC.png",
-    "strength": 0.95,
-    "num_inference_steps": 40,
-    "prompt": "A cat dressed as a wizard with a background of a mystic forest.",
-    "guidance_scale": 3.5,
-    "num_images": 1,
-    "enable_safety_checker": True,
-    "output_format": "jpeg",
-    "acceleration": "regular",
-}
+EXPECTED_BODY: Any = CASE["expected_body"]
 KWARGS: dict[str, Any] = {
     "image_url": "https://fal.media/files/koala/Chls9L2ZnvuipUTEwlnJC.png",
     "strength": 0.95,
@@ -141,59 +47,23 @@ KWARGS: dict[str, Any] = {
     "acceleration": "regular",
 }
 # (Python argument, field, broken constraint, value): each must fail before any byte is sent.
-NEGATIVE_CASES: list[tuple[str, str, str, Any]] = [
-    ("image_url", "image_url", "required", None),
-    ("prompt", "prompt", "required", None),
-    ("strength", "strength", "minimum", 0.009999999999999998),
-    ("strength", "strength", "maximum", 1.0000000000000002),
-    ("num_inference_steps", "num_inference_steps", "minimum", 9),
-    ("num_inference_steps", "num_inference_steps", "maximum", 51),
-    ("guidance_scale", "guidance_scale", "minimum", 0.9999999999999999),
-    ("guidance_scale", "guidance_scale", "maximum", 20.000000000000004),
-    ("num_images", "num_images", "minimum", 0),
-    ("num_images", "num_images", "maximum", 5),
-    ("output_format", "output_format", "enum", "not-a-documented-value"),
-    ("acceleration", "acceleration", "enum", "not-a-documented-value"),
-]
+NEGATIVE_CASES: list[Any] = [tuple(case) for case in CASE["negative_cases"]]
 # Documented response examples; one that contradicts its schema is a strict xfail: the docs
 # are wrong, and this test says so until they are fixed.
 RESPONSE_EXAMPLES: list[Any] = [
-    (
-        200,
-        {
-            "type": "object",
-            "properties": {
-                "status": {"type": "string"},
-                "request_id": {"type": "string"},
-                "response_url": {"type": "string"},
-                "status_url": {"type": "string"},
-                "cancel_url": {"type": "string"},
-                "logs": {},
-                "metrics": {"type": "object", "properties": {}},
-                "queue_position": {"type": "integer"},
-            },
-            "required": [
-                "status",
-                "request_id",
-                "response_url",
-                "status_url",
-                "cancel_url",
-                "logs",
-                "metrics",
-                "queue_position",
-            ],
-        },
-        {
-            "status": "IN_QUEUE",
-            "request_id": "acf05732-7cb3-445b-9f39-fdaeccb1d730",
-            "response_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730",
-            "status_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730/status",
-            "cancel_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730/cancel",
-            "logs": None,
-            "metrics": {},
-            "queue_position": 0,
-        },
-    ),
+    pytest.param(
+        case["code"],
+        case["schema"],
+        case["example"],
+        marks=(
+            []
+            if case["valid"]
+            else pytest.mark.xfail(
+                strict=True, reason="the documented example contradicts its schema"
+            )
+        ),
+    )
+    for case in CASE["response_examples"]
 ]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -22,92 +24,17 @@ from fal_api._spec import SCHEMAS
 from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer
 
 PATH = "/fal-ai/flux-lora/inpainting"
-REQUEST_SCHEMA: Any = {
-    "type": "object",
-    "properties": {
-        "prompt": {"type": "string", "description": "提示词"},
-        "num_inference_steps": {
-            "type": "integer",
-            "description": "范围值:1-50",
-            "minimum": 1,
-            "maximum": 50,
-            "x-provenance": {"maximum": "范围值:1-50", "minimum": "范围值:1-50"},
-        },
-        "guidance_scale": {
-            "type": "number",
-            "description": "范围值:0-35",
-            "minimum": 0,
-            "maximum": 35,
-            "x-provenance": {"maximum": "范围值:0-35", "minimum": "范围值:0-35"},
-        },
-        "num_images": {
-            "type": "integer",
-            "description": "图片数量,范围值:1-4",
-            "minimum": 1,
-            "maximum": 4,
-            "x-provenance": {"maximum": "范围值:1-4", "minimum": "范围值:1-4"},
-        },
-        "enable_safety_checker": {
-            "type": "boolean",
-            "description": "启用安全检查,默认值:true",
-            "default": True,
-            "x-provenance": {"default": "默认值:true"},
-        },
-        "output_format": {
-            "type": "string",
-            "description": "输出图片格式,支持:jpeg、png",
-            "enum": ["jpeg", "png"],
-            "x-provenance": {"enum": "支持:jpeg、png"},
-        },
-        "image_url": {
-            "type": "string",
-            "description": "图片url,接受的文件类型:jpg、jpeg、png、webp、gif、avif",
-            "x-file-types": ["jpg", "jpeg", "png", "webp", "gif", "avif"],
-            "x-provenance": {
-                "x-file-types": "接受的文件类型:jpg、jpeg、png、webp、gif、avif"
-            },
-        },
-        "strength": {
-            "type": "number",
-            "description": "强度,范围值:0.01-1",
-            "minimum": 0.01,
-            "maximum": 1,
-            "x-provenance": {"maximum": "范围值:0.01-1", "minimum": "范围值:0.01-1"},
-        },
-        "mask_url": {
-            "type": "string",
-            "description": "蒙版url,接受的文件类型:jpg、jpeg、png、webp、gif、avif",
-            "x-file-types": ["jpg", "jpeg", "png", "webp", "gif", "avif"],
-            "x-provenance": {
-                "x-file-types": "接受的文件类型:jpg、jpeg、png、webp、gif、avif"
-            },
-        },
-    },
-    "required": ["prompt", "image_url", "mask_url"],
-}
-EXAMPLE: Any = {
-    "prompt": "A photo of a lion sitting on a stone bench",
-    "num_inference_steps": 28,
-    "guidance_scale": 3.5,
-    "num_images": 1,
-    "enable_safety_checker": True,
-    "output_format": "jpeg",
-    "image_url": "https://storage.googleapis.com/falserverless/example_inputs/dog.png",
-    "strength": 0.85,
-    "mask_url": "https://storage.googleapis.com/falserverless/example_inputs/dog_mask.png",
-}
+# Schemas, examples, the expected request and answer: data, kept as JSON beside this file.
+CASE: dict[str, Any] = json.loads(
+    Path(__file__)
+    .with_name("cases")
+    .joinpath("flux_lora_inpainting.json")
+    .read_text("utf-8")
+)
+REQUEST_SCHEMA: Any = CASE["request_schema"]
+EXAMPLE: Any = CASE["example"]
 # What the client must send for KWARGS: the documented defaults fill the fields it leaves out.
-EXPECTED_BODY: Any = {
-    "prompt": "A photo of a lion sitting on a stone bench",
-    "num_inference_steps": 28,
-    "guidance_scale": 3.5,
-    "num_images": 1,
-    "enable_safety_checker": True,
-    "output_format": "jpeg",
-    "image_url": "https://storage.googleapis.com/falserverless/example_inputs/dog.png",
-    "strength": 0.85,
-    "mask_url": "https://storage.googleapis.com/falserverless/example_inputs/dog_mask.png",
-}
+EXPECTED_BODY: Any = CASE["expected_body"]
 KWARGS: dict[str, Any] = {
     "prompt": "A photo of a lion sitting on a stone bench",
     "num_inference_steps": 28,
@@ -120,95 +47,23 @@ KWARGS: dict[str, Any] = {
     "mask_url": "https://storage.googleapis.com/falserverless/example_inputs/dog_mask.png",
 }
 # (Python argument, field, broken constraint, value): each must fail before any byte is sent.
-NEGATIVE_CASES: list[tuple[str, str, str, Any]] = [
-    ("prompt", "prompt", "required", None),
-    ("image_url", "image_url", "required", None),
-    ("mask_url", "mask_url", "required", None),
-    ("num_inference_steps", "num_inference_steps", "minimum", 0),
-    ("num_inference_steps", "num_inference_steps", "maximum", 51),
-    ("guidance_scale", "guidance_scale", "minimum", -5e-324),
-    ("guidance_scale", "guidance_scale", "maximum", 35.00000000000001),
-    ("num_images", "num_images", "minimum", 0),
-    ("num_images", "num_images", "maximum", 5),
-    ("output_format", "output_format", "enum", "not-a-documented-value"),
-    ("strength", "strength", "minimum", 0.009999999999999998),
-    ("strength", "strength", "maximum", 1.0000000000000002),
-]
+NEGATIVE_CASES: list[Any] = [tuple(case) for case in CASE["negative_cases"]]
 # Documented response examples; one that contradicts its schema is a strict xfail: the docs
 # are wrong, and this test says so until they are fixed.
 RESPONSE_EXAMPLES: list[Any] = [
-    (
-        200,
-        {
-            "type": "object",
-            "properties": {
-                "status": {"type": "string"},
-                "request_id": {"type": "string"},
-                "response_url": {"type": "string"},
-                "status_url": {"type": "string"},
-                "cancel_url": {"type": "string"},
-                "logs": {},
-                "metrics": {"type": "object", "properties": {}},
-                "queue_position": {"type": "integer"},
-            },
-            "required": [
-                "status",
-                "request_id",
-                "response_url",
-                "status_url",
-                "cancel_url",
-                "logs",
-                "metrics",
-                "queue_position",
-            ],
-        },
-        {
-            "status": "IN_QUEUE",
-            "request_id": "acf05732-7cb3-445b-9f39-fdaeccb1d730",
-            "response_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730",
-            "status_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730/status",
-            "cancel_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730/cancel",
-            "logs": None,
-            "metrics": {},
-            "queue_position": 0,
-        },
-    ),
-    (
-        200,
-        {
-            "type": "object",
-            "properties": {
-                "status": {"type": "string"},
-                "request_id": {"type": "string"},
-                "response_url": {"type": "string"},
-                "status_url": {"type": "string"},
-                "cancel_url": {"type": "string"},
-                "logs": {},
-                "metrics": {"type": "object", "properties": {}},
-                "queue_position": {"type": "integer"},
-            },
-            "required": [
-                "status",
-                "request_id",
-                "response_url",
-                "status_url",
-                "cancel_url",
-                "logs",
-                "metrics",
-                "queue_position",
-            ],
-        },
-        {
-            "status": "IN_QUEUE",
-            "request_id": "72a35804-b407-4b09-894b-3a35559c38f9",
-            "response_url": "https://queue.fal.run/fal-ai/flux-lora/requests/72a35804-b407-4b09-894b-3a35559c38f9",
-            "status_url": "https://queue.fal.run/fal-ai/flux-lora/requests/72a35804-b407-4b09-894b-3a35559c38f9/status",
-            "cancel_url": "https://queue.fal.run/fal-ai/flux-lora/requests/72a35804-b407-4b09-894b-3a35559c38f9/cancel",
-            "logs": None,
-            "metrics": {},
-            "queue_position": 0,
-        },
-    ),
+    pytest.param(
+        case["code"],
+        case["schema"],
+        case["example"],
+        marks=(
+            []
+            if case["valid"]
+            else pytest.mark.xfail(
+                strict=True, reason="the documented example contradicts its schema"
+            )
+        ),
+    )
+    for case in CASE["response_examples"]
 ]
 
 

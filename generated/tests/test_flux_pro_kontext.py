@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -22,78 +24,17 @@ from fal_api._spec import SCHEMAS
 from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer
 
 PATH = "/fal-ai/flux-pro/kontext"
-REQUEST_SCHEMA: Any = {
-    "type": "object",
-    "properties": {
-        "prompt": {"type": "string", "description": "生成图像的提示"},
-        "guidance_scale": {
-            "type": "number",
-            "description": "CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20",
-            "default": 3.5,
-            "minimum": 1,
-            "maximum": 20,
-            "x-provenance": {
-                "default": "默认值:3.5",
-                "maximum": "范围值1-20",
-                "minimum": "范围值1-20",
-            },
-        },
-        "num_images": {
-            "type": "integer",
-            "description": "生成的图像数量。默认值:1   范围值1-4",
-            "default": 1,
-            "minimum": 1,
-            "maximum": 4,
-            "x-provenance": {
-                "default": "默认值:1",
-                "maximum": "范围值1-4",
-                "minimum": "范围值1-4",
-            },
-        },
-        "output_format": {
-            "type": "string",
-            "description": '生成图片的格式。默认值:"jpeg"  支持default、png、jpeg',
-            "default": "jpeg",
-            "enum": ["default", "png", "jpeg"],
-            "x-provenance": {
-                "default": '默认值:"jpeg"',
-                "enum": "支持default、png、jpeg",
-            },
-        },
-        "safety_tolerance": {
-            "type": "string",
-            "description": '生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2"',
-            "default": "2",
-            "x-provenance": {"default": '默认值:"2"'},
-        },
-        "image_url": {
-            "type": "string",
-            "description": "在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif",
-            "x-file-types": ["jpg", "jpeg", "png", "webp", "gif", "avif"],
-            "x-provenance": {
-                "x-file-types": "接受的文件类型:jpg、jpeg、png、webp、gif、avif"
-            },
-        },
-    },
-    "required": ["prompt", "image_url"],
-}
-EXAMPLE: Any = {
-    "prompt": "Put a donut next to the flour.",
-    "guidance_scale": 3.5,
-    "num_images": 1,
-    "output_format": "jpeg",
-    "safety_tolerance": "2",
-    "image_url": "https://v3.fal.media/files/rabbit/rmgBxhwGYb2d3pl3x9sKf_output.png",
-}
+# Schemas, examples, the expected request and answer: data, kept as JSON beside this file.
+CASE: dict[str, Any] = json.loads(
+    Path(__file__)
+    .with_name("cases")
+    .joinpath("flux_pro_kontext.json")
+    .read_text("utf-8")
+)
+REQUEST_SCHEMA: Any = CASE["request_schema"]
+EXAMPLE: Any = CASE["example"]
 # What the client must send for KWARGS: the documented defaults fill the fields it leaves out.
-EXPECTED_BODY: Any = {
-    "prompt": "Put a donut next to the flour.",
-    "guidance_scale": 3.5,
-    "num_images": 1,
-    "output_format": "jpeg",
-    "safety_tolerance": "2",
-    "image_url": "https://v3.fal.media/files/rabbit/rmgBxhwGYb2d3pl3x9sKf_output.png",
-}
+EXPECTED_BODY: Any = CASE["expected_body"]
 KWARGS: dict[str, Any] = {
     "prompt": "Put a donut next to the flour.",
     "guidance_scale": 3.5,
@@ -103,54 +44,23 @@ KWARGS: dict[str, Any] = {
     "image_url": "https://v3.fal.media/files/rabbit/rmgBxhwGYb2d3pl3x9sKf_output.png",
 }
 # (Python argument, field, broken constraint, value): each must fail before any byte is sent.
-NEGATIVE_CASES: list[tuple[str, str, str, Any]] = [
-    ("prompt", "prompt", "required", None),
-    ("image_url", "image_url", "required", None),
-    ("guidance_scale", "guidance_scale", "minimum", 0.9999999999999999),
-    ("guidance_scale", "guidance_scale", "maximum", 20.000000000000004),
-    ("num_images", "num_images", "minimum", 0),
-    ("num_images", "num_images", "maximum", 5),
-    ("output_format", "output_format", "enum", "not-a-documented-value"),
-]
+NEGATIVE_CASES: list[Any] = [tuple(case) for case in CASE["negative_cases"]]
 # Documented response examples; one that contradicts its schema is a strict xfail: the docs
 # are wrong, and this test says so until they are fixed.
 RESPONSE_EXAMPLES: list[Any] = [
-    (
-        200,
-        {
-            "type": "object",
-            "properties": {
-                "status": {"type": "string"},
-                "request_id": {"type": "string"},
-                "response_url": {"type": "string"},
-                "status_url": {"type": "string"},
-                "cancel_url": {"type": "string"},
-                "logs": {},
-                "metrics": {"type": "object", "properties": {}},
-                "queue_position": {"type": "integer"},
-            },
-            "required": [
-                "status",
-                "request_id",
-                "response_url",
-                "status_url",
-                "cancel_url",
-                "logs",
-                "metrics",
-                "queue_position",
-            ],
-        },
-        {
-            "status": "IN_QUEUE",
-            "request_id": "acf05732-7cb3-445b-9f39-fdaeccb1d730",
-            "response_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730",
-            "status_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730/status",
-            "cancel_url": "https://queue.fal.run/fal-ai/flux-pro/requests/acf05732-7cb3-445b-9f39-fdaeccb1d730/cancel",
-            "logs": None,
-            "metrics": {},
-            "queue_position": 0,
-        },
-    ),
+    pytest.param(
+        case["code"],
+        case["schema"],
+        case["example"],
+        marks=(
+            []
+            if case["valid"]
+            else pytest.mark.xfail(
+                strict=True, reason="the documented example contradicts its schema"
+            )
+        ),
+    )
+    for case in CASE["response_examples"]
 ]
 
 

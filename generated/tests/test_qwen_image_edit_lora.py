@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -22,84 +24,17 @@ from fal_api._spec import SCHEMAS
 from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer
 
 PATH = "/fal-ai/qwen-image-edit-lora"
-REQUEST_SCHEMA: Any = {
-    "type": "object",
-    "properties": {
-        "prompt": {"type": "string", "description": "提示词"},
-        "num_inference_steps": {
-            "type": "integer",
-            "description": "范围值:2-100",
-            "minimum": 2,
-            "maximum": 100,
-            "x-provenance": {"maximum": "范围值:2-100", "minimum": "范围值:2-100"},
-        },
-        "guidance_scale": {
-            "type": "integer",
-            "description": "范围值:2-100",
-            "minimum": 2,
-            "maximum": 100,
-            "x-provenance": {"maximum": "范围值:2-100", "minimum": "范围值:2-100"},
-        },
-        "num_images": {
-            "type": "integer",
-            "description": "生成图片数量,范围值:1-4",
-            "minimum": 1,
-            "maximum": 4,
-            "x-provenance": {"maximum": "范围值:1-4", "minimum": "范围值:1-4"},
-        },
-        "enable_safety_checker": {
-            "type": "boolean",
-            "description": "启用安全检查,默认值:true",
-            "default": True,
-            "x-provenance": {"default": "默认值:true"},
-        },
-        "output_format": {
-            "type": "string",
-            "description": "输出图片格式,支持:jpeg、png",
-            "enum": ["jpeg", "png"],
-            "x-provenance": {"enum": "支持:jpeg、png"},
-        },
-        "image_url": {
-            "type": "string",
-            "description": "图片url",
-            "x-file-types": ["jpg", "jpeg", "png", "webp", "gif", "avif"],
-            "x-provenance": {
-                "x-file-types": "field name 'image_url' names an image URL"
-            },
-        },
-        "negative_prompt": {"type": "string"},
-        "acceleration": {
-            "type": "string",
-            "description": "图像生成的加速级别。枚举值: 'none', 'regular','high'",
-            "enum": ["none", "regular", "high"],
-            "x-provenance": {"enum": "枚举值: 'none', 'regular','high'"},
-        },
-    },
-    "required": ["prompt", "image_url"],
-}
-EXAMPLE: Any = {
-    "prompt": "Change bag to apple macbook",
-    "num_inference_steps": 30,
-    "guidance_scale": 4,
-    "num_images": 1,
-    "enable_safety_checker": True,
-    "output_format": "png",
-    "image_url": "https://v3.fal.media/files/koala/oei_-iPIYFnhdB8SxojND_qwen-edit-res.png",
-    "negative_prompt": "blurry, ugly",
-    "acceleration": "regular",
-}
+# Schemas, examples, the expected request and answer: data, kept as JSON beside this file.
+CASE: dict[str, Any] = json.loads(
+    Path(__file__)
+    .with_name("cases")
+    .joinpath("qwen_image_edit_lora.json")
+    .read_text("utf-8")
+)
+REQUEST_SCHEMA: Any = CASE["request_schema"]
+EXAMPLE: Any = CASE["example"]
 # What the client must send for KWARGS: the documented defaults fill the fields it leaves out.
-EXPECTED_BODY: Any = {
-    "prompt": "Change bag to apple macbook",
-    "num_inference_steps": 30,
-    "guidance_scale": 4,
-    "num_images": 1,
-    "enable_safety_checker": True,
-    "output_format": "png",
-    "image_url": "https://v3.fal.media/files/koala/oei_-iPIYFnhdB8SxojND_qwen-edit-res.png",
-    "negative_prompt": "blurry, ugly",
-    "acceleration": "regular",
-}
+EXPECTED_BODY: Any = CASE["expected_body"]
 KWARGS: dict[str, Any] = {
     "prompt": "Change bag to apple macbook",
     "num_inference_steps": 30,
@@ -112,57 +47,23 @@ KWARGS: dict[str, Any] = {
     "acceleration": "regular",
 }
 # (Python argument, field, broken constraint, value): each must fail before any byte is sent.
-NEGATIVE_CASES: list[tuple[str, str, str, Any]] = [
-    ("prompt", "prompt", "required", None),
-    ("image_url", "image_url", "required", None),
-    ("num_inference_steps", "num_inference_steps", "minimum", 1),
-    ("num_inference_steps", "num_inference_steps", "maximum", 101),
-    ("guidance_scale", "guidance_scale", "minimum", 1),
-    ("guidance_scale", "guidance_scale", "maximum", 101),
-    ("num_images", "num_images", "minimum", 0),
-    ("num_images", "num_images", "maximum", 5),
-    ("output_format", "output_format", "enum", "not-a-documented-value"),
-    ("acceleration", "acceleration", "enum", "not-a-documented-value"),
-]
+NEGATIVE_CASES: list[Any] = [tuple(case) for case in CASE["negative_cases"]]
 # Documented response examples; one that contradicts its schema is a strict xfail: the docs
 # are wrong, and this test says so until they are fixed.
 RESPONSE_EXAMPLES: list[Any] = [
-    (
-        200,
-        {
-            "type": "object",
-            "properties": {
-                "status": {"type": "string"},
-                "request_id": {"type": "string"},
-                "response_url": {"type": "string"},
-                "status_url": {"type": "string"},
-                "cancel_url": {"type": "string"},
-                "logs": {},
-                "metrics": {"type": "object", "properties": {}},
-                "queue_position": {"type": "integer"},
-            },
-            "required": [
-                "status",
-                "request_id",
-                "response_url",
-                "status_url",
-                "cancel_url",
-                "logs",
-                "metrics",
-                "queue_position",
-            ],
-        },
-        {
-            "status": "IN_QUEUE",
-            "request_id": "5044e7a4-d38d-4c8a-81de-c9160c9ec005",
-            "response_url": "https://queue.fal.run/fal-ai/qwen-image-edit-lora/requests/5044e7a4-d38d-4c8a-81de-c9160c9ec005",
-            "status_url": "https://queue.fal.run/fal-ai/qwen-image-edit-lora/requests/5044e7a4-d38d-4c8a-81de-c9160c9ec005/status",
-            "cancel_url": "https://queue.fal.run/fal-ai/qwen-image-edit-lora/requests/5044e7a4-d38d-4c8a-81de-c9160c9ec005/cancel",
-            "logs": None,
-            "metrics": {},
-            "queue_position": 0,
-        },
-    ),
+    pytest.param(
+        case["code"],
+        case["schema"],
+        case["example"],
+        marks=(
+            []
+            if case["valid"]
+            else pytest.mark.xfail(
+                strict=True, reason="the documented example contradicts its schema"
+            )
+        ),
+    )
+    for case in CASE["response_examples"]
 ]
 
 
