@@ -27,6 +27,7 @@ class Config:
     base_url_env: str = "FAL_BASE_URL"
     auth_env: str = "FAL_KEY"
     auth_scheme: str = "Key"  # Authorization: <scheme> <key>
+    version: str = "0.1.0"  # the generated package's version (`specgen diff --suggest-version` says the next)
     strip_name_prefixes: tuple[str, ...] = field(default_factory=tuple)
     overlays: tuple[str, ...] = field(default_factory=tuple)
     # [tool.specgen.lint] and [tool.specgen.diff]: ignore, severity, ignore_endpoints (checked by findings.settings)
@@ -68,7 +69,7 @@ def load(pyproject: Path) -> Config:
     table = data.get("tool", {}).get("specgen")
     if not isinstance(table, dict):
         raise fail(name, None, "no [tool.specgen] table: expected the generator's settings there")
-    known = {"inputs", "out", "package", "base_url", "base_url_env", "auth_env", "auth_scheme", "strip_name_prefixes", "overlays", "lint", "diff"}
+    known = {"inputs", "out", "package", "base_url", "base_url_env", "auth_env", "auth_scheme", "version", "strip_name_prefixes", "overlays", "lint", "diff"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise fail(name, None, f"unknown [tool.specgen] keys {unknown}: expected only {sorted(known)}")
@@ -84,6 +85,7 @@ def load(pyproject: Path) -> Config:
         base_url_env=str(table.get("base_url_env", Config.base_url_env)),
         auth_env=str(table.get("auth_env", Config.auth_env)),
         auth_scheme=str(table.get("auth_scheme", Config.auth_scheme)),
+        version=str(table.get("version", Config.version)),
         strip_name_prefixes=tuple(table.get("strip_name_prefixes", ())),
         overlays=tuple(table.get("overlays", ())),
         lint=table.get("lint", {}),

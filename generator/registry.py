@@ -26,6 +26,7 @@ def build(config: Config, report: Report) -> dict[str, Any]:
     registry = {
         "registry_version": VERSION,
         "package": config.package,
+        "package_version": config.version,
         "base_url": config.base_url or next((s["url"] for s in servers if s.get("url", "").startswith("http")), DEFAULT_BASE_URL),
         "servers": servers,
         "base_url_env": config.base_url_env,

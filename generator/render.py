@@ -15,7 +15,6 @@ from generator.views import endpoint_view
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 RUNTIME_FILES = ("errors.py", "_protocol.py", "_http.py", "_files.py", "_endpoint.py", "_rest.py", "_base.py", "_sample.py", "testing.py")
-VERSION = "0.1.0"
 LIVE_ENV = "SPECGEN_LIVE"  # opt-in: the generated contract tests also run against the real service
 
 
@@ -43,7 +42,7 @@ def outputs(registry: dict[str, Any], cache_dir: Path | None = None) -> dict[str
         "queue_endpoints": [e for e in endpoints if e["is_queue"]],
         "rest_endpoints": [e for e in endpoints if not e["is_queue"]],
         "registry": registry,
-        "version": VERSION,
+        "version": registry["package_version"],
         "live_env": LIVE_ENV,
     }
     files: dict[str, str] = {"registry.json": dumps(registry)}
