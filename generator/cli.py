@@ -83,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="prepend what changed (and the suggested version) to CHANGELOG.md beside pyproject.toml",
     )
-    check = command("check", "exit 0 if generated/ is current, 1 listing stale files; writes nothing", _check)
+    check = command(
+        "check", "exit 0 if generated/ is current, 1 listing stale files; writes nothing under generated/", _check
+    )
     check.add_argument(
         "--no-cache", action="store_true", help="format everything again instead of reusing .specgen-cache/"
     )

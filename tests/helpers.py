@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +48,3 @@ def seed_project(tmp_path: Path) -> Path:
 def seed_text() -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))}
 
-
-def copy_tree(source: Path, target: Path) -> None:
-    shutil.copytree(source, target)
