@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from generator import config as config_module
 from generator import registry as registry_module
 from generator.config import Config
 from generator.config import load as load_config
@@ -519,12 +520,15 @@ def working_tree(config: Config) -> Side:
 
 
 def load_side(spec: str, config: Config | None) -> Side:
-    """A registry.json, a pyproject.toml, a project or specs folder, or a git ref."""
+    """A registry.json, a pyproject.toml, a project or specs folder, one export file, or a git ref."""
     path = Path(spec)
-    if path.is_file() and path.suffix == ".json":
+    if path.is_file() and path.suffix == ".json" and _is_registry(path):
         return Side(spec, _read_registry(path), Locator(config.root if config else path.parent))
     if path.is_file() and path.suffix == ".toml":
         return working_tree(load_config(path))
+    if path.is_file():  # one export, in any format the readers know
+        single = config_module.from_arguments(path.resolve().parent, [path.name], None, config.package if config else None)
+        return Side(spec, registry_module.build(single, Report()), Locator(single.root))
     if path.is_dir() and (path / "pyproject.toml").is_file():
         return working_tree(load_config(path / "pyproject.toml"))
     if path.is_dir():
@@ -540,6 +544,12 @@ def load_side(spec: str, config: Config | None) -> Side:
 def _in_folder(pattern: str) -> str:
     name = PurePosixPath(pattern).name
     return f"**/{name}" if any(c in name for c in "*?[") else name
+
+
+def _is_registry(path: Path) -> bool:
+    """A registry starts with its version key; an export never has one."""
+    with path.open("rb") as handle:
+        return b'"registry_version"' in handle.read(200)
 
 
 def _read_registry(path: Path) -> dict[str, Any]:

@@ -85,3 +85,17 @@ def test_duplicate_endpoints_get_distinct_names_and_a_warning(tmp_path: Path) ->
     tokens = [e for e in registry["endpoints"] if e["method"] == "POST" and e["path"] == "/tokens"]
     assert len(tokens) == 3 and len({e["names"]["attribute"] for e in tokens}) == 3
     assert len({e["id"] for e in tokens}) == 3
+
+
+def test_lint_and_diff_take_an_export_file_directly(tmp_path: Path) -> None:
+    export = FIXTURES / "openapi" / "kubernetes_management_system.openapi.json"
+    lint = run_cli("lint", str(export), "--format", "json", cwd=tmp_path)
+    assert lint.returncode == 0, lint.stderr
+    assert json.loads(lint.stdout)["findings"], "lint found nothing to say about a real export"
+    changed = json.loads(export.read_text(encoding="utf-8"))
+    del changed["paths"]["/api/v1/platform/ping"]
+    newer = tmp_path / "newer.openapi.json"
+    newer.write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
+    diff = run_cli("diff", str(export), str(newer), "--format", "json", cwd=tmp_path)
+    assert diff.returncode == 100
+    assert [f["rule"] for f in json.loads(diff.stdout)["findings"]] == ["endpoint-removed"]
