@@ -14,7 +14,7 @@ from generator.registry import dumps
 from generator.views import endpoint_view
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-RUNTIME_FILES = ("errors.py", "_protocol.py", "_http.py", "_files.py", "_endpoint.py", "_rest.py", "_base.py", "_sample.py", "testing.py")
+RUNTIME_FILES = ("errors.py", "_protocol.py", "_http.py", "_files.py", "_endpoint.py", "_rest.py", "_base.py", "_sample.py", "testing.py", "contract.py")
 LIVE_ENV = "SPECGEN_LIVE"  # opt-in: the generated contract tests also run against the real service
 
 

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-from fal_api import (
-    AsyncClient,
-    Client,
-    Completed,
-    InProgress,
-    InputValidationError,
-    Queued,
-    models,
-)
-from fal_api._meta import AUTH_SCHEME
-from fal_api._spec import SCHEMAS
-from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer
+from fal_api import Client, contract, models
+from fal_api.testing import MockServer
 
 PATH = "/fal-ai/flux-pro/kontext"
 # Schemas, examples, the expected request and answer: data, kept as JSON beside this file.
@@ -64,21 +52,15 @@ RESPONSE_EXAMPLES: list[Any] = [
 ]
 
 
-def validator(schema: Any) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        {**schema, "$defs": SCHEMAS} if isinstance(schema, dict) else schema
-    )
-
-
 def test_request_example_matches_schema_and_model() -> None:
-    validator(REQUEST_SCHEMA).validate(EXAMPLE)
+    contract.validate(REQUEST_SCHEMA, EXAMPLE)
     models.FluxProKontextInput.model_validate(EXAMPLE)
 
 
 @pytest.mark.parametrize(
     ("argument", "field", "constraint", "value"),
     NEGATIVE_CASES,
-    ids=[f"{case[1]}-{case[2]}" for case in NEGATIVE_CASES],
+    ids=[f"{c[1]}-{c[2]}" for c in NEGATIVE_CASES],
 )
 def test_constraint_is_enforced_before_sending(
     client: Client,
@@ -88,20 +70,17 @@ def test_constraint_is_enforced_before_sending(
     constraint: str,
     value: Any,
 ) -> None:
-    with pytest.raises(InputValidationError) as caught:
-        client.flux_pro_kontext.submit(**{**KWARGS, argument: value})
-    assert (field, constraint) in [
-        (p.field, p.constraint) for p in caught.value.problems
-    ]
-    assert server.requests == [], "an invalid request reached the server"
+    call = client.flux_pro_kontext.submit
+    contract.rejected_before_sending(
+        lambda: call(**{**KWARGS, argument: value}), server, field, constraint
+    )
 
 
 def test_exact_wire_request(client: Client, server: MockServer) -> None:
     client.flux_pro_kontext.submit(**KWARGS)
     [sent] = server.requests
-    assert sent.method == "POST"
-    assert sent.path == PATH
-    assert sent.headers["authorization"] == f"{AUTH_SCHEME} {TEST_API_KEY}"
+    assert (sent.method, sent.path) == ("POST", PATH)
+    contract.authorized(sent)
     assert sent.headers["content-type"] == "application/json"
     assert sent.json == EXPECTED_BODY
 
@@ -109,96 +88,41 @@ def test_exact_wire_request(client: Client, server: MockServer) -> None:
 def test_status_goes_queued_in_progress_completed(
     client: Client, server: MockServer
 ) -> None:
-    endpoint = client.flux_pro_kontext
-    handle = endpoint.submit(**KWARGS)
-    assert handle.status_url.startswith(server.url)
-    assert isinstance(endpoint.status(handle), Queued)
-    running = endpoint.status(handle, logs=True)
-    assert isinstance(running, InProgress) and running.logs
-    assert isinstance(endpoint.status(handle), InProgress)
-    done = endpoint.status(handle, logs=True)
-    assert isinstance(done, Completed) and done.error is None and done.logs
+    contract.status_sequence(client.flux_pro_kontext, KWARGS, server)
 
 
 def test_cancel_while_queued(client: Client) -> None:
-    endpoint = client.flux_pro_kontext
-    handle = endpoint.submit(**KWARGS)
-    assert endpoint.cancel(handle.request_id) == "CANCELLATION_REQUESTED"
-    after = endpoint.status(handle.request_id)
-    assert isinstance(after, Completed) and after.error_type == "request_cancelled"
+    contract.cancel_while_queued(client.flux_pro_kontext, KWARGS)
 
 
 def test_submit_status_result_cancel_sync(target: Any) -> None:
-    with Client(key=target.key, base_url=target.base_url, poll=target.poll) as client:
-        endpoint = client.flux_pro_kontext
-        handle = endpoint.submit(**KWARGS)
-        assert isinstance(
-            endpoint.status(handle, logs=True), (Queued, InProgress, Completed)
-        )
-        assert endpoint.wait(handle, timeout=600).error is None
-        assert isinstance(endpoint.result(handle), models.FluxProKontextOutput)
-        assert endpoint.cancel(handle) == "ALREADY_COMPLETED"
+    contract.lifecycle_sync(
+        target, "flux_pro_kontext", KWARGS, models.FluxProKontextOutput
+    )
 
 
 def test_submit_status_result_cancel_async(target: Any) -> None:
-    async def scenario() -> None:
-        async with AsyncClient(
-            key=target.key, base_url=target.base_url, poll=target.poll
-        ) as client:
-            endpoint = client.flux_pro_kontext
-            handle = await endpoint.submit(**KWARGS)
-            assert isinstance(
-                await endpoint.status(handle, logs=True),
-                (Queued, InProgress, Completed),
-            )
-            assert (await endpoint.wait(handle, timeout=600)).error is None
-            assert isinstance(
-                await endpoint.result(handle), models.FluxProKontextOutput
-            )
-            assert await endpoint.cancel(handle) == "ALREADY_COMPLETED"
-
-    asyncio.run(scenario())
+    contract.lifecycle_async(
+        target, "flux_pro_kontext", KWARGS, models.FluxProKontextOutput
+    )
 
 
 def test_run_reports_progress_and_returns_the_output(target: Any) -> None:
-    updates: list[object] = []
-    with Client(key=target.key, base_url=target.base_url, poll=target.poll) as client:
-        result = client.flux_pro_kontext.run(
-            **KWARGS, on_update=updates.append, timeout=600
-        )
-    assert isinstance(result, models.FluxProKontextOutput)
-    assert isinstance(updates[-1], Completed)
-    logs = [
-        line
-        for update in updates
-        if isinstance(update, (InProgress, Completed))
-        for line in update.logs
-    ]
-    assert len(logs) == len(set(logs)), "a log line was reported twice"
-    if target.server is not None:
-        assert target.server.submits == 1
+    contract.run_with_updates(
+        target, "flux_pro_kontext", KWARGS, models.FluxProKontextOutput
+    )
 
 
 def test_run_async(target: Any) -> None:
-    async def scenario() -> object:
-        async with AsyncClient(
-            key=target.key, base_url=target.base_url, poll=target.poll
-        ) as client:
-            return await client.flux_pro_kontext.run(**KWARGS, timeout=600)
-
-    assert isinstance(asyncio.run(scenario()), models.FluxProKontextOutput)
+    contract.run_async(target, "flux_pro_kontext", KWARGS, models.FluxProKontextOutput)
 
 
 def test_status_stream_pushes_updates_until_completed(client: Client) -> None:
-    endpoint = client.flux_pro_kontext
-    handle = endpoint.submit(**KWARGS)
-    updates = list(endpoint.status_stream(handle))
-    assert isinstance(updates[0], Queued) and isinstance(updates[-1], Completed)
-    assert isinstance(endpoint.result(handle), models.FluxProKontextOutput)
+    contract.status_stream(client.flux_pro_kontext, KWARGS, models.FluxProKontextOutput)
 
 
 @pytest.mark.parametrize(("code", "schema", "example"), RESPONSE_EXAMPLES)
 def test_documented_response_examples_match_schema(
     code: int, schema: Any, example: Any
 ) -> None:
-    validator(schema).validate(example)
+    contract.validate(schema, example)
