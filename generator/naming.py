@@ -37,11 +37,16 @@ def identifier(text: str, taken: set[str], fallback: str = "field") -> str:
         name = f"{fallback}_{name}"
     if name in RESERVED:
         name = f"{name}_"
-    unique, counter = name, 2
-    while unique in taken:
-        unique, counter = f"{name}_{counter}", counter + 1
-    taken.add(unique)
-    return unique
+    return unique(name, taken, "_")
+
+
+def unique(name: str, taken: set[str], separator: str = "") -> str:
+    """`name`, or `name<sep>2`, `name<sep>3`, ... : the first not in `taken` (which it joins)."""
+    candidate, counter = name, 2
+    while candidate in taken:
+        candidate, counter = f"{name}{separator}{counter}", counter + 1
+    taken.add(candidate)
+    return candidate
 
 
 def pascal(snake_name: str) -> str:
@@ -60,8 +65,4 @@ def class_name(text: str, taken: set[str]) -> str:
         base = f"Model{base}"
     if base in MODEL_MODULE_NAMES or base in RESERVED:
         base = f"{base}Model"
-    unique, counter = base, 2
-    while unique in taken:
-        unique, counter = f"{base}{counter}", counter + 1
-    taken.add(unique)
-    return unique
+    return unique(base, taken)

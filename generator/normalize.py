@@ -30,7 +30,7 @@ def build(documents: list[SourceDocument], config: Config, report: Report) -> tu
     for source, classes in sources:
         attribute = naming.identifier(_name_base(source, config.strip_name_prefixes), taken, fallback="endpoint")
         endpoint = _endpoint(source, attribute, classes, schemas, report)
-        endpoint["id"] = _unique_id(endpoint["id"], ids)
+        endpoint["id"] = naming.unique(endpoint["id"], ids, " #")
         result.append(endpoint)
     _class_names(result, taken_classes)
     return sorted(result, key=lambda e: (e["path"], e["method"], e["id"])), schemas
@@ -43,15 +43,6 @@ RUNTIME_NAMES = ("base_url", "close", "aclose")
 def _stable_key(source: SourceEndpoint) -> str:
     """What names are decided by: the Apifox id or operationId, else method and path."""
     return f"id:{source.source_id}" if source.source_id else f"{source.method} {source.path}"
-
-
-def _unique_id(wanted: str, ids: set[str]) -> str:
-    candidate, number = wanted, 1
-    while candidate in ids:
-        number += 1
-        candidate = f"{wanted} #{number}"
-    ids.add(candidate)
-    return candidate
 
 
 def _report_duplicates(sources: list[SourceEndpoint], report: Report) -> None:

@@ -192,6 +192,8 @@ def expected_fields(body_args: list[dict[str, Any]], kwargs: dict[str, Any]) -> 
 
 
 def _text(value: Any) -> str:
+    """A parameter value as the client puts it on the wire: must match `_rest._text` in the
+    runtime template (which cannot import the generator)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):

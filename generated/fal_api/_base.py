@@ -13,7 +13,32 @@ from ._http import AsyncDriver, SyncDriver, settings_for
 T = TypeVar("T")
 
 
-class SyncClientBase:
+class _ClientBase:
+    """What both clients hold: settings (the key inside, never shown) and their endpoints."""
+
+    def _configure(
+        self,
+        key: str | None,
+        base_url: str | None,
+        retry: protocol.RetryPolicy | None,
+        poll: protocol.PollPolicy | None,
+        owns_http: bool,
+    ) -> None:
+        self._settings, self._key = settings_for(key, base_url, retry, poll)
+        self._owns_http = owns_http
+
+    def _bind_endpoints(self) -> None:
+        pass
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class SyncClientBase(_ClientBase):
     def __init__(
         self,
         key: str | None = None,
@@ -27,18 +52,10 @@ class SyncClientBase:
         """`key` defaults to the auth environment variable, `base_url` to the base-URL variable,
         then to the documented service. Pass `http_client` to control proxies, TLS or transport.
         """
-        self._settings, self._key = settings_for(key, base_url, retry, poll)
-        self._owns_http = http_client is None
+        self._configure(key, base_url, retry, poll, owns_http=http_client is None)
         self._http = http_client or httpx.Client(timeout=timeout)
         self._driver = SyncDriver(self._http)
         self._bind_endpoints()
-
-    def _bind_endpoints(self) -> None:
-        pass
-
-    @property
-    def base_url(self) -> str:
-        return self._settings.base_url
 
     def _drive(self, flow: protocol.Flow[T]) -> T:
         return self._driver.drive(flow)
@@ -58,11 +75,8 @@ class SyncClientBase:
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-
-class AsyncClientBase:
+class AsyncClientBase(_ClientBase):
     def __init__(
         self,
         key: str | None = None,
@@ -73,21 +87,11 @@ class AsyncClientBase:
         poll: protocol.PollPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        """`key` defaults to the auth environment variable, `base_url` to the base-URL variable,
-        then to the documented service. Pass `http_client` to control proxies, TLS or transport.
-        """
-        self._settings, self._key = settings_for(key, base_url, retry, poll)
-        self._owns_http = http_client is None
+        """Same arguments as the blocking client; `http_client` is an httpx.AsyncClient."""
+        self._configure(key, base_url, retry, poll, owns_http=http_client is None)
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._driver = AsyncDriver(self._http)
         self._bind_endpoints()
-
-    def _bind_endpoints(self) -> None:
-        pass
-
-    @property
-    def base_url(self) -> str:
-        return self._settings.base_url
 
     async def _drive(self, flow: protocol.Flow[T]) -> T:
         return await self._driver.drive(flow)
@@ -106,6 +110,3 @@ class AsyncClientBase:
         trace: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
