@@ -19,20 +19,30 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator import config as config_module  # noqa: E402
-from generator import formatting, models, pipeline, registry, render, writer  # noqa: E402
+from generator import (  # noqa: E402
+    formatting,
+    models,
+    pipeline,
+    registry,
+    render,
+    writer,
+)
 from generator.config import Config  # noqa: E402
 from generator.diagnostics import Report  # noqa: E402
 
 SEEDS = sorted((REPO / "specs" / "fal").glob("*.txt"))
-METHOD_LINE = re.compile(rb"^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) +(/\S+)", re.MULTILINE)  # POST /fal-ai/x
+METHOD_LINE = re.compile(
+    rb"^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) +(/\S+)", re.MULTILINE
+)  # POST /fal-ai/x
 SCALED_PYPROJECT = """\
 [tool.specgen]
 inputs = ["specs/*.txt"]
@@ -106,7 +116,9 @@ def project(make: Callable[[Path], Path]) -> Iterator[Path]:
 # --- scenarios --------------------------------------------------------------------------------
 
 
-def measure(name: str, make: Callable[[Path], Path], expected: int, cold_runs: int, repeat: int) -> list[dict[str, Any]]:
+def measure(
+    name: str, make: Callable[[Path], Path], expected: int, cold_runs: int, repeat: int
+) -> list[dict[str, Any]]:
     """`cold_runs` fresh directories; in each, one cold generate then `repeat` warm generates and checks."""
     times: dict[str, list[float]] = {"cold": [], "warm": [], "check": []}
     for _ in range(cold_runs):
@@ -117,11 +129,19 @@ def measure(name: str, make: Callable[[Path], Path], expected: int, cold_runs: i
             for _ in range(repeat):
                 seconds, (_, again, written) = timed(generate, pyproject)
                 times["warm"].append(seconds)
-                expect(written == 0 and again == files, f"{name}: warm regeneration changed {written} files")
+                expect(
+                    written == 0 and again == files,
+                    f"{name}: warm regeneration changed {written} files",
+                )
                 seconds, stale = timed(check, pyproject)
                 times["check"].append(seconds)
-                expect(stale == 0, f"{name}: check found {stale} stale files right after generate")
-    py_lines = sum(data.count(b"\n") for path, data in files.items() if path.endswith(".py"))
+                expect(
+                    stale == 0,
+                    f"{name}: check found {stale} stale files right after generate",
+                )
+    py_lines = sum(
+        data.count(b"\n") for path, data in files.items() if path.endswith(".py")
+    )
     cold = statistics.median(times["cold"])
     rows = []
     for scenario, samples in times.items():
@@ -146,13 +166,26 @@ def expect(condition: bool, message: str) -> None:
         raise SystemExit(f"benchmark sanity check failed: {message}")
 
 
-def sanity(name: str, reg: dict[str, Any], files: dict[str, bytes], written: int, expected: int) -> None:
+def sanity(
+    name: str, reg: dict[str, Any], files: dict[str, bytes], written: int, expected: int
+) -> None:
     count = len(reg["endpoints"])
-    expect(count == expected, f"{name}: registry has {count} endpoints, expected {expected}")
-    expect(len({e["path"] for e in reg["endpoints"]}) == expected, f"{name}: endpoint paths are not unique")
-    expect(written == len(files), f"{name}: cold generate wrote {written} of {len(files)} files")
+    expect(
+        count == expected,
+        f"{name}: registry has {count} endpoints, expected {expected}",
+    )
+    expect(
+        len({e["path"] for e in reg["endpoints"]}) == expected,
+        f"{name}: endpoint paths are not unique",
+    )
+    expect(
+        written == len(files),
+        f"{name}: cold generate wrote {written} of {len(files)} files",
+    )
     if reg["warnings"]:
-        print(f"note: {name}: {len(reg['warnings'])} warnings, e.g. {reg['warnings'][0]['message']}")
+        print(
+            f"note: {name}: {len(reg['warnings'])} warnings, e.g. {reg['warnings'][0]['message']}"
+        )
 
 
 def stages(make: Callable[[Path], Path]) -> dict[str, float]:
@@ -162,21 +195,25 @@ def stages(make: Callable[[Path], Path]) -> dict[str, float]:
         model_seconds = []
         original = models.source
 
-        def timed_models(reg: dict[str, Any], cache: Any = None) -> str:  # datamodel-code-generator, inside render
+        def timed_models(
+            reg: dict[str, Any], cache: Any = None
+        ) -> str:  # datamodel-code-generator, inside render
             seconds, text = timed(original, reg, cache)
             model_seconds.append(seconds)
             return text
 
         result = {}
         result["registry.build"], reg = timed(registry.build, config, Report())
-        setattr(models, "source", timed_models)  # render.outputs calls models.source(...)
+        models.source = timed_models  # render.outputs calls models.source(...)
         try:
             result["render.outputs"], texts = timed(render.outputs, reg)
         finally:
-            setattr(models, "source", original)
+            models.source = original
         result["  of which models.source"] = sum(model_seconds)
         cache = config.root / ".specgen-cache" / "black"
-        result["formatting.format_python"], formatted = timed(formatting.format_python, texts, cache)
+        result["formatting.format_python"], formatted = timed(
+            formatting.format_python, texts, cache
+        )
         files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
         result["writer.write_tree"], _ = timed(writer.write_tree, config.out_dir, files)
         return result
@@ -207,8 +244,17 @@ def revision() -> str:
     """The commit measured, `+dirty` when the generator or its templates have local changes."""
     git = ["git", "-C", str(REPO)]
     try:
-        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-        dirty = subprocess.run([*git, "status", "--porcelain", "generator", "templates"], capture_output=True, text=True)
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "generator", "templates"],
+            capture_output=True,
+            text=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown revision"
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
@@ -216,10 +262,29 @@ def revision() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--endpoints", type=int, default=500, help="size of the scaled corpus (default 500)")
-    parser.add_argument("--repeat", type=int, default=3, help="seed cold runs, and warm/check runs per directory (default 3)")
-    parser.add_argument("--scaled-cold-runs", type=int, default=1, help="cold runs on the scaled corpus (default 1)")
-    parser.add_argument("--no-stages", action="store_true", help="skip the per-stage breakdown (one more cold run each)")
+    parser.add_argument(
+        "--endpoints",
+        type=int,
+        default=500,
+        help="size of the scaled corpus (default 500)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="seed cold runs, and warm/check runs per directory (default 3)",
+    )
+    parser.add_argument(
+        "--scaled-cold-runs",
+        type=int,
+        default=1,
+        help="cold runs on the scaled corpus (default 1)",
+    )
+    parser.add_argument(
+        "--no-stages",
+        action="store_true",
+        help="skip the per-stage breakdown (one more cold run each)",
+    )
     args = parser.parse_args(argv)
 
     # One untimed run first, so lazy imports and template compilation are not charged to a scenario.
@@ -228,13 +293,21 @@ def main(argv: list[str] | None = None) -> int:
 
     scaled = lambda root: scaled_project(root, args.endpoints)  # noqa: E731
     rows = measure("seeds", seed_project, len(SEEDS), args.repeat, args.repeat)
-    rows += measure("scaled", scaled, args.endpoints, args.scaled_cold_runs, args.repeat)
-    print(f"\nspecgen {revision()}, Python {sys.version.split()[0]}; medians of `runs`, seconds of wall time;")
+    rows += measure(
+        "scaled", scaled, args.endpoints, args.scaled_cold_runs, args.repeat
+    )
+    print(
+        f"\nspecgen {revision()}, Python {sys.version.split()[0]}; medians of `runs`, seconds of wall time;"
+    )
     print("'vs cold' = seconds / cold seconds of the same corpus\n")
     print_table(rows)
     if not args.no_stages:
-        print_stages(f"cold stages, seeds ({len(SEEDS)} endpoints)", stages(seed_project))
-        print_stages(f"cold stages, scaled ({args.endpoints} endpoints)", stages(scaled))
+        print_stages(
+            f"cold stages, seeds ({len(SEEDS)} endpoints)", stages(seed_project)
+        )
+        print_stages(
+            f"cold stages, scaled ({args.endpoints} endpoints)", stages(scaled)
+        )
     return 0
 
 

@@ -22,7 +22,11 @@ from generator.findings import Finding, Outcome
 
 EXIT_OK, EXIT_STALE, EXIT_SPEC_ERROR = 0, 1, 2
 DEFAULT_CONFIG = Path("pyproject.toml")
-CHECK_RULES = {"generated-changed": "error", "generated-missing": "error", "generated-extra": "error"}
+CHECK_RULES = {
+    "generated-changed": "error",
+    "generated-missing": "error",
+    "generated-extra": "error",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="specgen", description="Apifox exports -> typed client, docs and contract tests."
+        prog="specgen",
+        description="Apifox exports -> typed client, docs and contract tests.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -55,9 +60,18 @@ def _parser() -> argparse.ArgumentParser:
         )
         if name in ("generate", "check"):
             one_off = sub.add_argument_group("one-off run, no config file needed")
-            one_off.add_argument("--input", dest="inputs", action="append", metavar="PATH", help="an export to read (any format; repeat for several)")
+            one_off.add_argument(
+                "--input",
+                dest="inputs",
+                action="append",
+                metavar="PATH",
+                help="an export to read (any format; repeat for several)",
+            )
             one_off.add_argument("--out", help="output directory (default: generated)")
-            one_off.add_argument("--package", help="Python package name of the client (default: api_client)")
+            one_off.add_argument(
+                "--package",
+                help="Python package name of the client (default: api_client)",
+            )
         return sub
 
     def formats(sub: argparse.ArgumentParser) -> None:
@@ -76,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
         _generate,
     )
     generate.add_argument(
-        "--no-cache", action="store_true", help="format everything again instead of reusing .specgen-cache/"
+        "--no-cache",
+        action="store_true",
+        help="format everything again instead of reusing .specgen-cache/",
     )
     generate.add_argument(
         "--changelog",
@@ -84,15 +100,25 @@ def _parser() -> argparse.ArgumentParser:
         help="prepend what changed (and the suggested version) to CHANGELOG.md beside pyproject.toml",
     )
     check = command(
-        "check", "exit 0 if generated/ is current, 1 listing stale files; writes nothing under generated/", _check
+        "check",
+        "exit 0 if generated/ is current, 1 listing stale files; writes nothing under generated/",
+        _check,
     )
     check.add_argument(
-        "--no-cache", action="store_true", help="format everything again instead of reusing .specgen-cache/"
+        "--no-cache",
+        action="store_true",
+        help="format everything again instead of reusing .specgen-cache/",
     )
-    check.add_argument("--show-diff", action="store_true", help="also print the unified diff of each changed file")
+    check.add_argument(
+        "--show-diff",
+        action="store_true",
+        help="also print the unified diff of each changed file",
+    )
     formats(check)
     compare = command(
-        "diff", "classify what changed between two versions of the API docs (exit 100 on breaking changes)", _diff
+        "diff",
+        "classify what changed between two versions of the API docs (exit 100 on breaking changes)",
+        _diff,
     )
     compare.add_argument(
         "sides",
@@ -102,7 +128,9 @@ def _parser() -> argparse.ArgumentParser:
         "OLD to the committed generated/registry.json",
     )
     compare.add_argument(
-        "--base", metavar="REF", help="compare with the specs at this git ref (e.g. origin/main), without a checkout"
+        "--base",
+        metavar="REF",
+        help="compare with the specs at this git ref (e.g. origin/main), without a checkout",
     )
     compare.add_argument(
         "--fail-on",
@@ -116,8 +144,16 @@ def _parser() -> argparse.ArgumentParser:
         help="print the next version of the generated package (major/minor/patch)",
     )
     formats(compare)
-    check_docs = command("lint", "report smells in the API docs: rule ids, file:line, JSON pointers", _lint)
-    check_docs.add_argument("source", nargs="?", help="what to lint (as a diff side); default: the inputs of --config")
+    check_docs = command(
+        "lint",
+        "report smells in the API docs: rule ids, file:line, JSON pointers",
+        _lint,
+    )
+    check_docs.add_argument(
+        "source",
+        nargs="?",
+        help="what to lint (as a diff side); default: the inputs of --config",
+    )
     check_docs.add_argument(
         "--fail-on",
         choices=("error", "warning", "info", "none"),
@@ -130,9 +166,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _format(value: str) -> tuple[str, Path | None]:
     kind, _, path = value.partition("=")
-    kind = {"github-actions": "github", "md": "markdown", "xml": "junit"}.get(kind, kind)
+    kind = {"github-actions": "github", "md": "markdown", "xml": "junit"}.get(
+        kind, kind
+    )
     if kind not in findings.FORMATS:
-        raise argparse.ArgumentTypeError(f"unknown format {value!r}: expected one of {', '.join(findings.FORMATS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown format {value!r}: expected one of {', '.join(findings.FORMATS)}"
+        )
     return kind, Path(path) if path else None
 
 
@@ -172,20 +212,33 @@ def _generate(args: argparse.Namespace) -> int:
     if previous is not None and previous.get("endpoints") != registry["endpoints"]:
         found = _diff_settings(config).apply(diff.compare(previous, registry))
         advice = diff.suggestion(found, True, version)
-        if not previous.get("endpoints"):  # the first generation: the current version, as it is
+        if not previous.get(
+            "endpoints"
+        ):  # the first generation: the current version, as it is
             advice = {"current": version, "bump": "initial", "next": version}
-        entry = diff.changelog_entry(config.package, advice["next"], found, datetime.date.today())
+        entry = diff.changelog_entry(
+            config.package, advice["next"], found, datetime.date.today()
+        )
         diff.prepend_changelog(config.root / "CHANGELOG.md", entry)
-        print(f"CHANGELOG.md: added {config.package} {advice['next']} ({advice['bump']}, {len(found)} changes)")
+        print(
+            f"CHANGELOG.md: added {config.package} {advice['next']} ({advice['bump']}, {len(found)} changes)"
+        )
     return EXIT_OK
 
 
 def _previous_registry(config: Config) -> dict[str, Any]:
     path = config.out_dir / "registry.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else dict(diff.EMPTY)
+        return (
+            json.loads(path.read_text(encoding="utf-8"))
+            if path.is_file()
+            else dict(diff.EMPTY)
+        )
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        print(f"{config.out}/registry.json is unreadable; the changelog lists every endpoint as added", file=sys.stderr)
+        print(
+            f"{config.out}/registry.json is unreadable; the changelog lists every endpoint as added",
+            file=sys.stderr,
+        )
         return dict(diff.EMPTY)
 
 
@@ -200,12 +253,17 @@ def _check(args: argparse.Namespace) -> int:
     problems = writer.stale(config.out_dir, files)
     outcome = Outcome(
         "check",
-        [_stale(config.out, path, kind, on_disk.get(path), files.get(path)) for path, kind in problems],
+        [
+            _stale(config.out, path, kind, on_disk.get(path), files.get(path))
+            for path, kind in problems
+        ],
         "error",
     )
     for kind, path in args.formats or [("text", None)]:
         if kind == "text" and path is None:
-            _check_text(config.out, len(files), outcome.findings, on_disk, files, args.show_diff)
+            _check_text(
+                config.out, len(files), outcome.findings, on_disk, files, args.show_diff
+            )
         else:
             _emit(outcome, [(kind, path)])
     return EXIT_STALE if problems else EXIT_OK
@@ -218,13 +276,17 @@ def _lines(data: bytes | None) -> list[str] | None:
         return None
 
 
-def _stale(out: str, path: str, kind: str, disk: bytes | None, wanted: bytes | None) -> Finding:
+def _stale(
+    out: str, path: str, kind: str, disk: bytes | None, wanted: bytes | None
+) -> Finding:
     """A stale file as a finding, with +added/-removed line counts and the first line that differs."""
     old, new = _lines(disk), _lines(wanted)
     added = removed = 0
     first = None
     if old is not None and new is not None:
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+            None, old, new, autojunk=False
+        ).get_opcodes():
             if tag != "equal":
                 removed, added = removed + i2 - i1, added + j2 - j1
                 first = first or (i1 + 1 if old else None)
@@ -235,11 +297,23 @@ def _stale(out: str, path: str, kind: str, disk: bytes | None, wanted: bytes | N
         "extra": f"{out}/{path} is no longer generated ({counts}); run `specgen generate`",
     }[kind]
     details = {"kind": kind, "added": added, "removed": removed}
-    return Finding(f"generated-{kind}", "error", message, file=f"{out}/{path}", line=first, details=details)
+    return Finding(
+        f"generated-{kind}",
+        "error",
+        message,
+        file=f"{out}/{path}",
+        line=first,
+        details=details,
+    )
 
 
 def _check_text(
-    out: str, total: int, stale: list[Finding], disk: dict[str, bytes], files: dict[str, bytes], show: bool
+    out: str,
+    total: int,
+    stale: list[Finding],
+    disk: dict[str, bytes],
+    files: dict[str, bytes],
+    show: bool,
 ) -> None:
     if not stale:
         print(f"{out}/ is current ({total} files)")
@@ -251,12 +325,21 @@ def _check_text(
         for finding in stale:
             relative = finding.file[len(out) + 1 :]
             old, new = _lines(disk.get(relative)), _lines(files.get(relative))
-            if finding.details["kind"] == "changed" and old is not None and new is not None:
+            if (
+                finding.details["kind"] == "changed"
+                and old is not None
+                and new is not None
+            ):
                 sys.stdout.writelines(
                     line + "\n"
-                    for line in difflib.unified_diff(old, new, f"a/{finding.file}", f"b/{finding.file}", lineterm="")
+                    for line in difflib.unified_diff(
+                        old, new, f"a/{finding.file}", f"b/{finding.file}", lineterm=""
+                    )
                 )
-    print(f"{out}/ is stale: {len(stale)} files differ; run `specgen generate`", file=sys.stderr)
+    print(
+        f"{out}/ is stale: {len(stale)} files differ; run `specgen generate`",
+        file=sys.stderr,
+    )
 
 
 def _print_warnings(report: Report) -> None:
@@ -276,12 +359,21 @@ def _optional_config(path: Path) -> Config | None:
 
 def _required(config: Config | None, what: str) -> Config:
     if config is None:
-        raise fail("pyproject.toml", None, f"{what} needs a pyproject.toml: run from the project root or pass --config")
+        raise fail(
+            "pyproject.toml",
+            None,
+            f"{what} needs a pyproject.toml: run from the project root or pass --config",
+        )
     return config
 
 
 def _diff_settings(config: Config | None) -> findings.Settings:
-    return findings.settings(config.diff if config else {}, "diff", diff.RULES, ("breaking", "warning", "info"))
+    return findings.settings(
+        config.diff if config else {},
+        "diff",
+        diff.RULES,
+        ("breaking", "warning", "info"),
+    )
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -289,7 +381,9 @@ def _diff(args: argparse.Namespace) -> int:
     settings = _diff_settings(config)
     sides = list(args.sides)
     if len(sides) > 2 or (args.base and len(sides) > 1):
-        raise fail("diff", None, "expected at most OLD and NEW (or --base REF and at most NEW)")
+        raise fail(
+            "diff", None, "expected at most OLD and NEW (or --base REF and at most NEW)"
+        )
     if args.base:
         old = diff.from_git(args.base, _required(config, "--base"))
     elif sides:
@@ -297,15 +391,25 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         old = _committed(_required(config, "diff without arguments"))
     new = (
-        diff.load_side(sides[0], config) if sides else diff.working_tree(_required(config, "diff of the working tree"))
+        diff.load_side(sides[0], config)
+        if sides
+        else diff.working_tree(_required(config, "diff of the working tree"))
     )
-    found = settings.apply(diff.compare(old.registry, new.registry, old.locator, new.locator))
-    outcome = Outcome("diff", found, args.fail_on, extra={"old": old.label, "new": new.label})
+    found = settings.apply(
+        diff.compare(old.registry, new.registry, old.locator, new.locator)
+    )
+    outcome = Outcome(
+        "diff", found, args.fail_on, extra={"old": old.label, "new": new.label}
+    )
     if args.suggest_version:
         changed = old.registry.get("endpoints") != new.registry.get("endpoints")
-        advice = diff.suggestion(found, changed, diff.current_version(config) if config else "0.1.0")
+        advice = diff.suggestion(
+            found, changed, diff.current_version(config) if config else "0.1.0"
+        )
         outcome.extra["suggested_version"] = advice
-        outcome.notes.append(f"suggested version: {advice['next']} ({advice['bump']}; current {advice['current']})")
+        outcome.notes.append(
+            f"suggested version: {advice['next']} ({advice['bump']}; current {advice['current']})"
+        )
     _emit(outcome, args.formats)
     return outcome.exit_code
 
@@ -313,16 +417,30 @@ def _diff(args: argparse.Namespace) -> int:
 def _committed(config: Config) -> diff.Side:
     path = config.out_dir / "registry.json"
     if not path.is_file():
-        return diff.Side("(nothing generated yet)", dict(diff.EMPTY), findings.Locator(None))
+        return diff.Side(
+            "(nothing generated yet)", dict(diff.EMPTY), findings.Locator(None)
+        )
     return diff.Side(
-        f"{config.out}/registry.json", json.loads(path.read_text(encoding="utf-8")), findings.Locator(config.root)
+        f"{config.out}/registry.json",
+        json.loads(path.read_text(encoding="utf-8")),
+        findings.Locator(config.root),
     )
 
 
 def _lint(args: argparse.Namespace) -> int:
     config = _optional_config(args.config)
-    settings = findings.settings(config.lint if config else {}, "lint", lint.RULES, ("error", "warning", "info"))
-    side = diff.load_side(args.source, config) if args.source else diff.working_tree(_required(config, "lint"))
-    outcome = Outcome("lint", findings.ordered(settings.apply(lint.lint(side.registry, side.locator))), args.fail_on)
+    settings = findings.settings(
+        config.lint if config else {}, "lint", lint.RULES, ("error", "warning", "info")
+    )
+    side = (
+        diff.load_side(args.source, config)
+        if args.source
+        else diff.working_tree(_required(config, "lint"))
+    )
+    outcome = Outcome(
+        "lint",
+        findings.ordered(settings.apply(lint.lint(side.registry, side.locator))),
+        args.fail_on,
+    )
     _emit(outcome, args.formats)
     return outcome.exit_code

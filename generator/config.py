@@ -27,7 +27,9 @@ class Config:
     base_url_env: str = "FAL_BASE_URL"
     auth_env: str = "FAL_KEY"
     auth_scheme: str = "Key"  # Authorization: <scheme> <key>
-    version: str = "0.1.0"  # the generated package's version (`specgen diff --suggest-version` says the next)
+    version: str = (
+        "0.1.0"  # the generated package's version (`specgen diff --suggest-version` says the next)
+    )
     strip_name_prefixes: tuple[str, ...] = field(default_factory=tuple)
     overlays: tuple[str, ...] = field(default_factory=tuple)
     # [tool.specgen.lint] and [tool.specgen.diff]: ignore, severity, ignore_endpoints (checked by findings.settings)
@@ -49,7 +51,11 @@ class Config:
         for pattern in patterns:
             # root / pattern is the pattern itself when it is absolute (a --input on the command line)
             target = str(self.root / pattern)
-            matched = [Path(p) for p in glob.glob(target, recursive=True)] if glob.has_magic(pattern) else [Path(target)]
+            matched = (
+                [Path(p) for p in glob.glob(target, recursive=True)]
+                if glob.has_magic(pattern)
+                else [Path(target)]
+            )
             if not matched:
                 raise fail(pattern, None, f"no file matches this pattern in {key}")
             if not glob.has_magic(pattern) and not matched[0].is_file():
@@ -63,19 +69,48 @@ def load(pyproject: Path) -> Config:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise fail(str(pyproject), None, "no pyproject.toml here: run from the project root or pass --config") from None
+        raise fail(
+            str(pyproject),
+            None,
+            "no pyproject.toml here: run from the project root or pass --config",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise fail(name, None, f"invalid TOML: {exc}") from None
     table = data.get("tool", {}).get("specgen")
     if not isinstance(table, dict):
-        raise fail(name, None, "no [tool.specgen] table: expected the generator's settings there")
-    known = {"inputs", "out", "package", "base_url", "base_url_env", "auth_env", "auth_scheme", "version", "strip_name_prefixes", "overlays", "lint", "diff"}
+        raise fail(
+            name,
+            None,
+            "no [tool.specgen] table: expected the generator's settings there",
+        )
+    known = {
+        "inputs",
+        "out",
+        "package",
+        "base_url",
+        "base_url_env",
+        "auth_env",
+        "auth_scheme",
+        "version",
+        "strip_name_prefixes",
+        "overlays",
+        "lint",
+        "diff",
+    }
     unknown = sorted(set(table) - known)
     if unknown:
-        raise fail(name, None, f"unknown [tool.specgen] keys {unknown}: expected only {sorted(known)}")
+        raise fail(
+            name,
+            None,
+            f"unknown [tool.specgen] keys {unknown}: expected only {sorted(known)}",
+        )
     package = str(table.get("package", Config.package))
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", package):
-        raise fail(name, None, f"package {package!r} is not a valid Python package name (lowercase, digits, _)")
+        raise fail(
+            name,
+            None,
+            f"package {package!r} is not a valid Python package name (lowercase, digits, _)",
+        )
     return Config(
         root=pyproject.parent,
         inputs=tuple(table.get("inputs", Config.inputs)),
@@ -93,9 +128,15 @@ def load(pyproject: Path) -> Config:
     )
 
 
-def from_arguments(root: Path, inputs: list[str], out: str | None, package: str | None) -> Config:
+def from_arguments(
+    root: Path, inputs: list[str], out: str | None, package: str | None
+) -> Config:
     """A configuration from the command line alone: `generate --input PATH --out DIR --package NAME`."""
     name = package or Config.package
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise fail("--package", None, f"{name!r} is not a valid Python package name (lowercase, digits, _)")
+        raise fail(
+            "--package",
+            None,
+            f"{name!r} is not a valid Python package name (lowercase, digits, _)",
+        )
     return Config(root=root, inputs=tuple(inputs), out=out or Config.out, package=name)

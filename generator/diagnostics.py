@@ -33,7 +33,9 @@ class Report:
 
     warnings: list[Diagnostic] = field(default_factory=list)
 
-    def warn(self, file: str, line: int | None, message: str, pointer: str = "") -> None:
+    def warn(
+        self, file: str, line: int | None, message: str, pointer: str = ""
+    ) -> None:
         self.warnings.append(Diagnostic("warning", file, line, message, pointer))
 
 

@@ -84,7 +84,11 @@ RULES: dict[str, str] = {
     "request-body-removed": "breaking",
     "request-content-type-changed": "breaking",
     **{_rule("request", kind): level for kind, level in REQUEST_KINDS.items()},
-    **{_rule("parameter", kind): level for kind, level in REQUEST_KINDS.items() if not kind.startswith("file-types")},
+    **{
+        _rule("parameter", kind): level
+        for kind, level in REQUEST_KINDS.items()
+        if not kind.startswith("file-types")
+    },
     "response-status-added": "info",
     "response-status-removed": "breaking",  # warning when the status is not 2xx
     "response-content-type-changed": "breaking",
@@ -93,7 +97,11 @@ RULES: dict[str, str] = {
     **{_rule("response", kind): level for kind, level in RESPONSE_KINDS.items()},
 }
 # Info-level changes that give callers something new: they make the next version a minor one.
-ADDITIONS = {rule for rule, level in RULES.items() if level == "info" and not rule.startswith("response-")} | {
+ADDITIONS = {
+    rule
+    for rule, level in RULES.items()
+    if level == "info" and not rule.startswith("response-")
+} | {
     "response-status-added",
     "response-field-added",
 }
@@ -118,7 +126,9 @@ class _At:
     def subject(self) -> str:
         if self.side == "parameter":
             return f"{self.label} {self.field.split(':', 1)[-1]!r}"
-        return f"{self.label} field {self.field!r}" if self.field else f"{self.label} body"
+        return (
+            f"{self.label} field {self.field!r}" if self.field else f"{self.label} body"
+        )
 
 
 def _show(value: Any) -> str:
@@ -137,27 +147,64 @@ class _Differ:
         self.findings: list[Finding] = []
 
     def emit(
-        self, rule: str, endpoint: dict[str, Any], message: str, old: Any = None, new: Any = None, **at: Any
+        self,
+        rule: str,
+        endpoint: dict[str, Any],
+        message: str,
+        old: Any = None,
+        new: Any = None,
+        **at: Any,
     ) -> None:
         """One finding; `at` may give field, section, pointer, level, and locator (default: the new side's)."""
         field, section = at.get("field", ""), at.get("section", "")
-        file, line = at.get("locator", self.new_locator).endpoint(endpoint, section, field)
+        file, line = at.get("locator", self.new_locator).endpoint(
+            endpoint, section, field
+        )
         level = at.get("level") or RULES[rule]
         self.findings.append(
-            Finding(rule, level, message, endpoint.get("id", ""), field, old, new, file, line, at.get("pointer", ""))
+            Finding(
+                rule,
+                level,
+                message,
+                endpoint.get("id", ""),
+                field,
+                old,
+                new,
+                file,
+                line,
+                at.get("pointer", ""),
+            )
         )
 
-    def at(self, at: _At, kind: str, message: str, old: Any = None, new: Any = None) -> None:
+    def at(
+        self, at: _At, kind: str, message: str, old: Any = None, new: Any = None
+    ) -> None:
         """`message` may place the subject itself ("{subject} removed"); otherwise it follows "subject: "."""
         subject = at.subject()
-        text = message.replace("{subject}", subject) if "{subject}" in message else f"{subject}: {message}"
+        text = (
+            message.replace("{subject}", subject)
+            if "{subject}" in message
+            else f"{subject}: {message}"
+        )
         rule = _rule(at.side, kind)
-        self.emit(rule, at.endpoint, text, old, new, field=at.field, section=at.side, pointer=at.pointer)
+        self.emit(
+            rule,
+            at.endpoint,
+            text,
+            old,
+            new,
+            field=at.field,
+            section=at.side,
+            pointer=at.pointer,
+        )
 
     # --- endpoints ---
 
     def registries(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        self.old_defs, self.new_defs = old.get("schemas") or {}, new.get("schemas") or {}
+        self.old_defs, self.new_defs = (
+            old.get("schemas") or {},
+            new.get("schemas") or {},
+        )
         old_eps = {e["id"]: e for e in old.get("endpoints", [])}
         new_eps = {e["id"]: e for e in new.get("endpoints", [])}
         removed = [e for i, e in old_eps.items() if i not in new_eps]
@@ -167,20 +214,34 @@ class _Differ:
             added.remove(n)
             what = "method" if o["method"] != n["method"] else "path"
             self.emit(
-                f"endpoint-{what}-changed", n, f"{_changed(what, o[what], n[what])} (was {o['id']})", o[what], n[what]
+                f"endpoint-{what}-changed",
+                n,
+                f"{_changed(what, o[what], n[what])} (was {o['id']})",
+                o[what],
+                n[what],
             )
             self.endpoint(o, n)
         for o in removed:
-            self.emit("endpoint-removed", o, "endpoint removed", o["id"], locator=self.old_locator)
+            self.emit(
+                "endpoint-removed",
+                o,
+                "endpoint removed",
+                o["id"],
+                locator=self.old_locator,
+            )
         for n in added:
             self.emit("endpoint-added", n, "endpoint added", None, n["id"])
         for key in old_eps.keys() & new_eps.keys():
             self.endpoint(old_eps[key], new_eps[key])
 
     def endpoint(self, o: dict[str, Any], n: dict[str, Any]) -> None:
-        old_name, new_name = (o.get("names") or {}).get("attribute"), (n.get("names") or {}).get("attribute")
+        old_name, new_name = (o.get("names") or {}).get("attribute"), (
+            n.get("names") or {}
+        ).get("attribute")
         if old_name != new_name:
-            message = f"client attribute renamed from client.{old_name} to client.{new_name}"
+            message = (
+                f"client attribute renamed from client.{old_name} to client.{new_name}"
+            )
             self.emit("endpoint-renamed", n, message, old_name, new_name)
         if n.get("deprecated") and not o.get("deprecated"):
             self.emit("endpoint-deprecated", n, "the endpoint is now deprecated")
@@ -192,7 +253,13 @@ class _Differ:
                 o["queue"],
             )
         elif n.get("queue") and not o.get("queue"):
-            self.emit("endpoint-queue-added", n, "now a queue endpoint (submit/status/result/cancel)", None, n["queue"])
+            self.emit(
+                "endpoint-queue-added",
+                n,
+                "now a queue endpoint (submit/status/result/cancel)",
+                None,
+                n["queue"],
+            )
         self.parameters(o, n)
         self.request(o, n)
         self.responses(o, n)
@@ -214,29 +281,52 @@ class _Differ:
                 f"/parameters/{param['in']}/{index}",
             )
             if k not in new:
-                self.at(at, "field-removed", "{subject} removed", old=param.get("schema"))
+                self.at(
+                    at, "field-removed", "{subject} removed", old=param.get("schema")
+                )
             elif k not in old:
                 required = bool(param.get("required"))
                 kind, text = (
-                    ("field-added-required", "added as required") if required else ("field-added", "added (optional)")
+                    ("field-added-required", "added as required")
+                    if required
+                    else ("field-added", "added (optional)")
                 )
                 self.at(at, kind, "{subject} " + text, new=param.get("schema"))
             else:
                 before = old[k][1]
-                self.required(at, bool(before.get("required")), bool(param.get("required")))
+                self.required(
+                    at, bool(before.get("required")), bool(param.get("required"))
+                )
                 self.schema(
-                    at.child(at.field, at.pointer + "/schema"), before.get("schema") or {}, param.get("schema") or {}
+                    at.child(at.field, at.pointer + "/schema"),
+                    before.get("schema") or {},
+                    param.get("schema") or {},
                 )
 
     def request(self, o: dict[str, Any], n: dict[str, Any]) -> None:
         old, new = o.get("request"), n.get("request")
         if new is None:
             if old is not None:
-                self.emit("request-body-removed", n, "request body removed", old.get("content_type"))
+                self.emit(
+                    "request-body-removed",
+                    n,
+                    "request body removed",
+                    old.get("content_type"),
+                )
             return
         if old is None:
-            self.emit("request-body-added", n, "request body added", None, new.get("content_type"), section="request")
-            old = {"content_type": new.get("content_type"), "schema": {"type": "object", "properties": {}}}
+            self.emit(
+                "request-body-added",
+                n,
+                "request body added",
+                None,
+                new.get("content_type"),
+                section="request",
+            )
+            old = {
+                "content_type": new.get("content_type"),
+                "schema": {"type": "object", "properties": {}},
+            }
         before, after = old.get("content_type"), new.get("content_type")
         if before != after:
             self.emit(
@@ -257,26 +347,59 @@ class _Differ:
             if code not in new:
                 level = "breaking" if 200 <= code < 300 else "warning"
                 self.emit(
-                    "response-status-removed", n, f"response {code} removed", code, level=level, section="response"
+                    "response-status-removed",
+                    n,
+                    f"response {code} removed",
+                    code,
+                    level=level,
+                    section="response",
                 )
             elif code not in old:
-                self.emit("response-status-added", n, f"response {code} added", None, code, section="response")
+                self.emit(
+                    "response-status-added",
+                    n,
+                    f"response {code} added",
+                    None,
+                    code,
+                    section="response",
+                )
             else:
                 (_, was), (index, now) = old[code], new[code]
                 before, after = was.get("content_type"), now.get("content_type")
                 if before != after:
                     message = _changed(f"response {code} content type", before, after)
-                    self.emit("response-content-type-changed", n, message, before, after, section="response")
-                at = _At("response", f"response {code}", n, "", f"/responses/{index}/jsonSchema")
+                    self.emit(
+                        "response-content-type-changed",
+                        n,
+                        message,
+                        before,
+                        after,
+                        section="response",
+                    )
+                at = _At(
+                    "response",
+                    f"response {code}",
+                    n,
+                    "",
+                    f"/responses/{index}/jsonSchema",
+                )
                 self.schema(at, was.get("schema") or {}, now.get("schema") or {})
 
     def output(self, o: dict[str, Any], n: dict[str, Any]) -> None:
         """The queue result (`output_schema`, from an overlay): a response like any other."""
         old, new = o.get("output_schema"), n.get("output_schema")
         if old is not None and new is None:
-            self.emit("output-schema-removed", n, "the result is no longer typed (output_schema removed)")
+            self.emit(
+                "output-schema-removed",
+                n,
+                "the result is no longer typed (output_schema removed)",
+            )
         elif old is None and new is not None:
-            self.emit("output-schema-added", n, "the result is now typed (output_schema added)")
+            self.emit(
+                "output-schema-added",
+                n,
+                "the result is now typed (output_schema added)",
+            )
         elif old is not None:
             self.schema(_At("response", "result", n, "", "/output_schema"), old, new)
 
@@ -288,39 +411,84 @@ class _Differ:
             word = {True: "required", False: "optional"}
             self.at(at, kind, f"{{subject}} is now {word[now]}", word[was], word[now])
 
-    def schema(self, at: _At, old: Any, new: Any, seen: frozenset[tuple[Any, Any]] = frozenset()) -> None:
+    def schema(
+        self,
+        at: _At,
+        old: Any,
+        new: Any,
+        seen: frozenset[tuple[Any, Any]] = frozenset(),
+    ) -> None:
         """Compare two schemas and everything inside them; shared models are followed, once per path."""
-        (old, old_ref), (new, new_ref) = view(old, self.old_defs), view(new, self.new_defs)
-        if not isinstance(old, dict) or not isinstance(new, dict) or (old_ref, new_ref) in seen:
+        (old, old_ref), (new, new_ref) = view(old, self.old_defs), view(
+            new, self.new_defs
+        )
+        if (
+            not isinstance(old, dict)
+            or not isinstance(new, dict)
+            or (old_ref, new_ref) in seen
+        ):
             return
         if old_ref or new_ref:
             seen = seen | {(old_ref, new_ref)}
         self.keywords(at, old, new)
         old_props, new_props = _properties(old), _properties(new)
-        old_required, new_required = set(old.get("required") or []), set(new.get("required") or [])
-        for name in [*new_props, *(name for name in old_props if name not in new_props)]:
+        old_required, new_required = set(old.get("required") or []), set(
+            new.get("required") or []
+        )
+        for name in [
+            *new_props,
+            *(name for name in old_props if name not in new_props),
+        ]:
             field = f"{at.field}.{name}" if at.field else name
-            sub = at.child(field, f"{at.pointer}/properties/{name.replace('~', '~0').replace('/', '~1')}")
+            sub = at.child(
+                field,
+                f"{at.pointer}/properties/{name.replace('~', '~0').replace('/', '~1')}",
+            )
             if name not in new_props:
                 self.at(
-                    sub, "field-removed", "{subject} removed", old=_summary(view(old_props[name], self.old_defs)[0])
+                    sub,
+                    "field-removed",
+                    "{subject} removed",
+                    old=_summary(view(old_props[name], self.old_defs)[0]),
                 )
             elif name not in old_props:
                 required = name in new_required and at.side != "response"
-                kind, text = ("field-added-required", " added as required") if required else ("field-added", " added")
-                self.at(sub, kind, "{subject}" + text, new=_summary(view(new_props[name], self.new_defs)[0]))
+                kind, text = (
+                    ("field-added-required", " added as required")
+                    if required
+                    else ("field-added", " added")
+                )
+                self.at(
+                    sub,
+                    kind,
+                    "{subject}" + text,
+                    new=_summary(view(new_props[name], self.new_defs)[0]),
+                )
             else:
                 self.required(sub, name in old_required, name in new_required)
                 self.schema(sub, old_props[name], new_props[name], seen)
         if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):
-            self.schema(at.child(f"{at.field}[]", f"{at.pointer}/items"), old["items"], new["items"], seen)
+            self.schema(
+                at.child(f"{at.field}[]", f"{at.pointer}/items"),
+                old["items"],
+                new["items"],
+                seen,
+            )
 
     def keywords(self, at: _At, old: dict[str, Any], new: dict[str, Any]) -> None:
         receiving = at.side == "response"
         old_types, new_types = _types(old), _types(new)
         if old_types != new_types:
-            looser = _accepts(old_types, new_types) if receiving else _accepts(new_types, old_types)
-            kind = ("type-narrowed" if receiving else "type-widened") if looser else "type-changed"
+            looser = (
+                _accepts(old_types, new_types)
+                if receiving
+                else _accepts(new_types, old_types)
+            )
+            kind = (
+                ("type-narrowed" if receiving else "type-widened")
+                if looser
+                else "type-changed"
+            )
             shown = _show_types(old_types), _show_types(new_types)
             self.at(at, kind, f"type changed from {shown[0]} to {shown[1]}", *shown)
         self.compare(at, "format-changed", "format", old, new)
@@ -334,7 +502,11 @@ class _Differ:
             else:
                 narrowed = after > before if keyword in LOWER_BOUNDS else after < before
             self.at(
-                at, "range-narrowed" if narrowed else "range-widened", _changed(keyword, before, after), before, after
+                at,
+                "range-narrowed" if narrowed else "range-widened",
+                _changed(keyword, before, after),
+                before,
+                after,
             )
         if receiving:
             return
@@ -343,7 +515,9 @@ class _Differ:
         if at.side == "request":
             self.file_types(at, old.get("x-file-types"), new.get("x-file-types"))
 
-    def compare(self, at: _At, kind: str, keyword: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    def compare(
+        self, at: _At, kind: str, keyword: str, old: dict[str, Any], new: dict[str, Any]
+    ) -> None:
         before, after = old.get(keyword), new.get(keyword)
         if before != after or (keyword in old) != (keyword in new):
             self.at(at, kind, _changed(keyword, before, after), before, after)
@@ -357,10 +531,24 @@ class _Differ:
             self.at(at, "enum-removed", f"no longer limited to {_show(old)}", old, new)
         else:
             old_keys, new_keys = [_key(v) for v in old], [_key(v) for v in new]
-            for value in (v for v, k in zip(old, old_keys) if k not in new_keys):
-                self.at(at, "enum-value-removed", f"enum value {_show(value)} removed", old=value)
-            for value in (v for v, k in zip(new, new_keys) if k not in old_keys):
-                self.at(at, "enum-value-added", f"enum value {_show(value)} added", new=value)
+            for value in (
+                v for v, k in zip(old, old_keys, strict=False) if k not in new_keys
+            ):
+                self.at(
+                    at,
+                    "enum-value-removed",
+                    f"enum value {_show(value)} removed",
+                    old=value,
+                )
+            for value in (
+                v for v, k in zip(new, new_keys, strict=False) if k not in old_keys
+            ):
+                self.at(
+                    at,
+                    "enum-value-added",
+                    f"enum value {_show(value)} added",
+                    new=value,
+                )
 
     def file_types(self, at: _At, old: Any, new: Any) -> None:
         """`x-file-types`: None accepts any file type."""
@@ -368,20 +556,40 @@ class _Differ:
             return
         lost = "any other" if old is None else sorted(set(old) - set(new or old))
         if new is not None and lost:
-            self.at(at, "file-types-narrowed", f"file types no longer accepted: {_show(lost)}", old, new)
+            self.at(
+                at,
+                "file-types-narrowed",
+                f"file types no longer accepted: {_show(lost)}",
+                old,
+                new,
+            )
         else:
-            self.at(at, "file-types-widened", f"file types accepted now: {_show(new or 'any')}", old, new)
+            self.at(
+                at,
+                "file-types-widened",
+                f"file types accepted now: {_show(new or 'any')}",
+                old,
+                new,
+            )
 
 
-def _moves(removed: list[dict[str, Any]], added: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def _moves(
+    removed: list[dict[str, Any]], added: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """An endpoint whose method changed (same path) or whose path changed (same method and source page,
     or the same Apifox id / operationId)."""
     pairs, taken = [], set()
     for o in removed:
         for n in added:
             same_path = n["path"] == o["path"]
-            same_source = n["method"] == o["method"] and n.get("source") == o.get("source")
-            same_key = str(o.get("key") or "").startswith("id:") and o.get("key") == n.get("key")  # an Apifox id
+            same_source = n["method"] == o["method"] and n.get("source") == o.get(
+                "source"
+            )
+            same_key = str(o.get("key") or "").startswith("id:") and o.get(
+                "key"
+            ) == n.get(
+                "key"
+            )  # an Apifox id
             if id(n) not in taken and (same_path or same_source or same_key):
                 pairs.append((o, n))
                 taken.add(id(n))
@@ -432,7 +640,10 @@ def _key(value: Any) -> str:
 
 
 def compare(
-    old: dict[str, Any], new: dict[str, Any], old_locator: Locator | None = None, new_locator: Locator | None = None
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_locator: Locator | None = None,
+    new_locator: Locator | None = None,
 ) -> list[Finding]:
     differ = _Differ(old_locator or Locator(None), new_locator or Locator(None))
     differ.registries(old, new)
@@ -452,12 +663,18 @@ def bump(findings: list[Finding], changed: bool = True) -> str:
 
 
 def next_version(current: str, part: str) -> str:
-    major, minor, patch = (int(x) for x in (re.findall(r"\d+", current) + ["0", "0", "0"])[:3])
+    major, minor, patch = (
+        int(x) for x in ([*re.findall(r"\d+", current), "0", "0", "0"])[:3]
+    )
     if part == "major":
         return f"{major + 1}.0.0"
     if part == "minor":
         return f"{major}.{minor + 1}.0"
-    return f"{major}.{minor}.{patch + 1}" if part == "patch" else f"{major}.{minor}.{patch}"
+    return (
+        f"{major}.{minor}.{patch + 1}"
+        if part == "patch"
+        else f"{major}.{minor}.{patch}"
+    )
 
 
 def current_version(config: Config) -> str:
@@ -465,10 +682,14 @@ def current_version(config: Config) -> str:
     found = ["0.1.0"]
     meta = config.out_dir / config.package / "_meta.py"
     if meta.is_file():
-        found += re.findall(r'^VERSION = "([^"]+)"', meta.read_text(encoding="utf-8"), re.M)
+        found += re.findall(
+            r'^VERSION = "([^"]+)"', meta.read_text(encoding="utf-8"), re.M
+        )
     changelog = config.root / "CHANGELOG.md"
     if changelog.is_file():
-        found += re.findall(r"^## .*?(\d+\.\d+\.\d+)", changelog.read_text(encoding="utf-8"), re.M)[:1]
+        found += re.findall(
+            r"^## .*?(\d+\.\d+\.\d+)", changelog.read_text(encoding="utf-8"), re.M
+        )[:1]
     return max(found, key=lambda v: tuple(int(x) for x in re.findall(r"\d+", v)[:3]))
 
 
@@ -477,7 +698,9 @@ def suggestion(findings: list[Finding], changed: bool, current: str) -> dict[str
     return {"current": current, "bump": part, "next": next_version(current, part)}
 
 
-def changelog_entry(package: str, version: str, findings: list[Finding], today: datetime.date) -> str:
+def changelog_entry(
+    package: str, version: str, findings: list[Finding], today: datetime.date
+) -> str:
     lines = [f"## {package} {version} ({today.isoformat()})", ""]
     groups = [
         ("Breaking changes", ("breaking", "error")),
@@ -489,7 +712,11 @@ def changelog_entry(package: str, version: str, findings: list[Finding], today: 
         if chosen:
             lines += [f"### {title}", ""]
             lines += [
-                f"- `{f.endpoint}`: {f.message} (`{f.rule}`)" if f.endpoint else f"- {f.message} (`{f.rule}`)"
+                (
+                    f"- `{f.endpoint}`: {f.message} (`{f.rule}`)"
+                    if f.endpoint
+                    else f"- {f.message} (`{f.rule}`)"
+                )
                 for f in chosen
             ]
             lines.append("")
@@ -502,7 +729,9 @@ def prepend_changelog(path: Path, entry: str) -> None:
     title = "# Changelog\n\n"
     old = path.read_text(encoding="utf-8") if path.is_file() else title
     body = old[len(title) :] if old.startswith(title) else old
-    path.write_text(title + entry + ("\n" + body if body.strip() else ""), encoding="utf-8")
+    path.write_text(
+        title + entry + ("\n" + body if body.strip() else ""), encoding="utf-8"
+    )
 
 
 # --- the two sides ------------------------------------------------------------------------------
@@ -516,18 +745,24 @@ class Side:
 
 
 def working_tree(config: Config) -> Side:
-    return Side("working tree", registry_module.build(config, Report()), Locator(config.root))
+    return Side(
+        "working tree", registry_module.build(config, Report()), Locator(config.root)
+    )
 
 
 def load_side(spec: str, config: Config | None) -> Side:
     """A registry.json, a pyproject.toml, a project or specs folder, one export file, or a git ref."""
     path = Path(spec)
     if path.is_file() and path.suffix == ".json" and _is_registry(path):
-        return Side(spec, _read_registry(path), Locator(config.root if config else path.parent))
+        return Side(
+            spec, _read_registry(path), Locator(config.root if config else path.parent)
+        )
     if path.is_file() and path.suffix == ".toml":
         return working_tree(load_config(path))
     if path.is_file():  # one export, in any format the readers know
-        single = config_module.from_arguments(path.resolve().parent, [path.name], None, config.package if config else None)
+        single = config_module.from_arguments(
+            path.resolve().parent, [path.name], None, config.package if config else None
+        )
         return Side(spec, registry_module.build(single, Report()), Locator(single.root))
     if path.is_dir() and (path / "pyproject.toml").is_file():
         return working_tree(load_config(path / "pyproject.toml"))
@@ -538,7 +773,11 @@ def load_side(spec: str, config: Config | None) -> Side:
         return Side(spec, registry_module.build(folder, Report()), Locator(path))
     if config is not None and _is_ref(spec, config.root):
         return from_git(spec, config)
-    raise fail(spec, None, "not a registry .json, a pyproject.toml, a folder of specs or a git ref")
+    raise fail(
+        spec,
+        None,
+        "not a registry .json, a pyproject.toml, a folder of specs or a git ref",
+    )
 
 
 def _in_folder(pattern: str) -> str:
@@ -558,42 +797,72 @@ def _read_registry(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise fail(str(path), None, f"not a readable registry: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
-        raise fail(str(path), None, 'not a registry: expected an object with an "endpoints" list')
+        raise fail(
+            str(path),
+            None,
+            'not a registry: expected an object with an "endpoints" list',
+        )
     return data
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=120)
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, timeout=120
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise fail("git", None, f"could not run git: {exc}") from None
 
 
 def _is_ref(ref: str, root: Path) -> bool:
     return (
-        not ref.startswith("-") and _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode == 0
+        not ref.startswith("-")
+        and _git(
+            root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"
+        ).returncode
+        == 0
     )
 
 
 def from_git(ref: str, config: Config) -> Side:
     """The registry the inputs at `ref` give, with this config; `git archive`, no checkout."""
     if not _is_ref(ref, config.root):
-        raise fail(ref, None, "not a git commit or ref here (fetch it first, e.g. `git fetch origin main`)")
-    folders = sorted({_static_prefix(pattern) for pattern in (*config.inputs, *config.overlays)})
-    present = [f for f in folders if f == "." or _git(config.root, "cat-file", "-e", f"{ref}:./{f}").returncode == 0]
+        raise fail(
+            ref,
+            None,
+            "not a git commit or ref here (fetch it first, e.g. `git fetch origin main`)",
+        )
+    folders = sorted(
+        {_static_prefix(pattern) for pattern in (*config.inputs, *config.overlays)}
+    )
+    present = [
+        f
+        for f in folders
+        if f == "."
+        or _git(config.root, "cat-file", "-e", f"{ref}:./{f}").returncode == 0
+    ]
     with tempfile.TemporaryDirectory(prefix="specgen-base-") as tmp:
         root = Path(tmp)
         if present:
             done = _git(config.root, "archive", "--format=tar", ref, "--", *present)
             if done.returncode != 0:
-                raise fail("git", None, f"git archive {ref} failed: {done.stderr.decode(errors='replace').strip()}")
+                raise fail(
+                    "git",
+                    None,
+                    f"git archive {ref} failed: {done.stderr.decode(errors='replace').strip()}",
+                )
             _extract(done.stdout, root)
-        inputs, overlays = _existing(root, config.inputs), _existing(root, config.overlays)
+        inputs, overlays = _existing(root, config.inputs), _existing(
+            root, config.overlays
+        )
         if not inputs:
             return Side(ref, dict(EMPTY), Locator(None))
         try:
             built = registry_module.build(
-                dataclasses.replace(config, root=root, inputs=inputs, overlays=overlays), Report()
+                dataclasses.replace(
+                    config, root=root, inputs=inputs, overlays=overlays
+                ),
+                Report(),
             )
         except SpecError as error:
             note = Diagnostic("error", ref, None, "the specs at this ref do not build:")
@@ -607,7 +876,9 @@ def _extract(tar: bytes, root: Path) -> None:
         safe = [
             m
             for m in archive.getmembers()
-            if (m.isfile() or m.isdir()) and not m.name.startswith("/") and ".." not in PurePosixPath(m.name).parts
+            if (m.isfile() or m.isdir())
+            and not m.name.startswith("/")
+            and ".." not in PurePosixPath(m.name).parts
         ]
         if hasattr(tarfile, "data_filter"):
             archive.extractall(root, members=safe, filter="data")
@@ -617,7 +888,11 @@ def _extract(tar: bytes, root: Path) -> None:
 
 def _existing(root: Path, patterns: tuple[str, ...]) -> tuple[str, ...]:
     """The patterns that match something under `root` (a ref may predate some inputs)."""
-    return tuple(p for p in patterns if (any(root.glob(p)) if any(c in p for c in "*?[") else (root / p).exists()))
+    return tuple(
+        p
+        for p in patterns
+        if (any(root.glob(p)) if any(c in p for c in "*?[") else (root / p).exists())
+    )
 
 
 def _static_prefix(pattern: str) -> str:

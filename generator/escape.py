@@ -34,7 +34,11 @@ def py_str(text: str) -> str:
             out.append("\\t")
         elif _is_unsafe(char):
             code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+            )
         else:
             out.append(char)
     out.append('"')
@@ -60,13 +64,20 @@ def py_literal(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(py_literal(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in value.items())
+            + "}"
+        )
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
 def docstring(text: str) -> str:
     """Text safe inside a triple-double-quoted docstring: no escapes, no closing quotes."""
-    cleaned = "".join(" " if _is_unsafe(c) and c not in "\n" else c for c in text.replace("\r\n", "\n"))
+    cleaned = "".join(
+        " " if _is_unsafe(c) and c not in "\n" else c
+        for c in text.replace("\r\n", "\n")
+    )
     cleaned = cleaned.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if cleaned.endswith('"'):
         cleaned += " "
@@ -75,13 +86,19 @@ def docstring(text: str) -> str:
 
 def comment(text: str) -> str:
     """One line of text for after a `#`: line breaks and controls become spaces."""
-    return " ".join("".join(" " if _is_unsafe(c) or c in "\n\t" else c for c in text).split())
+    return " ".join(
+        "".join(" " if _is_unsafe(c) or c in "\n\t" else c for c in text).split()
+    )
 
 
 def md_text(text: str) -> str:
     """Markdown prose that renders as text: HTML is escaped, controls removed."""
-    cleaned = "".join(" " if _is_unsafe(c) and c != "\n" else c for c in text.replace("\r\n", "\n"))
-    return cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").strip()
+    cleaned = "".join(
+        " " if _is_unsafe(c) and c != "\n" else c for c in text.replace("\r\n", "\n")
+    )
+    return (
+        cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").strip()
+    )
 
 
 def md_cell(text: str) -> str:
@@ -95,7 +112,11 @@ def md_code(text: str) -> str:
     fence = "`"
     while fence in cleaned:
         fence += "`"
-    return f"{fence} {cleaned} {fence}" if cleaned.startswith("`") or cleaned.endswith("`") else f"{fence}{cleaned}{fence}"
+    return (
+        f"{fence} {cleaned} {fence}"
+        if cleaned.startswith("`") or cleaned.endswith("`")
+        else f"{fence}{cleaned}{fence}"
+    )
 
 
 def sh_quote(text: str) -> str:

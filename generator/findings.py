@@ -8,9 +8,9 @@ threshold) and renders as text, json, markdown, junit or github (Actions annotat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ JSON_VERSION = 1
 @dataclass(frozen=True)
 class Finding:
     rule: str
-    level: str  # diff: breaking | warning | info; lint and check: error | warning | info
+    level: (
+        str  # diff: breaking | warning | info; lint and check: error | warning | info
+    )
     message: str  # complete on its own; formats add the endpoint and the location
     endpoint: str = ""  # "METHOD /path"
     field: str = ""  # "num_images", "loras[].path", "query:seed"
@@ -36,7 +38,9 @@ class Finding:
     file: str = ""  # relative to the project root
     line: int | None = None
     pointer: str = ""  # JSON pointer inside the endpoint as the file states it
-    details: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False, compare=False)
+    details: dict[str, Any] = dataclasses.field(
+        default_factory=dict, hash=False, compare=False
+    )
 
     def where(self) -> str:
         if not self.file:
@@ -63,8 +67,16 @@ def ordered(findings: list[Finding]) -> list[Finding]:
     """Deduplicated and sorted (endpoint, field, rule, message), like buf's annotation sets."""
     unique: dict[str, Finding] = {}
     for finding in findings:
-        unique.setdefault(json.dumps(finding.as_dict(), sort_keys=True, ensure_ascii=False, default=str), finding)
-    return sorted(unique.values(), key=lambda f: (f.endpoint, f.field, f.rule, f.message, f.file, f.line or 0))
+        unique.setdefault(
+            json.dumps(
+                finding.as_dict(), sort_keys=True, ensure_ascii=False, default=str
+            ),
+            finding,
+        )
+    return sorted(
+        unique.values(),
+        key=lambda f: (f.endpoint, f.field, f.rule, f.message, f.file, f.line or 0),
+    )
 
 
 @dataclass
@@ -72,8 +84,12 @@ class Outcome:
     command: str  # "check" | "diff" | "lint"
     findings: list[Finding]
     fail_on: str  # a level, or "none"
-    notes: list[str] = dataclasses.field(default_factory=list)  # extra lines for people (suggested version, ...)
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # extra JSON members
+    notes: list[str] = dataclasses.field(
+        default_factory=list
+    )  # extra lines for people (suggested version, ...)
+    extra: dict[str, Any] = dataclasses.field(
+        default_factory=dict
+    )  # extra JSON members
 
     def failing(self) -> list[Finding]:
         if self.fail_on == "none":
@@ -85,16 +101,27 @@ class Outcome:
         return EXIT_FINDINGS if self.failing() else EXIT_OK
 
     def counts(self) -> dict[str, int]:
-        levels = ["breaking", "warning", "info"] if self.command == "diff" else ["error", "warning", "info"]
-        return {level: sum(1 for f in self.findings if f.level == level) for level in levels}
+        levels = (
+            ["breaking", "warning", "info"]
+            if self.command == "diff"
+            else ["error", "warning", "info"]
+        )
+        return {
+            level: sum(1 for f in self.findings if f.level == level) for level in levels
+        }
 
     def counted(self) -> str:
         plural = {"error": "errors", "warning": "warnings"}
-        return ", ".join(f"{n} {plural.get(level, level) if n != 1 else level}" for level, n in self.counts().items())
+        return ", ".join(
+            f"{n} {plural.get(level, level) if n != 1 else level}"
+            for level, n in self.counts().items()
+        )
 
     def summary(self) -> str:
         parts = self.counted()
-        verdict = f"exit {self.exit_code}" + (f" (fails on {self.fail_on})" if self.fail_on != "none" else "")
+        verdict = f"exit {self.exit_code}" + (
+            f" (fails on {self.fail_on})" if self.fail_on != "none" else ""
+        )
         return f"specgen {self.command}: {parts}; {verdict}"
 
 
@@ -118,7 +145,9 @@ class Settings:
             level = levels.get(finding.rule, finding.level)
             if level == "off":
                 continue
-            kept.append(finding if level == finding.level else _with_level(finding, level))
+            kept.append(
+                finding if level == finding.level else _with_level(finding, level)
+            )
         return kept
 
 
@@ -128,7 +157,9 @@ def _with_level(finding: Finding, level: str) -> Finding:
     return Finding(**data)
 
 
-def settings(table: Any, section: str, rules: dict[str, str], levels: tuple[str, ...]) -> Settings:
+def settings(
+    table: Any, section: str, rules: dict[str, str], levels: tuple[str, ...]
+) -> Settings:
     """Check a `[tool.specgen.<section>]` table against the known rule ids and levels."""
     where = f"[tool.specgen.{section}]"
     if not table:
@@ -138,35 +169,58 @@ def settings(table: Any, section: str, rules: dict[str, str], levels: tuple[str,
     unknown = sorted(set(table) - {"ignore", "severity", "ignore_endpoints"})
     if unknown:
         raise fail(
-            "pyproject.toml", None, f"unknown {where} keys {unknown}: expected ignore, severity, ignore_endpoints"
+            "pyproject.toml",
+            None,
+            f"unknown {where} keys {unknown}: expected ignore, severity, ignore_endpoints",
         )
 
     def rule_ids(value: Any, what: str, allow_star: bool = False) -> frozenset[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail("pyproject.toml", None, f"{where} {what} must be a list of rule ids")
-        bad = sorted(v for v in value if v not in rules and not (allow_star and v == "*"))
+            raise fail(
+                "pyproject.toml", None, f"{where} {what} must be a list of rule ids"
+            )
+        bad = sorted(
+            v for v in value if v not in rules and not (allow_star and v == "*")
+        )
         if bad:
             raise fail(
-                "pyproject.toml", None, f"{where} {what}: unknown rule ids {bad}; see README 'CI contract checks'"
+                "pyproject.toml",
+                None,
+                f"{where} {what}: unknown rule ids {bad}; see README 'CI contract checks'",
             )
         return frozenset(value)
 
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
-        raise fail("pyproject.toml", None, f"{where} severity must be a table of rule id = level")
+        raise fail(
+            "pyproject.toml",
+            None,
+            f"{where} severity must be a table of rule id = level",
+        )
     rule_ids(list(severity), "severity")
     choices = (*levels, "off")
     for rule, level in severity.items():
         if level not in choices:
-            raise fail("pyproject.toml", None, f"{where} severity {rule} = {level!r}: expected one of {list(choices)}")
+            raise fail(
+                "pyproject.toml",
+                None,
+                f"{where} severity {rule} = {level!r}: expected one of {list(choices)}",
+            )
     endpoints = table.get("ignore_endpoints", {})
     if not isinstance(endpoints, dict):
-        raise fail("pyproject.toml", None, f'{where} ignore_endpoints must be a table of "METHOD /path" = [rule ids]')
+        raise fail(
+            "pyproject.toml",
+            None,
+            f'{where} ignore_endpoints must be a table of "METHOD /path" = [rule ids]',
+        )
     return Settings(
         ignore=rule_ids(table.get("ignore", []), "ignore"),
         severity=tuple(sorted(severity.items())),
         ignore_endpoints=tuple(
-            sorted((ep, rule_ids(ids, f"ignore_endpoints {ep!r}", True)) for ep, ids in endpoints.items())
+            sorted(
+                (ep, rule_ids(ids, f"ignore_endpoints {ep!r}", True))
+                for ep, ids in endpoints.items()
+            )
         ),
     )
 
@@ -182,7 +236,11 @@ def view(schema: Any, defs: dict[str, Any], depth: int = 0) -> tuple[Any, str | 
     Diff and lint see through shared models this way; the ref tells them when they are going round a cycle.
     """
     ref = None
-    while isinstance(schema, dict) and str(schema.get("$ref", "")).startswith(DEFS_REF) and depth < 20:
+    while (
+        isinstance(schema, dict)
+        and str(schema.get("$ref", "")).startswith(DEFS_REF)
+        and depth < 20
+    ):
         ref = schema["$ref"][len(DEFS_REF) :]
         if ref not in defs:
             break
@@ -195,7 +253,10 @@ def view(schema: Any, defs: dict[str, Any], depth: int = 0) -> tuple[Any, str | 
         part, _ = view(member, defs, depth + 1)
         if not isinstance(part, dict):
             continue
-        merged["properties"] = {**(part.get("properties") or {}), **(merged.get("properties") or {})}
+        merged["properties"] = {
+            **(part.get("properties") or {}),
+            **(merged.get("properties") or {}),
+        }
         required = [*(merged.get("required") or []), *(part.get("required") or [])]
         merged["required"] = list(dict.fromkeys(required))
         for key, value in part.items():
@@ -206,7 +267,11 @@ def view(schema: Any, defs: dict[str, Any], depth: int = 0) -> tuple[Any, str | 
 # --- source lines ----------------------------------------------------------------------------
 
 
-SECTIONS = {"request": "请求体", "parameter": "参数", "response": "响应"}  # headings in Apifox doc pages
+SECTIONS = {
+    "request": "请求体",
+    "parameter": "参数",
+    "response": "响应",
+}  # headings in Apifox doc pages
 
 
 class Locator:
@@ -220,13 +285,19 @@ class Locator:
         if file not in self._cache:
             path = self.root / file if self.root is not None and file else None
             try:
-                text = path.read_text(encoding="utf-8-sig") if path is not None and path.is_file() else ""
+                text = (
+                    path.read_text(encoding="utf-8-sig")
+                    if path is not None and path.is_file()
+                    else ""
+                )
             except (OSError, UnicodeDecodeError):
                 text = ""
             self._cache[file] = text.split("\n") if text else []
         return self._cache[file]
 
-    def endpoint(self, endpoint: dict[str, Any], section: str = "", field: str = "") -> tuple[str, int | None]:
+    def endpoint(
+        self, endpoint: dict[str, Any], section: str = "", field: str = ""
+    ) -> tuple[str, int | None]:
         """(file, line) of an endpoint, of one of its sections, or of a request field or parameter in it."""
         source = endpoint.get("source") or {}
         file = str(source.get("file") or "")
@@ -243,7 +314,10 @@ class Locator:
         if not lines or start is None:
             return start
         for needle in needles:
-            hit = next((n for n in range(line or 1, len(lines) + 1) if needle in lines[n - 1]), None)
+            hit = next(
+                (n for n in range(line or 1, len(lines) + 1) if needle in lines[n - 1]),
+                None,
+            )
             if hit is not None:
                 line = hit
         return line
@@ -253,7 +327,13 @@ class Locator:
 
 
 def render(kind: str, outcome: Outcome) -> str:
-    return {"text": text, "json": to_json, "markdown": markdown, "junit": junit, "github": github}[kind](outcome)
+    return {
+        "text": text,
+        "json": to_json,
+        "markdown": markdown,
+        "junit": junit,
+        "github": github,
+    }[kind](outcome)
 
 
 def text(outcome: Outcome) -> str:
@@ -282,7 +362,13 @@ def to_json(outcome: Outcome) -> str:
 
 
 def _cell(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\n", " ")
+    )
 
 
 def _code(value: str) -> str:
@@ -296,9 +382,16 @@ def markdown(outcome: Outcome) -> str:
     """A PR comment: a marker (to find and update the comment), a headline and a table."""
     counts = outcome.counted()
     status = "fails" if outcome.exit_code else "passes"
-    lines = [f"<!-- specgen:{outcome.command} -->", f"### specgen {outcome.command}: {counts} ({status})", ""]
+    lines = [
+        f"<!-- specgen:{outcome.command} -->",
+        f"### specgen {outcome.command}: {counts} ({status})",
+        "",
+    ]
     if outcome.findings:
-        lines += ["| level | rule | endpoint | field | finding | where |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| level | rule | endpoint | field | finding | where |",
+            "|---|---|---|---|---|---|",
+        ]
         for f in outcome.findings:
             level = f"**{f.level}**" if RANK[f.level] >= 2 else f.level
             lines.append(
@@ -320,19 +413,30 @@ def junit(outcome: Outcome) -> str:
     if outcome.notes:
         properties = ElementTree.SubElement(suite, "properties")
         for index, note in enumerate(outcome.notes):
-            ElementTree.SubElement(properties, "property", name=f"note{index}", value=note)
+            ElementTree.SubElement(
+                properties, "property", name=f"note{index}", value=note
+            )
     cases = 0
     for f in outcome.findings:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=f.endpoint or f.file or name, name=f"{f.rule} {f.field}".strip()
+            suite,
+            "testcase",
+            classname=f.endpoint or f.file or name,
+            name=f"{f.rule} {f.field}".strip(),
         )
         if f.file:
             case.set("file", f.file)
         if f.line is not None:
             case.set("line", str(f.line))
-        body = f"{f.where()}: {f.level}: {f.message}" if f.file else f"{f.level}: {f.message}"
+        body = (
+            f"{f.where()}: {f.level}: {f.message}"
+            if f.file
+            else f"{f.level}: {f.message}"
+        )
         if id(f) in failing:
-            failure = ElementTree.SubElement(case, "failure", type=f.rule, message=f.message)
+            failure = ElementTree.SubElement(
+                case, "failure", type=f.rule, message=f.message
+            )
             failure.text = body
         else:
             ElementTree.SubElement(case, "system-out").text = body
@@ -345,7 +449,11 @@ def junit(outcome: Outcome) -> str:
         element.set("failures", str(len(failing)))
         element.set("errors", "0")
     ElementTree.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ElementTree.tostring(suites, encoding="unicode")
+        + "\n"
+    )
 
 
 _ANNOTATION = {2: "error", 1: "warning", 0: "notice"}
@@ -370,10 +478,16 @@ def github(outcome: Outcome) -> str:
                 props.append(f"line={f.line}")
         props.append(f"title={_escape_property(f'{f.rule} ({f.level})')}")
         about = f"{f.endpoint}: " if f.endpoint else ""
-        lines.append(f"::{_ANNOTATION[RANK[f.level]]} {','.join(props)}::{_escape_data(about + f.message)}")
+        lines.append(
+            f"::{_ANNOTATION[RANK[f.level]]} {','.join(props)}::{_escape_data(about + f.message)}"
+        )
     for message in [outcome.summary(), *outcome.notes]:
-        lines.append(f"::notice title={_escape_property(f'specgen {outcome.command}')}::{_escape_data(message)}")
+        lines.append(
+            f"::notice title={_escape_property(f'specgen {outcome.command}')}::{_escape_data(message)}"
+        )
     return "\n".join(lines) + "\n"
 
 
-ANNOTATION_LINE = re.compile(r"^::(error|warning|notice)( [a-z]+=[^,:]*(,[a-z]+=[^,:]*)*)?::.*$")
+ANNOTATION_LINE = re.compile(
+    r"^::(error|warning|notice)( [a-z]+=[^,:]*(,[a-z]+=[^,:]*)*)?::.*$"
+)

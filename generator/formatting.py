@@ -12,8 +12,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import black
+from black.parsing import InvalidInput
 
 from generator.diagnostics import fail
+
+BLACK_VERSION: str = black.__version__  # type: ignore[attr-defined]
 
 MODE = black.Mode()  # black's defaults, the same `black --check generated/` uses
 PARALLEL_FROM_LINES = 4000  # below this, starting workers costs more than it saves
@@ -40,25 +43,35 @@ def format_python(files: dict[str, str], cache_dir: Path | None) -> dict[str, st
 def _format_all(todo: dict[str, str]) -> dict[str, str]:
     workers = min(os.cpu_count() or 1, len(todo))
     lines = sum(text.count("\n") for text in todo.values())
-    if workers < 2 or lines < PARALLEL_FROM_LINES or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        workers < 2
+        or lines < PARALLEL_FROM_LINES
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return {path: format_one(path, text) for path, text in todo.items()}
     # Largest first, one file per task: the pool stays balanced.
     order = sorted(todo, key=lambda path: -len(todo[path]))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork")
+    ) as pool:
         results = list(pool.map(format_one, order, [todo[path] for path in order]))
-    return dict(zip(order, results))
+    return dict(zip(order, results, strict=False))
 
 
 def format_one(path: str, text: str) -> str:
     try:
         ast.parse(text, filename=path)
         return black.format_str(text, mode=MODE)
-    except (SyntaxError, black.InvalidInput) as exc:
-        raise fail(path, getattr(exc, "lineno", None), f"generated code does not parse ({exc}); this is a bug in a template") from None
+    except (SyntaxError, InvalidInput) as exc:
+        raise fail(
+            path,
+            getattr(exc, "lineno", None),
+            f"generated code does not parse ({exc}); this is a bug in a template",
+        ) from None
 
 
 def _key(text: str) -> str:
-    return hashlib.sha256(f"{black.__version__}\0{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{BLACK_VERSION}\0{text}".encode()).hexdigest()
 
 
 def _cached(cache_dir: Path | None, text: str) -> str | None:
@@ -78,4 +91,3 @@ def _store(cache_dir: Path | None, text: str, result: str) -> None:
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(result, encoding="utf-8")
     temporary.replace(path)
-

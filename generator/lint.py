@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import jsonschema
 
@@ -30,7 +31,10 @@ RULES: dict[str, str] = {
 }
 # How the build's warnings (registry["warnings"]) map onto rules; anything else is reader-warning.
 WARNINGS: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"^duplicate endpoint "), None),  # lint's own duplicate-endpoint check reports it
+    (
+        re.compile(r"^duplicate endpoint "),
+        None,
+    ),  # lint's own duplicate-endpoint check reports it
     (re.compile(r"the default was not applied"), "default-out-of-range"),
     (re.compile(r"the description says .* but the schema declares"), "prose-conflict"),
     (re.compile(r" not applied: "), "prose-not-lifted"),
@@ -57,7 +61,9 @@ class _Linter:
     def __init__(self, locator: Locator, defs: dict[str, Any]) -> None:
         self.locator, self.defs = locator, defs
         self.findings: list[Finding] = []
-        self.warned: set[tuple[str, str]] = set()  # (endpoint, field) the build already warned about
+        self.warned: set[tuple[str, str]] = (
+            set()
+        )  # (endpoint, field) the build already warned about
 
     def add(
         self,
@@ -87,10 +93,15 @@ class _Linter:
         endpoints = registry.get("endpoints", [])
         for warning in registry.get("warnings", []):
             message = warning.get("message", "")
-            rule = next((rule for pattern, rule in WARNINGS if pattern.search(message)), "reader-warning")
+            rule = next(
+                (rule for pattern, rule in WARNINGS if pattern.search(message)),
+                "reader-warning",
+            )
             if rule is None:
                 continue
-            endpoint = _endpoint_at(endpoints, warning.get("file", ""), warning.get("line"))
+            endpoint = _endpoint_at(
+                endpoints, warning.get("file", ""), warning.get("line")
+            )
             named = re.match(r"field '([^']+)'", message)
             field = named.group(1) if named else ""
             if endpoint is None:
@@ -108,14 +119,30 @@ class _Linter:
                 )
                 continue
             self.warned.add((endpoint["id"], field))
-            self.add(rule, endpoint, message, field, pointer=warning.get("pointer", ""), line=warning.get("line"))
+            self.add(
+                rule,
+                endpoint,
+                message,
+                field,
+                pointer=warning.get("pointer", ""),
+                line=warning.get("line"),
+            )
 
     def endpoint(self, endpoint: dict[str, Any]) -> None:
         if not str(endpoint.get("description") or "").strip():
-            self.add("endpoint-missing-description", endpoint, "the endpoint has no description (说明 is empty)")
+            self.add(
+                "endpoint-missing-description",
+                endpoint,
+                "the endpoint has no description (说明 is empty)",
+            )
         for index, param in enumerate(endpoint.get("parameters") or []):
-            field, pointer = f"{param['in']}:{param['name']}", f"/parameters/{param['in']}/{index}"
-            schema = param.get("schema") if isinstance(param.get("schema"), dict) else {}
+            field, pointer = (
+                f"{param['in']}:{param['name']}",
+                f"/parameters/{param['in']}/{index}",
+            )
+            schema = (
+                param.get("schema") if isinstance(param.get("schema"), dict) else {}
+            )
             if not (param.get("description") or schema.get("description")):
                 self.add(
                     "missing-description",
@@ -129,7 +156,9 @@ class _Linter:
         request = endpoint.get("request")
         if request:
             schema = request.get("schema") or {}
-            for field, pointer, prop in _walk(schema, "", "/requestBody/jsonSchema", self.defs):
+            for field, pointer, prop in _walk(
+                schema, "", "/requestBody/jsonSchema", self.defs
+            ):
                 self.field(endpoint, prop, field, pointer, "request")
             for index, example in enumerate(request.get("examples") or []):
                 self.example(
@@ -152,11 +181,29 @@ class _Linter:
         section: str,
         describe: bool = True,
     ) -> None:
-        what = f"field {field!r}" if section == "request" else f"parameter {field.split(':', 1)[-1]!r}"
+        what = (
+            f"field {field!r}"
+            if section == "request"
+            else f"parameter {field.split(':', 1)[-1]!r}"
+        )
         if describe and not str(prop.get("description") or "").strip():
-            self.add("missing-description", endpoint, f"{what} has no description", field, section, pointer)
+            self.add(
+                "missing-description",
+                endpoint,
+                f"{what} has no description",
+                field,
+                section,
+                pointer,
+            )
         for problem in _enum_problems(prop.get("enum")):
-            self.add("enum-suspicious-value", endpoint, f"{what}: enum value {problem}", field, section, pointer)
+            self.add(
+                "enum-suspicious-value",
+                endpoint,
+                f"{what}: enum value {problem}",
+                field,
+                section,
+                pointer,
+            )
         if "default" in prop:
             rest = {k: v for k, v in prop.items() if k not in ("default", "examples")}
             for error in _errors(rest, prop["default"], self.defs):
@@ -182,7 +229,13 @@ class _Linter:
             )
 
     def example(
-        self, endpoint: dict[str, Any], schema: dict[str, Any], example: Any, name: str, pointer: str, section: str
+        self,
+        endpoint: dict[str, Any],
+        schema: dict[str, Any],
+        example: Any,
+        name: str,
+        pointer: str,
+        section: str,
     ) -> None:
         for error in _errors(schema, example, self.defs):
             path = list(error.absolute_path)
@@ -190,27 +243,46 @@ class _Linter:
             here = pointer + "".join(f"/{p}" for p in path)
             value = json.dumps(error.instance, ensure_ascii=False)
             if error.validator == "type":
-                message = (
-                    f"{name} gives {field or 'the body'} = {value}, but the declared type is {error.validator_value}"
+                message = f"{name} gives {field or 'the body'} = {value}, but the declared type is {error.validator_value}"
+                self.add(
+                    "type-contradicted-by-example",
+                    endpoint,
+                    message,
+                    field,
+                    section,
+                    here,
                 )
-                self.add("type-contradicted-by-example", endpoint, message, field, section, here)
             else:
                 message = f"{name} breaks the schema at {field or 'the top level'}: {error.message}"
-                self.add("example-violates-schema", endpoint, message, field, section, here)
+                self.add(
+                    "example-violates-schema", endpoint, message, field, section, here
+                )
 
-    def response(self, endpoint: dict[str, Any], index: int, response: dict[str, Any]) -> None:
+    def response(
+        self, endpoint: dict[str, Any], index: int, response: dict[str, Any]
+    ) -> None:
         code, examples = response.get("code"), response.get("examples") or []
         schema = response.get("schema") or {}
         pointer = f"/responses/{index}/jsonSchema"
         if response.get("schema_inferred_from_examples"):
-            message = (
-                f"response {code} declares no schema; the client's model was inferred from {len(examples)} example(s)"
+            message = f"response {code} declares no schema; the client's model was inferred from {len(examples)} example(s)"
+            self.add(
+                "empty-response-schema",
+                endpoint,
+                message,
+                section="response",
+                pointer=pointer,
             )
-            self.add("empty-response-schema", endpoint, message, section="response", pointer=pointer)
             return
         if _is_empty(schema):
             message = f"response {code} declares no schema and gives no example; the client returns it untyped"
-            self.add("empty-response-schema", endpoint, message, section="response", pointer=pointer)
+            self.add(
+                "empty-response-schema",
+                endpoint,
+                message,
+                section="response",
+                pointer=pointer,
+            )
             return
         for number, example in enumerate(examples):
             self.example(
@@ -223,15 +295,25 @@ class _Linter:
             )
 
 
-def _endpoint_at(endpoints: list[dict[str, Any]], file: str, line: int | None) -> dict[str, Any] | None:
+def _endpoint_at(
+    endpoints: list[dict[str, Any]], file: str, line: int | None
+) -> dict[str, Any] | None:
     """The endpoint of `file` that starts last at or before `line`."""
     here = [e for e in endpoints if (e.get("source") or {}).get("file") == file]
     before = [e for e in here if line is None or e["source"]["line"] <= line]
-    return max(before, key=lambda e: e["source"]["line"]) if before else (here[0] if here else None)
+    return (
+        max(before, key=lambda e: e["source"]["line"])
+        if before
+        else (here[0] if here else None)
+    )
 
 
 def _walk(
-    schema: Any, field: str, pointer: str, defs: dict[str, Any], seen: frozenset[str] = frozenset()
+    schema: Any,
+    field: str,
+    pointer: str,
+    defs: dict[str, Any],
+    seen: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(field path, JSON pointer, schema) of every named property, nested ones (`loras[].path`) and
     those of shared models (`$ref`, once per path) too."""
@@ -267,7 +349,10 @@ def _errors(schema: Any, instance: Any, defs: dict[str, Any]) -> list[Any]:
         schema = {**schema, "$defs": {**defs, **(schema.get("$defs") or {})}}
     try:
         validator = jsonschema.Draft202012Validator(schema)
-        return sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+        return sorted(
+            validator.iter_errors(instance),
+            key=lambda e: [str(p) for p in e.absolute_path],
+        )
     except (jsonschema.exceptions.SchemaError, jsonschema.exceptions.UnknownType):
         return []
 
@@ -287,11 +372,17 @@ def _enum_problems(values: Any) -> list[str]:
         if not value.strip():
             problems.append(f"{shown} is empty")
         elif value != value.strip() or re.search(r"\s", value):
-            problems.append(f"{shown} contains a space; API values rarely do (a typo for '_'?)")
+            problems.append(
+                f"{shown} contains a space; API values rarely do (a typo for '_'?)"
+            )
         elif value.lower() == "default":
-            problems.append(f"{shown} is probably prose ('the default'), not a value the API takes")
+            problems.append(
+                f"{shown} is probably prose ('the default'), not a value the API takes"
+            )
         elif re.search(r"[、，,;；]", value):
-            problems.append(f"{shown} contains a list separator: the prose list was split wrongly")
+            problems.append(
+                f"{shown} contains a list separator: the prose list was split wrongly"
+            )
     return problems
 
 
@@ -304,7 +395,8 @@ def _remaining_prose(prop: dict[str, Any]) -> str:
 
 def _unlifted_numbers(prop: dict[str, Any]) -> list[str]:
     """Numbers left in the description once the lifted snippets are taken out, when no enum or
-    full range was lifted: a constraint the prose states that the generator could not read."""
+    full range was lifted: a constraint the prose states that the generator could not read.
+    """
     if prop.get("enum") is not None or ("minimum" in prop and "maximum" in prop):
         return []
     return NUMBER.findall(_remaining_prose(prop))
@@ -314,5 +406,8 @@ def _is_empty(schema: dict[str, Any]) -> bool:
     return not schema or (
         schema.get("type") in ("object", None)
         and not schema.get("properties")
-        and not any(k in schema for k in ("$ref", "items", "anyOf", "oneOf", "allOf", "enum", "const"))
+        and not any(
+            k in schema
+            for k in ("$ref", "items", "anyOf", "oneOf", "allOf", "enum", "const")
+        )
     )

@@ -10,7 +10,13 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from datamodel_code_generator import DataModelType, InputFileType, LiteralType, PythonVersion, generate
+from datamodel_code_generator import (
+    InputFileType,
+    LiteralType,
+    PythonVersion,
+    generate,
+)
+from datamodel_code_generator.enums import DataModelType
 from datamodel_code_generator.format import Formatter
 
 from generator import normalize
@@ -34,27 +40,46 @@ def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 found[response["model"]] = response["schema"]
         if endpoint["output_schema"] is not None and names["output_model"]:
             found[names["output_model"]] = endpoint["output_schema"]
-    return {name: _components_refs(strip_extensions(schema)) for name, schema in found.items()}
+    return {
+        name: _components_refs(strip_extensions(schema))
+        for name, schema in found.items()
+    }
 
 
 def input_schema(endpoint: dict[str, Any], shared: dict[str, Any]) -> Any:
     """The body as the client validates it: an object of fields, binary (file) fields left out
     (they are checked and sent as uploads, not as JSON)."""
     request = endpoint["request"]
-    body = normalize.resolve(request["schema"], shared) if not request["body_param"] else request["schema"]
+    body = (
+        normalize.resolve(request["schema"], shared)
+        if not request["body_param"]
+        else request["schema"]
+    )
     binary = {field["name"] for field in request["fields"] if field["binary"]}
     if not binary:
         return body
-    kept = {name: prop for name, prop in body["properties"].items() if name not in binary}
-    return {**body, "properties": kept, "required": [name for name in body.get("required", []) if name not in binary]}
+    kept = {
+        name: prop for name, prop in body["properties"].items() if name not in binary
+    }
+    return {
+        **body,
+        "properties": kept,
+        "required": [name for name in body.get("required", []) if name not in binary],
+    }
 
 
 def params_schema(endpoint: dict[str, Any]) -> dict[str, Any]:
     """One object for the path, query, header and cookie parameters, keyed by Python name."""
     return {
         "type": "object",
-        "properties": {param["python_name"]: param["schema"] for param in endpoint["parameters"]},
-        "required": [param["python_name"] for param in endpoint["parameters"] if param["required"]],
+        "properties": {
+            param["python_name"]: param["schema"] for param in endpoint["parameters"]
+        },
+        "required": [
+            param["python_name"]
+            for param in endpoint["parameters"]
+            if param["required"]
+        ],
     }
 
 
@@ -65,16 +90,30 @@ def _components_refs(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     return {
-        key: ("#/components/schemas/" + value[len(normalize.DEFS_REF) :])
-        if key == "$ref" and isinstance(value, str) and value.startswith(normalize.DEFS_REF)
-        else value if key in normalize.DATA_KEYWORDS else _components_refs(value)
+        key: (
+            ("#/components/schemas/" + value[len(normalize.DEFS_REF) :])
+            if key == "$ref"
+            and isinstance(value, str)
+            and value.startswith(normalize.DEFS_REF)
+            else value if key in normalize.DATA_KEYWORDS else _components_refs(value)
+        )
         for key, value in schema.items()
     }
 
 
 # Formats whose pydantic types need packages beyond pydantic (EmailStr) or rewrite the value
 # (AnyUrl adds a trailing slash): the client keeps these strings as the user wrote them.
-PLAIN_STRING_FORMATS = {"email", "idn-email", "uri", "url", "uri-reference", "iri", "iri-reference", "hostname", "idn-hostname"}
+PLAIN_STRING_FORMATS = {
+    "email",
+    "idn-email",
+    "uri",
+    "url",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "hostname",
+    "idn-hostname",
+}
 
 
 def strip_extensions(schema: Any) -> Any:
@@ -99,7 +138,11 @@ def source(registry: dict[str, Any], cache_dir: Path | None = None) -> str:
     wanted = schemas(registry)
     if not wanted:
         return '"""No request or response models."""\n'
-    key = hashlib.sha256(json.dumps([datamodel_version, wanted], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps(
+            [datamodel_version, wanted], sort_keys=True, ensure_ascii=False
+        ).encode()
+    ).hexdigest()
     cached = cache_dir / f"{key}.py" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         return cached.read_text(encoding="utf-8")
@@ -138,5 +181,9 @@ def _generate(wanted: dict[str, Any]) -> str:
     assert isinstance(text, str)
     for name in wanted:
         if not re.search(rf"^class {re.escape(name)}\(", text, re.MULTILINE):
-            raise fail("registry.json", None, f"datamodel-code-generator did not emit the model {name}")
+            raise fail(
+                "registry.json",
+                None,
+                f"datamodel-code-generator did not emit the model {name}",
+            )
     return text

@@ -10,14 +10,42 @@ import re
 # Names a generated identifier must never take: keywords, builtins, pydantic's BaseModel
 # members, and the parameters and attributes of the generated client itself.
 RESERVED = frozenset(
-    keyword.kwlist
-    + keyword.softkwlist
-    + dir(builtins)
-    + [
-        "self", "cls", "model_config", "model_fields", "model_dump", "model_validate", "model_copy",
-        "model_json_schema", "model_construct", "schema", "json", "dict", "copy", "validate", "construct",
-        "fields", "timeout", "on_update", "webhook_url", "headers", "logs", "handle", "request_id",
-        "client", "interval", "max_interval", "poll_interval", "submit", "status", "result", "cancel", "run",
+    [
+        *keyword.kwlist,
+        *keyword.softkwlist,
+        *dir(builtins),
+        "self",
+        "cls",
+        "model_config",
+        "model_fields",
+        "model_dump",
+        "model_validate",
+        "model_copy",
+        "model_json_schema",
+        "model_construct",
+        "schema",
+        "json",
+        "dict",
+        "copy",
+        "validate",
+        "construct",
+        "fields",
+        "timeout",
+        "on_update",
+        "webhook_url",
+        "headers",
+        "logs",
+        "handle",
+        "request_id",
+        "client",
+        "interval",
+        "max_interval",
+        "poll_interval",
+        "submit",
+        "status",
+        "result",
+        "cancel",
+        "run",
     ]
 )
 
@@ -50,17 +78,37 @@ def unique(name: str, taken: set[str], separator: str = "") -> str:
 
 
 def pascal(snake_name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in snake_name.split("_") if part) or "Endpoint"
+    return (
+        "".join(part[:1].upper() + part[1:] for part in snake_name.split("_") if part)
+        or "Endpoint"
+    )
 
 
 # Names the models module itself uses: a model must not take them.
-MODEL_MODULE_NAMES = frozenset({"BaseModel", "Field", "RootModel", "Any", "Literal", "Annotated", "Enum", "Optional", "Union"})
+MODEL_MODULE_NAMES = frozenset(
+    {
+        "BaseModel",
+        "Field",
+        "RootModel",
+        "Any",
+        "Literal",
+        "Annotated",
+        "Enum",
+        "Optional",
+        "Union",
+    }
+)
 
 
 def class_name(text: str, taken: set[str]) -> str:
     """A unique PascalCase class name for `text`; text with no ASCII letters gets a stable
-    `Model<hash>` (datamodel-code-generator would keep CJK identifiers, which few users want)."""
-    base = pascal(snake(text)) if snake(text) else "Model" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    `Model<hash>` (datamodel-code-generator would keep CJK identifiers, which few users want).
+    """
+    base = (
+        pascal(snake(text))
+        if snake(text)
+        else "Model" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    )
     if base[0].isdigit():
         base = f"Model{base}"
     if base in MODEL_MODULE_NAMES or base in RESERVED:

@@ -14,7 +14,9 @@ QUEUE_KEYS = {"request_id", "status_url", "response_url"}
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "avif"]
 
 
-def build(documents: list[SourceDocument], config: Config, report: Report) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def build(
+    documents: list[SourceDocument], config: Config, report: Report
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """(registry endpoints, shared schemas by class name) for every document read."""
     schemas: dict[str, Any] = {}
     taken_classes: set[str] = set()
@@ -28,7 +30,9 @@ def build(documents: list[SourceDocument], config: Config, report: Report) -> tu
     ids: set[str] = set()
     result = []
     for source, classes in sources:
-        attribute = naming.identifier(_name_base(source, config.strip_name_prefixes), taken, fallback="endpoint")
+        attribute = naming.identifier(
+            _name_base(source, config.strip_name_prefixes), taken, fallback="endpoint"
+        )
         endpoint = _endpoint(source, attribute, classes, schemas, report)
         endpoint["id"] = naming.unique(endpoint["id"], ids, " #")
         result.append(endpoint)
@@ -42,7 +46,11 @@ RUNTIME_NAMES = ("base_url", "close", "aclose")
 
 def _stable_key(source: SourceEndpoint) -> str:
     """What names are decided by: the Apifox id or operationId, else method and path."""
-    return f"id:{source.source_id}" if source.source_id else f"{source.method} {source.path}"
+    return (
+        f"id:{source.source_id}"
+        if source.source_id
+        else f"{source.method} {source.path}"
+    )
 
 
 def _report_duplicates(sources: list[SourceEndpoint], report: Report) -> None:
@@ -58,12 +66,16 @@ def _report_duplicates(sources: list[SourceEndpoint], report: Report) -> None:
             )
 
 
-def _shared_schemas(document: SourceDocument, schemas: dict[str, Any], taken: set[str], report: Report) -> dict[str, str]:
+def _shared_schemas(
+    document: SourceDocument, schemas: dict[str, Any], taken: set[str], report: Report
+) -> dict[str, str]:
     """Add the document's models to `schemas` under class names; returns {source name: class}."""
     classes = {name: naming.class_name(name, taken) for name in document.schemas}
     for name, schema in document.schemas.items():
         cleaned = rewrite_refs(clean_schema(schema), classes)
-        source = SourceEndpoint(file=document.file, line=1, title=name, method="GET", path="/")
+        source = SourceEndpoint(
+            file=document.file, line=1, title=name, method="GET", path="/"
+        )
         _lift_properties(cleaned, source, report, pointer=f"/components/schemas/{name}")
         schemas[classes[name]] = cleaned
     return classes
@@ -88,13 +100,20 @@ def rewrite_refs(schema: Any, classes: dict[str, str]) -> Any:
 
 
 READER_REF, DEFS_REF = "#/components/schemas/", "#/$defs/"
-APIFOX_VARIABLE = re.compile(r"\{\{[^}]*\}\}")  # {{token}}: filled in from an Apifox environment
+APIFOX_VARIABLE = re.compile(
+    r"\{\{[^}]*\}\}"
+)  # {{token}}: filled in from an Apifox environment
 DATA_KEYWORDS = ("default", "enum", "const", "example", "examples", "x-provenance")
 
 
 def resolve(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
     """Follow a top-level `$ref` into the shared schemas (a chain, not a cycle)."""
-    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(DEFS_REF) and depth < 20:
+    while (
+        isinstance(schema, dict)
+        and isinstance(schema.get("$ref"), str)
+        and schema["$ref"].startswith(DEFS_REF)
+        and depth < 20
+    ):
         schema = schemas.get(schema["$ref"][len(DEFS_REF) :], {})
         depth += 1
     return schema
@@ -116,7 +135,11 @@ def _name_base(source: SourceEndpoint, prefixes: tuple[str, ...]) -> str:
             break
     if _is_queue_source(source):
         return path  # a model id names its endpoint: /fal-ai/flux-lora -> flux_lora
-    if source.source_id and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", source.source_id) and not source.source_id.isdigit():
+    if (
+        source.source_id
+        and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", source.source_id)
+        and not source.source_id.isdigit()
+    ):
         return source.source_id  # an operationId
     readable = re.sub(r"\{([^}]*)\}", r"by_\1", path)
     return f"{source.method.lower()}_{readable}"
@@ -124,7 +147,9 @@ def _name_base(source: SourceEndpoint, prefixes: tuple[str, ...]) -> str:
 
 def _is_queue_source(source: SourceEndpoint) -> bool:
     return any(
-        isinstance(example, dict) and QUEUE_KEYS <= set(example) for response in source.responses for example in response.examples
+        isinstance(example, dict) and set(example) >= QUEUE_KEYS
+        for response in source.responses
+        for example in response.examples
     )
 
 
@@ -136,19 +161,36 @@ def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
         names["class"] = cls
         request = endpoint["request"]
         typed_body = request is not None and request["encoding"] != "raw"
-        names["input_model"] = naming.class_name(f"{cls}Input", taken) if typed_body else None
-        names["params_model"] = naming.class_name(f"{cls}Params", taken) if endpoint["parameters"] else None
+        names["input_model"] = (
+            naming.class_name(f"{cls}Input", taken) if typed_body else None
+        )
+        names["params_model"] = (
+            naming.class_name(f"{cls}Params", taken) if endpoint["parameters"] else None
+        )
         for response in endpoint["responses"]:
-            if response["content_type"].endswith("json") and not _is_empty(response["schema"]):
-                response["model"] = naming.class_name(f"{cls}Response{response['code']}", taken)
+            if response["content_type"].endswith("json") and not _is_empty(
+                response["schema"]
+            ):
+                response["model"] = naming.class_name(
+                    f"{cls}Response{response['code']}", taken
+                )
 
 
 def _endpoint(
-    source: SourceEndpoint, attribute: str, classes: dict[str, str], schemas: dict[str, Any], report: Report
+    source: SourceEndpoint,
+    attribute: str,
+    classes: dict[str, str],
+    schemas: dict[str, Any],
+    report: Report,
 ) -> dict[str, Any]:
     request = _request(source, classes, schemas, report)
     responses = [_response(source, response, classes) for response in source.responses]
-    parameters = _parameters(source, classes, report, taken={f["python_name"] for f in (request or {}).get("fields", [])})
+    parameters = _parameters(
+        source,
+        classes,
+        report,
+        taken={f["python_name"] for f in (request or {}).get("fields", [])},
+    )
     return {
         "id": f"{source.method} {source.path}",
         "key": _stable_key(source),
@@ -180,7 +222,9 @@ def _endpoint(
     }
 
 
-def _parameters(source: SourceEndpoint, classes: dict[str, str], report: Report, taken: set[str]) -> list[dict[str, Any]]:
+def _parameters(
+    source: SourceEndpoint, classes: dict[str, str], report: Report, taken: set[str]
+) -> list[dict[str, Any]]:
     names = set(taken)
     params = []
     placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
@@ -190,12 +234,24 @@ def _parameters(source: SourceEndpoint, classes: dict[str, str], report: Report,
             schema["description"] = param.description
         pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"
         _lift(schema, param.name, source, report, pointer)
-        if isinstance(schema.get("default"), str) and APIFOX_VARIABLE.search(schema["default"]):
-            report.warn(source.file, source.line, f"parameter {param.name!r}: default {schema['default']!r} is an Apifox environment variable, not a value; it was left out", pointer)
+        if isinstance(schema.get("default"), str) and APIFOX_VARIABLE.search(
+            schema["default"]
+        ):
+            report.warn(
+                source.file,
+                source.line,
+                f"parameter {param.name!r}: default {schema['default']!r} is an Apifox environment variable, not a value; it was left out",
+                pointer,
+            )
             del schema["default"]
         location = param.location
         if location == "path" and param.name not in placeholders:
-            report.warn(source.file, source.line, f"path parameter {param.name!r} does not appear in {source.path}; it is sent as a query parameter", pointer)
+            report.warn(
+                source.file,
+                source.line,
+                f"path parameter {param.name!r} does not appear in {source.path}; it is sent as a query parameter",
+                pointer,
+            )
             location = "query"
         params.append(
             {
@@ -210,7 +266,11 @@ def _parameters(source: SourceEndpoint, classes: dict[str, str], report: Report,
     return params
 
 
-ENCODINGS = (("json", "json"), ("x-www-form-urlencoded", "form"), ("multipart", "multipart"))
+ENCODINGS = (
+    ("json", "json"),
+    ("x-www-form-urlencoded", "form"),
+    ("multipart", "multipart"),
+)
 
 
 def encoding_of(content_type: str) -> str:
@@ -220,7 +280,12 @@ def encoding_of(content_type: str) -> str:
     return "raw"
 
 
-def _request(source: SourceEndpoint, classes: dict[str, str], schemas: dict[str, Any], report: Report) -> dict[str, Any] | None:
+def _request(
+    source: SourceEndpoint,
+    classes: dict[str, str],
+    schemas: dict[str, Any],
+    report: Report,
+) -> dict[str, Any] | None:
     if source.request is None:
         return None
     encoding = encoding_of(source.request.content_type)
@@ -229,7 +294,11 @@ def _request(source: SourceEndpoint, classes: dict[str, str], schemas: dict[str,
         schema = {"type": "object", "properties": {}}
     _lift_properties(schema, source, report, pointer="")
     body = resolve(schema, schemas)
-    flat = encoding != "raw" and isinstance(body, dict) and isinstance(body.get("properties"), dict)
+    flat = (
+        encoding != "raw"
+        and isinstance(body, dict)
+        and isinstance(body.get("properties"), dict)
+    )
     fields = []
     taken: set[str] = set()
     if flat:
@@ -264,19 +333,29 @@ def clean_schema(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     orders = schema.get("x-apifox-orders")
-    cleaned = {key: clean_schema(value) for key, value in schema.items() if not key.startswith("x-apifox")}
+    cleaned = {
+        key: clean_schema(value)
+        for key, value in schema.items()
+        if not key.startswith("x-apifox")
+    }
     properties = cleaned.get("properties")
     if isinstance(properties, dict):
         # properties maps names to schemas; clean each schema, never the names
-        cleaned["properties"] = {name: clean_schema(sub) for name, sub in schema["properties"].items()}
+        cleaned["properties"] = {
+            name: clean_schema(sub) for name, sub in schema["properties"].items()
+        }
         if isinstance(orders, list):
             ordered = [name for name in orders if name in properties]
             ordered += [name for name in properties if name not in ordered]
-            cleaned["properties"] = {name: cleaned["properties"][name] for name in ordered}
+            cleaned["properties"] = {
+                name: cleaned["properties"][name] for name in ordered
+            }
     return cleaned
 
 
-def _lift_properties(schema: dict[str, Any], source: SourceEndpoint, report: Report, pointer: str) -> None:
+def _lift_properties(
+    schema: dict[str, Any], source: SourceEndpoint, report: Report, pointer: str
+) -> None:
     for name, prop in (schema.get("properties") or {}).items():
         if not isinstance(prop, dict):
             continue
@@ -293,14 +372,25 @@ def _escape_pointer(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
-def _lift(prop: dict[str, Any], name: str, source: SourceEndpoint, report: Report, pointer: str) -> None:
+def _lift(
+    prop: dict[str, Any],
+    name: str,
+    source: SourceEndpoint,
+    report: Report,
+    pointer: str,
+) -> None:
     """Apply what the description states; conflicts become warnings and the keyword is not applied."""
     declared = prop.get("type") if isinstance(prop.get("type"), str) else None
     line = source.line_of(f'"{name}"', source.request_line)
     provenance: dict[str, str] = {}
 
     def warn(message: str) -> None:
-        report.warn(source.file, line, f"field {name!r}: {message}", f"/requestBody/jsonSchema{pointer}")
+        report.warn(
+            source.file,
+            line,
+            f"field {name!r}: {message}",
+            f"/requestBody/jsonSchema{pointer}",
+        )
 
     for lifted in prose.find(str(prop.get("description") or "")):
         try:
@@ -309,7 +399,9 @@ def _lift(prop: dict[str, Any], name: str, source: SourceEndpoint, report: Repor
             warn(f"{lifted.keyword} from {lifted.text!r} not applied: {exc}")
             continue
         if lifted.keyword in prop and prop[lifted.keyword] != value:
-            warn(f"the description says {lifted.keyword} {value!r} ({lifted.text!r}) but the schema declares {prop[lifted.keyword]!r}; kept the schema's")
+            warn(
+                f"the description says {lifted.keyword} {value!r} ({lifted.text!r}) but the schema declares {prop[lifted.keyword]!r}; kept the schema's"
+            )
             continue
         prop[lifted.keyword] = value
         provenance[lifted.keyword] = lifted.text
@@ -337,16 +429,20 @@ def _takes_image(name: str, prop: dict[str, Any]) -> bool:
     return prop.get("type") == "string" and name.endswith(("image_url", "mask_url"))
 
 
-def _drop_conflicts(prop: dict[str, Any], provenance: dict[str, str], warn: Any) -> None:
+def _drop_conflicts(
+    prop: dict[str, Any], provenance: dict[str, str], warn: Any
+) -> None:
     """A lifted default outside the lifted range or enum is reported and dropped."""
     if "default" not in provenance:
         return
     default = prop["default"]
     low, high, enum = prop.get("minimum"), prop.get("maximum"), prop.get("enum")
     problem = None
-    if isinstance(default, (int, float)) and not isinstance(default, bool):
-        if low is not None and default < low or high is not None and default > high:
-            problem = f"default {default!r} is outside the range {low}-{high}"
+    is_number = isinstance(default, (int, float)) and not isinstance(default, bool)
+    if is_number and (
+        (low is not None and default < low) or (high is not None and default > high)
+    ):
+        problem = f"default {default!r} is outside the range {low}-{high}"
     if enum is not None and default not in enum:
         problem = f"default {default!r} is not one of {enum}"
     if problem:
@@ -355,7 +451,9 @@ def _drop_conflicts(prop: dict[str, Any], provenance: dict[str, str], warn: Any)
         del provenance["default"]
 
 
-def _response(source: SourceEndpoint, response: SourceResponse, classes: dict[str, str]) -> dict[str, Any]:
+def _response(
+    source: SourceEndpoint, response: SourceResponse, classes: dict[str, str]
+) -> dict[str, Any]:
     schema = rewrite_refs(clean_schema(response.schema), classes)
     examples = response.examples
     inferred = False
@@ -375,8 +473,21 @@ def _response(source: SourceEndpoint, response: SourceResponse, classes: dict[st
 
 def _is_empty(schema: dict[str, Any]) -> bool:
     """A placeholder schema (`{}` or an object with no properties) that says nothing."""
-    meaningful = ("properties", "$ref", "items", "allOf", "anyOf", "oneOf", "additionalProperties", "enum", "const")
-    return not schema or (schema.get("type") in ("object", None) and not any(schema.get(key) for key in meaningful))
+    meaningful = (
+        "properties",
+        "$ref",
+        "items",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "additionalProperties",
+        "enum",
+        "const",
+    )
+    return not schema or (
+        schema.get("type") in ("object", None)
+        and not any(schema.get(key) for key in meaningful)
+    )
 
 
 def infer_schema(values: list[Any]) -> dict[str, Any]:
@@ -388,14 +499,20 @@ def infer_schema(values: list[Any]) -> dict[str, Any]:
         keys: list[str] = []
         for value in present:
             keys += [key for key in value if key not in keys]
-        properties = {key: infer_schema([value[key] for value in present if key in value]) for key in keys}
+        properties = {
+            key: infer_schema([value[key] for value in present if key in value])
+            for key in keys
+        }
         required = [key for key in keys if all(key in value for value in present)]
         schema: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             schema["required"] = required
         return schema
     if all(isinstance(value, list) for value in present):
-        return {"type": "array", "items": infer_schema([item for value in present for item in value])}
+        return {
+            "type": "array",
+            "items": infer_schema([item for value in present for item in value]),
+        }
     kinds = {_json_type(value) for value in present}
     if kinds == {"integer", "number"}:
         kinds = {"number"}
@@ -418,8 +535,10 @@ def _queue(path: str, responses: list[dict[str, Any]]) -> dict[str, Any] | None:
     """A fal queue endpoint answers a submit with the envelope (request_id, status_url, ...)."""
     for response in responses:
         for example in response["examples"]:
-            if isinstance(example, dict) and QUEUE_KEYS <= set(example):
+            if isinstance(example, dict) and set(example) >= QUEUE_KEYS:
                 segments = path.strip("/").split("/")
-                return {"app_id": "/".join(segments[:2]), "detected_from": f"response {response['code']} example"}
+                return {
+                    "app_id": "/".join(segments[:2]),
+                    "detected_from": f"response {response['code']} example",
+                }
     return None
-

@@ -26,15 +26,32 @@ def load(path: Path, name: str) -> dict[str, Any]:
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        line = getattr(exc, "lineno", None) or getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
-        raise fail(name, line or None, f"overlay is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+        line = (
+            getattr(exc, "lineno", None)
+            or getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
+        )
+        raise fail(
+            name,
+            line or None,
+            f"overlay is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}",
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("actions"), list):
         raise fail(name, 1, "expected an overlay document with an `actions` list")
     for index, action in enumerate(data["actions"]):
         if not isinstance(action, dict) or not isinstance(action.get("target"), str):
-            raise fail(name, None, "expected each action to have a `target` JSONPath string", f"/actions/{index}")
+            raise fail(
+                name,
+                None,
+                "expected each action to have a `target` JSONPath string",
+                f"/actions/{index}",
+            )
         if ("update" in action) == bool(action.get("remove")):
-            raise fail(name, None, "expected exactly one of `update` or `remove: true`", f"/actions/{index}")
+            raise fail(
+                name,
+                None,
+                "expected exactly one of `update` or `remove: true`",
+                f"/actions/{index}",
+            )
     return data
 
 
@@ -45,11 +62,23 @@ def apply(document: dict[str, Any], overlay: dict[str, Any], name: str) -> None:
         try:
             nodes = list(jsonpath.find(action["target"], document))
         except jsonpath.JSONPathError as exc:
-            raise fail(name, None, f"target {action['target']!r} is not a valid JSONPath: {exc}", pointer) from None
+            raise fail(
+                name,
+                None,
+                f"target {action['target']!r} is not a valid JSONPath: {exc}",
+                pointer,
+            ) from None
         if not nodes:
-            raise fail(name, None, f"target {action['target']!r} matches nothing in the registry", pointer)
+            raise fail(
+                name,
+                None,
+                f"target {action['target']!r} matches nothing in the registry",
+                pointer,
+            )
         # Deepest and last first, so removing one node never shifts the location of another.
-        for node in sorted(nodes, key=lambda n: [str(part) for part in n.location], reverse=True):
+        for node in sorted(
+            nodes, key=lambda n: [str(part) for part in n.location], reverse=True
+        ):
             if action.get("remove"):
                 _remove(document, node.location)
             else:
@@ -67,12 +96,22 @@ def _remove(document: dict[str, Any], location: tuple[Any, ...]) -> None:
         del _container(document, location)[location[-1]]
 
 
-def _update(document: dict[str, Any], location: tuple[Any, ...], update: Any, name: str, pointer: str) -> None:
+def _update(
+    document: dict[str, Any],
+    location: tuple[Any, ...],
+    update: Any,
+    name: str,
+    pointer: str,
+) -> None:
     target = document if not location else _container(document, location)[location[-1]]
     if isinstance(target, dict) and isinstance(update, dict):
         merge(target, update)
     elif isinstance(target, list):
-        target.extend(copy.deepcopy(update) if isinstance(update, list) else [copy.deepcopy(update)])
+        target.extend(
+            copy.deepcopy(update)
+            if isinstance(update, list)
+            else [copy.deepcopy(update)]
+        )
     elif location:
         _container(document, location)[location[-1]] = copy.deepcopy(update)
     else:

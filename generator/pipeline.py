@@ -9,7 +9,9 @@ from generator.config import Config
 from generator.diagnostics import Report
 
 
-def build(config: Config, report: Report, use_cache: bool = True) -> tuple[dict[str, Any], dict[str, bytes]]:
+def build(
+    config: Config, report: Report, use_cache: bool = True
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     """(registry, every output file). Raises SpecError and writes nothing on bad input."""
     reg = registry.build(config, report)
     cache = config.root / ".specgen-cache" if use_cache else None

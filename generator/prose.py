@@ -23,7 +23,9 @@ FILE_TYPES = re.compile(
     _CI,
 )
 DEFAULT = re.compile(
-    r"(?:默认值|默认为|默认|(?<![\w-])defaults?(?:\s+value)?(?:\s+(?:is|to))?)\s*[:：=]?\s*(?P<value>" + _VALUE + ")",
+    r"(?:默认值|默认为|默认|(?<![\w-])defaults?(?:\s+value)?(?:\s+(?:is|to))?)\s*[:：=]?\s*(?P<value>"
+    + _VALUE
+    + ")",
     _CI,
 )
 RANGE = re.compile(
@@ -31,8 +33,12 @@ RANGE = re.compile(
     r"(?P<low>" + _NUM + ")" + _SEP + r"(?P<high>" + _NUM + r")",
     _CI,
 )
-MINIMUM = re.compile(r"(?:最小值|(?<!\w)min(?:imum)?)\s*(?:is)?\s*[:：=]?\s*(?P<value>" + _NUM + ")", _CI)
-MAXIMUM = re.compile(r"(?:最大值|(?<!\w)max(?:imum)?)\s*(?:is)?\s*[:：=]?\s*(?P<value>" + _NUM + ")", _CI)
+MINIMUM = re.compile(
+    r"(?:最小值|(?<!\w)min(?:imum)?)\s*(?:is)?\s*[:：=]?\s*(?P<value>" + _NUM + ")", _CI
+)
+MAXIMUM = re.compile(
+    r"(?:最大值|(?<!\w)max(?:imum)?)\s*(?:is)?\s*[:：=]?\s*(?P<value>" + _NUM + ")", _CI
+)
 ENUM = re.compile(
     r"(?:枚举值|可选值|可选项|支持|(?<!\w)one of|(?<!\w)possible values(?: are)?|(?<!\w)allowed values(?: are)?"
     r"|(?<!\w)valid values(?: are)?|(?<!\w)supported values(?: are)?|(?<!\w)options(?: are)?|(?<!\w)enum)"
@@ -68,16 +74,29 @@ def find(description: str) -> list[Lifted]:
 
     take(FILE_TYPES, lambda m: _file_types(m))
     take(DEFAULT, lambda m: [Lifted("default", m.group("value"), m.group(0).strip())])
-    take(RANGE, lambda m: [Lifted("minimum", m.group("low"), m.group(0).strip()), Lifted("maximum", m.group("high"), m.group(0).strip())])
+    take(
+        RANGE,
+        lambda m: [
+            Lifted("minimum", m.group("low"), m.group(0).strip()),
+            Lifted("maximum", m.group("high"), m.group(0).strip()),
+        ],
+    )
     if not any(item.keyword == "minimum" for item in found):
-        take(MINIMUM, lambda m: [Lifted("minimum", m.group("value"), m.group(0).strip())])
-        take(MAXIMUM, lambda m: [Lifted("maximum", m.group("value"), m.group(0).strip())])
+        take(
+            MINIMUM, lambda m: [Lifted("minimum", m.group("value"), m.group(0).strip())]
+        )
+        take(
+            MAXIMUM, lambda m: [Lifted("maximum", m.group("value"), m.group(0).strip())]
+        )
     take(ENUM, lambda m: _enum(m))
     return found
 
 
 def _values(raw: str) -> list[str]:
-    values = [part.strip().strip(_QUOTES).strip() for part in _SPLIT.split(raw.strip().rstrip("."))]
+    values = [
+        part.strip().strip(_QUOTES).strip()
+        for part in _SPLIT.split(raw.strip().rstrip("."))
+    ]
     return [value for value in values if value]
 
 
@@ -107,7 +126,9 @@ def coerce(raw: str, declared_type: str | None) -> Any:
         return text
     if quoted and declared_type is None:
         return text
-    if declared_type == "boolean" or (declared_type is None and text.lower() in ("true", "false")):
+    if declared_type == "boolean" or (
+        declared_type is None and text.lower() in ("true", "false")
+    ):
         lowered = text.lower()
         if lowered in ("true", "是"):
             return True

@@ -20,14 +20,21 @@ DEFAULT_BASE_URL = "http://localhost"
 
 def build(config: Config, report: Report) -> dict[str, Any]:
     """Read every input, normalize, and return the validated registry."""
-    documents = [readers.read_file(path, _display_name(path, config.root), report) for path in config.input_files()]
+    documents = [
+        readers.read_file(path, _display_name(path, config.root), report)
+        for path in config.input_files()
+    ]
     endpoints, schemas = normalize.build(documents, config, report)
     servers = [server for document in documents for server in document.servers]
     registry = {
         "registry_version": VERSION,
         "package": config.package,
         "package_version": config.version,
-        "base_url": config.base_url or next((s["url"] for s in servers if s.get("url", "").startswith("http")), DEFAULT_BASE_URL),
+        "base_url": config.base_url
+        or next(
+            (s["url"] for s in servers if s.get("url", "").startswith("http")),
+            DEFAULT_BASE_URL,
+        ),
         "servers": servers,
         "base_url_env": config.base_url_env,
         "auth_env": config.auth_env,
@@ -39,9 +46,10 @@ def build(config: Config, report: Report) -> dict[str, Any]:
     for path in config.overlay_files():
         name = _display_name(path, config.root)
         overlay.apply(registry, overlay.load(path, name), name)
-    normalize.finalize(registry["endpoints"])
+    normalize.finalize(endpoints)
     registry["warnings"] = [
-        {"file": w.file, "line": w.line, "message": w.message, "pointer": w.pointer} for w in report.warnings
+        {"file": w.file, "line": w.line, "message": w.message, "pointer": w.pointer}
+        for w in report.warnings
     ]
     validate(registry)
     return registry
@@ -57,16 +65,29 @@ def _display_name(path: Path, root: Path) -> str:
 
 @cache
 def schema() -> dict[str, Any]:
-    return json.loads(resources.files("generator").joinpath("registry.schema.json").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(
+        resources.files("generator")
+        .joinpath("registry.schema.json")
+        .read_text(encoding="utf-8")
+    )
+    return loaded
 
 
 def validate(registry: dict[str, Any]) -> None:
     validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(registry), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        validator.iter_errors(registry), key=lambda e: list(e.absolute_path)
+    )
     if errors:
         raise SpecError(
             [
-                Diagnostic("error", "registry.json", None, f"registry does not match its schema: {e.message}", _pointer(e.absolute_path))
+                Diagnostic(
+                    "error",
+                    "registry.json",
+                    None,
+                    f"registry does not match its schema: {e.message}",
+                    _pointer(e.absolute_path),
+                )
                 for e in errors[:20]
             ]
         )

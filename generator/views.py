@@ -1,5 +1,6 @@
 """What the templates need about each endpoint, computed here so templates hold no logic:
-signatures, type expressions, literals for the tests, the request the client must send."""
+signatures, type expressions, literals for the tests, the request the client must send.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from urllib.parse import quote
 from generator import escape, samples
 from generator.normalize import DEFS_REF, resolve
 
-PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "object": "dict[str, Any]", "null": "None"}
+PY_TYPES = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "object": "dict[str, Any]",
+    "null": "None",
+}
 LOCATIONS = ("path", "query", "header", "cookie")
 
 
@@ -19,7 +27,12 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
     defs = registry["schemas"]
     names = endpoint["names"]
     request = endpoint["request"]
-    args = [param_argument(param, defs) for location in LOCATIONS for param in endpoint["parameters"] if param["in"] == location]
+    args = [
+        param_argument(param, defs)
+        for location in LOCATIONS
+        for param in endpoint["parameters"]
+        if param["in"] == location
+    ]
     body_args = body_arguments(request, defs) if request else []
     kwargs = _example_kwargs(args, body_args, request, defs)
     view = {
@@ -29,10 +42,20 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         "param_args": args,
         "body_args": [a for a in body_args if a["location"] == "body"],
         "file_args": [a for a in body_args if a["location"] == "file"],
-        "whole_body": next((a for a in body_args if a["location"] == "whole_body"), None),
-        "file_fields": [(a["wire"], tuple_expr(a["file_types"])) for a in body_args if a["file_types"] is not None],
+        "whole_body": next(
+            (a for a in body_args if a["location"] == "whole_body"), None
+        ),
+        "file_fields": [
+            (a["wire"], tuple_expr(a["file_types"]))
+            for a in body_args
+            if a["file_types"] is not None
+        ],
         # (argument, Python source of its example value): file uploads are (name, bytes) pairs
-        "example_kwargs": [(a["py"], _value_source(a, kwargs[a["py"]])) for a in args + body_args if a["py"] in kwargs],
+        "example_kwargs": [
+            (a["py"], _value_source(a, kwargs[a["py"]]))
+            for a in args + body_args
+            if a["py"] in kwargs
+        ],
         "request_schema": request["schema"] if request else {},
         "example": _example(request, defs),
         "negative_cases": negative_views(args, body_args, request, defs),
@@ -48,7 +71,15 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
     return view
 
 
-def _argument(py: str, wire: str, location: str, required: bool, schema: dict[str, Any], defs: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _argument(
+    py: str,
+    wire: str,
+    location: str,
+    required: bool,
+    schema: dict[str, Any],
+    defs: dict[str, Any],
+    **extra: Any,
+) -> dict[str, Any]:
     has_default = "default" in schema and not required
     annotation = extra.pop("annotation", None) or type_expr(schema, defs)
     return {
@@ -64,7 +95,11 @@ def _argument(py: str, wire: str, location: str, required: bool, schema: dict[st
         "description": str(schema.get("description") or ""),
         "schema": schema,
         "summary": constraint_summary(schema),
-        "range": f"{schema.get('minimum', '')} – {schema.get('maximum', '')}" if "minimum" in schema or "maximum" in schema else "",
+        "range": (
+            f"{schema.get('minimum', '')} – {schema.get('maximum', '')}"
+            if "minimum" in schema or "maximum" in schema
+            else ""
+        ),
         "enum": schema.get("enum") or [],
         "file_types": extra.get("file_types"),
     }
@@ -74,13 +109,32 @@ def param_argument(param: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any
     schema = dict(param["schema"])
     if param["description"] and "description" not in schema:
         schema["description"] = param["description"]
-    return _argument(param["python_name"], param["name"], param["in"], param["required"], schema, defs)
+    return _argument(
+        param["python_name"],
+        param["name"],
+        param["in"],
+        param["required"],
+        schema,
+        defs,
+    )
 
 
-def body_arguments(request: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+def body_arguments(
+    request: dict[str, Any], defs: dict[str, Any]
+) -> list[dict[str, Any]]:
     if request["body_param"]:
         annotation = "str | bytes" if request["encoding"] == "raw" else None
-        return [_argument(request["body_param"], "", "whole_body", request["required"], request["schema"], defs, annotation=annotation)]
+        return [
+            _argument(
+                request["body_param"],
+                "",
+                "whole_body",
+                request["required"],
+                request["schema"],
+                defs,
+                annotation=annotation,
+            )
+        ]
     body = resolve(request["schema"], defs)
     properties = body.get("properties", {})
     result = []
@@ -88,11 +142,41 @@ def body_arguments(request: dict[str, Any], defs: dict[str, Any]) -> list[dict[s
         schema = properties.get(field["name"], {})
         schema = schema if isinstance(schema, dict) else {}
         if field["binary"]:
-            result.append(_argument(field["python_name"], field["name"], "file", field["required"], schema, defs, annotation="Path | bytes | tuple[str, bytes]"))
+            result.append(
+                _argument(
+                    field["python_name"],
+                    field["name"],
+                    "file",
+                    field["required"],
+                    schema,
+                    defs,
+                    annotation="Path | bytes | tuple[str, bytes]",
+                )
+            )
         elif field["file_types"] is not None:
-            result.append(_argument(field["python_name"], field["name"], "body", field["required"], schema, defs, annotation="str | Path | bytes", file_types=field["file_types"]))
+            result.append(
+                _argument(
+                    field["python_name"],
+                    field["name"],
+                    "body",
+                    field["required"],
+                    schema,
+                    defs,
+                    annotation="str | Path | bytes",
+                    file_types=field["file_types"],
+                )
+            )
         else:
-            result.append(_argument(field["python_name"], field["name"], "body", field["required"], schema, defs))
+            result.append(
+                _argument(
+                    field["python_name"],
+                    field["name"],
+                    "body",
+                    field["required"],
+                    schema,
+                    defs,
+                )
+            )
     return result
 
 
@@ -109,16 +193,34 @@ def type_expr(schema: Any, defs: dict[str, Any], depth: int = 0) -> str:
     if isinstance(ref, str) and ref.startswith(DEFS_REF):
         name = ref[len(DEFS_REF) :]
         target = defs.get(name, {})
-        if isinstance(target, dict) and isinstance(target.get("properties"), dict) and target.get("type", "object") == "object":
+        if (
+            isinstance(target, dict)
+            and isinstance(target.get("properties"), dict)
+            and target.get("type", "object") == "object"
+        ):
             return f"models.{name} | dict[str, Any]"
         return type_expr(target, defs, depth + 1)
-    if schema.get("enum") and all(isinstance(v, (str, int, bool)) or v is None for v in schema["enum"]):
-        return "Literal[" + ", ".join(escape.py_literal(value) for value in schema["enum"]) + "]"
+    if schema.get("enum") and all(
+        isinstance(v, (str, int, bool)) or v is None for v in schema["enum"]
+    ):
+        return (
+            "Literal["
+            + ", ".join(escape.py_literal(value) for value in schema["enum"])
+            + "]"
+        )
     kind = schema.get("type")
     if isinstance(kind, list):
-        parts = [type_expr({**schema, "type": k}, defs, depth + 1) for k in kind if k != "null"]
+        parts = [
+            type_expr({**schema, "type": k}, defs, depth + 1)
+            for k in kind
+            if k != "null"
+        ]
         parts = list(dict.fromkeys(parts))
-        return " | ".join(parts + (["None"] if "null" in kind else [])) if parts and "Any" not in parts else "Any"
+        return (
+            " | ".join(parts + (["None"] if "null" in kind else []))
+            if parts and "Any" not in parts
+            else "Any"
+        )
     if kind == "array":
         return f"list[{type_expr(schema.get('items'), defs, depth + 1)}]"
     if kind == "string" and schema.get("format") == "binary":
@@ -131,7 +233,10 @@ def constraint_summary(schema: dict[str, Any]) -> str:
     if "minimum" in schema or "maximum" in schema:
         parts.append(f"{schema.get('minimum', '')}–{schema.get('maximum', '')}")
     if "enum" in schema:
-        parts.append("one of " + ", ".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"]))
+        parts.append(
+            "one of "
+            + ", ".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"])
+        )
     if "default" in schema:
         parts.append("default " + json.dumps(schema["default"], ensure_ascii=False))
     if schema.get("x-file-types"):
@@ -147,16 +252,30 @@ def _example(request: dict[str, Any] | None, defs: dict[str, Any]) -> Any:
     if found:
         return example
     if request["encoding"] == "raw":
-        return request["examples"][0] if request["examples"] and isinstance(request["examples"][0], str) else "x"
+        return (
+            request["examples"][0]
+            if request["examples"] and isinstance(request["examples"][0], str)
+            else "x"
+        )
     return samples.build(request["schema"], defs, required_only=True)
 
 
-def _example_kwargs(args: list[dict[str, Any]], body_args: list[dict[str, Any]], request: dict[str, Any] | None, defs: dict[str, Any]) -> dict[str, Any]:
+def _example_kwargs(
+    args: list[dict[str, Any]],
+    body_args: list[dict[str, Any]],
+    request: dict[str, Any] | None,
+    defs: dict[str, Any],
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for arg in args:
         example = arg["schema"].get("example")
         if arg["required"]:
-            values[arg["py"]] = example if example is not None and samples.is_valid(example, arg["schema"], defs) else samples.build(arg["schema"], defs, name=arg["wire"])
+            values[arg["py"]] = (
+                example
+                if example is not None
+                and samples.is_valid(example, arg["schema"], defs)
+                else samples.build(arg["schema"], defs, name=arg["wire"])
+            )
     example = _example(request, defs)
     for arg in body_args:
         if arg["location"] == "whole_body":
@@ -174,11 +293,13 @@ UPLOAD = ("upload.bin", "file content")
 
 def _value_source(arg: dict[str, Any], value: Any) -> str:
     if arg["location"] == "file":
-        return f'({escape.py_str(UPLOAD[0])}, {escape.py_str(UPLOAD[1])}.encode())'
+        return f"({escape.py_str(UPLOAD[0])}, {escape.py_str(UPLOAD[1])}.encode())"
     return escape.py_literal(value)
 
 
-def expected_fields(body_args: list[dict[str, Any]], kwargs: dict[str, Any]) -> dict[str, Any]:
+def expected_fields(
+    body_args: list[dict[str, Any]], kwargs: dict[str, Any]
+) -> dict[str, Any]:
     """The body fields the client sends: what was passed, documented defaults for the rest."""
     body = {}
     for arg in body_args:
@@ -203,34 +324,69 @@ def _text(value: Any) -> str:
 
 def _query_texts(value: Any) -> list[str]:
     """An array goes into the query as repeated keys (OpenAPI's default form style)."""
-    return [_text(item) for item in value] if isinstance(value, list) else [_text(value)]
+    return (
+        [_text(item) for item in value] if isinstance(value, list) else [_text(value)]
+    )
 
 
-def rest_view(endpoint: dict[str, Any], args: list[dict[str, Any]], body_args: list[dict[str, Any]], kwargs: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+def rest_view(
+    endpoint: dict[str, Any],
+    args: list[dict[str, Any]],
+    body_args: list[dict[str, Any]],
+    kwargs: dict[str, Any],
+    defs: dict[str, Any],
+) -> dict[str, Any]:
     """The operation literal, the wire request the tests expect, and the answer the mock gives."""
-    sent = {arg["py"]: kwargs[arg["py"]] if arg["py"] in kwargs else arg["default"] for arg in args if arg["py"] in kwargs or arg["has_default"]}
+    sent = {
+        arg["py"]: kwargs[arg["py"]] if arg["py"] in kwargs else arg["default"]
+        for arg in args
+        if arg["py"] in kwargs or arg["has_default"]
+    }
     path = endpoint["path"]
     for arg in args:
         if arg["location"] == "path" and arg["py"] in sent:
-            path = path.replace("{" + arg["wire"] + "}", quote(_text(sent[arg["py"]]), safe=""))
+            path = path.replace(
+                "{" + arg["wire"] + "}", quote(_text(sent[arg["py"]]), safe="")
+            )
     request = endpoint["request"]
     encoding = request["encoding"] if request else None
     whole = next((a for a in body_args if a["location"] == "whole_body"), None)
-    expected_body: Any = kwargs.get(whole["py"]) if whole else expected_fields(body_args, kwargs)
+    expected_body: Any = (
+        kwargs.get(whole["py"]) if whole else expected_fields(body_args, kwargs)
+    )
     ok = answer(endpoint, defs)
-    returns = [r for r in endpoint["responses"] if 200 <= r["code"] < 300 and r.get("model")]
+    returns = [
+        r for r in endpoint["responses"] if 200 <= r["code"] < 300 and r.get("model")
+    ]
     return {
         "path_pattern": path_pattern(endpoint["path"]),
-        "multipart_names": [a["wire"] for a in body_args if a["location"] in ("body", "file") and a["py"] in kwargs],
-        "own_auth": any(arg["location"] == "header" and arg["wire"].lower() == "authorization" for arg in args),
+        "multipart_names": [
+            a["wire"]
+            for a in body_args
+            if a["location"] in ("body", "file") and a["py"] in kwargs
+        ],
+        "own_auth": any(
+            arg["location"] == "header" and arg["wire"].lower() == "authorization"
+            for arg in args
+        ),
         "param_specs": [[arg["py"], arg["wire"], arg["location"]] for arg in args],
         "operation_name": "_" + endpoint["names"]["attribute"].upper(),
         "encoding": encoding,
         "content_type": request["content_type"] if request else None,
         "expected_path": path,
-        "expected_query": {arg["wire"]: _query_texts(sent[arg["py"]]) for arg in args if arg["location"] == "query" and arg["py"] in sent},
-        "expected_body": expected_body if encoding in ("json", "raw") else {k: _text(v) for k, v in (expected_body or {}).items()},
-        "return_type": " | ".join(f"models.{r['model']}" for r in returns) if returns else "Any",
+        "expected_query": {
+            arg["wire"]: _query_texts(sent[arg["py"]])
+            for arg in args
+            if arg["location"] == "query" and arg["py"] in sent
+        },
+        "expected_body": (
+            expected_body
+            if encoding in ("json", "raw")
+            else {k: _text(v) for k, v in (expected_body or {}).items()}
+        ),
+        "return_type": (
+            " | ".join(f"models.{r['model']}" for r in returns) if returns else "Any"
+        ),
         "answer": ok,
         "answer_check": f"models.{ok['model']}" if ok["model"] else None,
         "response_models": [(r["code"], r.get("model")) for r in endpoint["responses"]],
@@ -255,39 +411,84 @@ def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     its schema, else a value built from the schema."""
     success = [r for r in endpoint["responses"] if 200 <= r["code"] < 300]
     if not success:
-        return {"code": 200, "content_type": "application/json", "body": None, "model": None}
+        return {
+            "code": 200,
+            "content_type": "application/json",
+            "body": None,
+            "model": None,
+        }
     response = success[0]
     if not response["content_type"]:
-        return {"code": response["code"], "content_type": "", "body": None, "model": None}
+        return {
+            "code": response["code"],
+            "content_type": "",
+            "body": None,
+            "model": None,
+        }
     found, body = samples.first_valid(response["examples"], response["schema"], defs)
     if not found:
-        body = samples.build(response["schema"], defs, required_only=False) if response["content_type"].endswith("json") else "ok"
+        body = (
+            samples.build(response["schema"], defs, required_only=False)
+            if response["content_type"].endswith("json")
+            else "ok"
+        )
     if not response["content_type"].endswith("json") and not isinstance(body, str):
         body = json.dumps(body, ensure_ascii=False)  # a text answer carries text
-    return {"code": response["code"], "content_type": response["content_type"], "body": body, "model": response.get("model")}
+    return {
+        "code": response["code"],
+        "content_type": response["content_type"],
+        "body": body,
+        "model": response.get("model"),
+    }
 
 
-def negative_views(args: list[dict[str, Any]], body_args: list[dict[str, Any]], request: dict[str, Any] | None, defs: dict[str, Any]) -> list[dict[str, Any]]:
+def negative_views(
+    args: list[dict[str, Any]],
+    body_args: list[dict[str, Any]],
+    request: dict[str, Any] | None,
+    defs: dict[str, Any],
+) -> list[dict[str, Any]]:
     """One invalid call per constraint of a parameter or a body field."""
     cases = []
     params = {"properties": {a["wire"]: a["schema"] for a in args}}
-    for case in samples.negative_cases(params, [a["wire"] for a in args if a["required"]]):
-        cases.append({**case, "py": next(a["py"] for a in args if a["wire"] == case["field"])})
+    for case in samples.negative_cases(
+        params, [a["wire"] for a in args if a["required"]]
+    ):
+        cases.append(
+            {**case, "py": next(a["py"] for a in args if a["wire"] == case["field"])}
+        )
     fields = [a for a in body_args if a["location"] == "body"]
     if fields:
         body = {"properties": {a["wire"]: resolve(a["schema"], defs) for a in fields}}
-        for case in samples.negative_cases(body, [a["wire"] for a in fields if a["required"]]):
-            cases.append({**case, "py": next(a["py"] for a in fields if a["wire"] == case["field"])})
+        for case in samples.negative_cases(
+            body, [a["wire"] for a in fields if a["required"]]
+        ):
+            cases.append(
+                {
+                    **case,
+                    "py": next(a["py"] for a in fields if a["wire"] == case["field"]),
+                }
+            )
     return cases
 
 
-def response_examples(endpoint: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+def response_examples(
+    endpoint: dict[str, Any], defs: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Documented JSON response examples, and whether each satisfies its schema (a contradicted
-    one becomes a strict xfail: the docs are wrong, and the test says so until they are fixed)."""
+    one becomes a strict xfail: the docs are wrong, and the test says so until they are fixed).
+    """
     found = []
     for response in endpoint["responses"]:
         if not response["content_type"].endswith("json"):
             continue
         for example in response["examples"]:
-            found.append({"code": response["code"], "schema": response["schema"], "example": example, "valid": samples.is_valid(example, response["schema"], defs)})
+            found.append(
+                {
+                    "code": response["code"],
+                    "schema": response["schema"],
+                    "example": example,
+                    "valid": samples.is_valid(example, response["schema"], defs),
+                }
+            )
     return found

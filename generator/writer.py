@@ -13,7 +13,9 @@ IGNORED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 def _checked(relative: str) -> PurePosixPath:
     path = PurePosixPath(relative)
     if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise ValueError(f"refusing to write outside the output directory: {relative!r}")
+        raise ValueError(
+            f"refusing to write outside the output directory: {relative!r}"
+        )
     return path
 
 
@@ -30,7 +32,9 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> None:
             target.write_bytes(data)
         retired = None
         if out_dir.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            retired = Path(
+                tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent)
+            )
             os.rmdir(retired)
             os.rename(out_dir, retired)
         os.rename(staging, out_dir)

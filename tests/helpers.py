@@ -12,12 +12,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "specs" / "fal"
 
 
-def write_project(root: Path, specs: dict[str, str | bytes], package: str = "api_client", prefixes: tuple[str, ...] = ()) -> Path:
+def write_project(
+    root: Path,
+    specs: dict[str, str | bytes],
+    package: str = "api_client",
+    prefixes: tuple[str, ...] = (),
+) -> Path:
     """A project folder with specs/<name> files and a pyproject.toml; returns the pyproject."""
     (root / "specs").mkdir(parents=True, exist_ok=True)
     for name, content in specs.items():
         target = root / "specs" / name
-        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        target.write_bytes(
+            content.encode("utf-8") if isinstance(content, str) else content
+        )
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
         "[tool.specgen]\n"
@@ -35,16 +42,26 @@ def seed_specs() -> dict[str, str | bytes]:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
 def seed_project(tmp_path: Path) -> Path:
     """A copy of this repo's seed specs in a temporary project; returns its pyproject.toml."""
-    return write_project(tmp_path, seed_specs(), package="fal_api", prefixes=("/fal-ai/",))
+    return write_project(
+        tmp_path, seed_specs(), package="fal_api", prefixes=("/fal-ai/",)
+    )
 
 
 @pytest.fixture(scope="session")
 def seed_text() -> dict[str, str]:
-    return {path.name: path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))}
-
+    return {
+        path.name: path.read_text(encoding="utf-8")
+        for path in sorted(SEEDS.glob("*.txt"))
+    }

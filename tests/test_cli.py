@@ -8,7 +8,11 @@ from tests.helpers import SEEDS, run_cli, seed_specs, write_project
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_help_on_each_command() -> None:
@@ -17,12 +21,17 @@ def test_help_on_each_command() -> None:
         assert done.returncode == 0 and "--config" in done.stdout
 
 
-def test_check_is_clean_after_generate_and_stale_after_a_spec_edit(seed_project: Path) -> None:
+def test_check_is_clean_after_generate_and_stale_after_a_spec_edit(
+    seed_project: Path,
+) -> None:
     assert run_cli("generate", "--config", str(seed_project)).returncode == 0
     clean = run_cli("check", "--config", str(seed_project))
     assert clean.returncode == 0, clean.stdout + clean.stderr
     spec = seed_project.parent / "specs" / "flux-lora.txt"
-    spec.write_text(spec.read_text(encoding="utf-8").replace("范围值:1-4", "范围值:1-2"), encoding="utf-8")
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("范围值:1-4", "范围值:1-2"),
+        encoding="utf-8",
+    )
     before = tree(seed_project.parent / "generated")
     stale = run_cli("check", "--config", str(seed_project))
     assert stale.returncode == 1
@@ -38,21 +47,31 @@ def test_check_lists_extra_and_missing_files(seed_project: Path) -> None:
     (out / "stray.txt").write_text("x")
     done = run_cli("check", "--config", str(seed_project))
     assert done.returncode == 1
-    assert "missing: generated/docs/index.md" in done.stdout and "extra: generated/stray.txt" in done.stdout
+    assert (
+        "missing: generated/docs/index.md" in done.stdout
+        and "extra: generated/stray.txt" in done.stdout
+    )
 
 
-def test_bad_input_exits_2_names_the_line_and_leaves_outputs_untouched(seed_project: Path) -> None:
+def test_bad_input_exits_2_names_the_line_and_leaves_outputs_untouched(
+    seed_project: Path,
+) -> None:
     assert run_cli("generate", "--config", str(seed_project)).returncode == 0
     out = seed_project.parent / "generated"
     before = tree(out)
     spec = seed_project.parent / "specs" / "flux-pro-kontext.txt"
     lines = spec.read_text(encoding="utf-8").split("\n")
-    broken = next(i for i, line in enumerate(lines) if line.strip() == '"type": "number",')  # in the body JSON
+    broken = next(
+        i for i, line in enumerate(lines) if line.strip() == '"type": "number",'
+    )  # in the body JSON
     lines[broken] = lines[broken].rstrip(",")  # a missing comma
     spec.write_text("\n".join(lines), encoding="utf-8")
     done = run_cli("generate", "--config", str(seed_project))
     assert done.returncode == 2
-    assert f"specs/flux-pro-kontext.txt:{broken + 2}: error: section 请求体: invalid JSON" in done.stderr
+    assert (
+        f"specs/flux-pro-kontext.txt:{broken + 2}: error: section 请求体: invalid JSON"
+        in done.stderr
+    )
     assert "nothing was written" in done.stderr
     assert tree(out) == before
 
@@ -61,7 +80,9 @@ def test_unknown_config_key_is_an_error(tmp_path: Path) -> None:
     pyproject = write_project(tmp_path, seed_specs())
     pyproject.write_text(pyproject.read_text() + 'packge = "typo"\n')
     done = run_cli("generate", "--config", str(pyproject))
-    assert done.returncode == 2 and "unknown [tool.specgen] keys ['packge']" in done.stderr
+    assert (
+        done.returncode == 2 and "unknown [tool.specgen] keys ['packge']" in done.stderr
+    )
 
 
 def test_regenerating_unchanged_specs_changes_nothing(seed_project: Path) -> None:

@@ -16,32 +16,57 @@ import pytest
 from tests.helpers import ROOT, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "apifox"
-EXPORTS = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "SOURCES.md")
+EXPORTS = sorted(
+    p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "SOURCES.md"
+)
 
 
-def generate(inputs: list[Path], out: Path, package: str = "corpus_api") -> subprocess.CompletedProcess[str]:
+def generate(
+    inputs: list[Path], out: Path, package: str = "corpus_api"
+) -> subprocess.CompletedProcess[str]:
     arguments = ["generate", "--out", str(out), "--package", package, "--no-cache"]
     for path in inputs:
         arguments += ["--input", str(path)]
     return run_cli(*arguments, cwd=out.parent)
 
 
-@pytest.mark.parametrize("export", EXPORTS, ids=[str(p.relative_to(FIXTURES)) for p in EXPORTS])
-def test_export_generates_a_client_that_type_checks_and_passes_its_contract_tests(export: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "export", EXPORTS, ids=[str(p.relative_to(FIXTURES)) for p in EXPORTS]
+)
+def test_export_generates_a_client_that_type_checks_and_passes_its_contract_tests(
+    export: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "generated"
     done = generate([export], out)
     assert done.returncode == 0, done.stderr
     registry = json.loads((out / "registry.json").read_text(encoding="utf-8"))
     assert registry["endpoints"], "no endpoint was read"
     mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, "corpus_api"],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            os.devnull,
+            "corpus_api",
+        ],
         cwd=out,
         capture_output=True,
         text=True,
     )
     assert mypy.returncode == 0, mypy.stdout[-3000:]
     tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "generated/tests"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "generated/tests",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -52,18 +77,27 @@ def test_export_generates_a_client_that_type_checks_and_passes_its_contract_test
 
 
 def test_several_inputs_make_one_package(tmp_path: Path) -> None:
-    exports = [FIXTURES / "markdown" / "KinhRelay-HTTP-API.md", FIXTURES / "openapi" / "kubernetes_management_system.openapi.json"]
+    exports = [
+        FIXTURES / "markdown" / "KinhRelay-HTTP-API.md",
+        FIXTURES / "openapi" / "kubernetes_management_system.openapi.json",
+    ]
     out = tmp_path / "generated"
     assert generate(exports, out, package="two_api").returncode == 0
     registry = json.loads((out / "registry.json").read_text(encoding="utf-8"))
-    assert {e["source"]["file"] for e in registry["endpoints"]} == {p.name for p in exports}
+    assert {e["source"]["file"] for e in registry["endpoints"]} == {
+        p.name for p in exports
+    }
     attributes = [e["names"]["attribute"] for e in registry["endpoints"]]
     assert len(attributes) == len(set(attributes))
 
 
 def test_names_survive_reordering_the_export(tmp_path: Path) -> None:
     """Names come from stable keys: reversing the order of operations renames nothing."""
-    source = json.loads((FIXTURES / "openapi" / "TaleVoice.默认模块.openapi.json").read_text(encoding="utf-8"))
+    source = json.loads(
+        (FIXTURES / "openapi" / "TaleVoice.默认模块.openapi.json").read_text(
+            encoding="utf-8"
+        )
+    )
     reordered = {**source, "paths": dict(reversed(list(source["paths"].items())))}
     names = []
     for index, document in enumerate((source, reordered)):
@@ -82,7 +116,11 @@ def test_duplicate_endpoints_get_distinct_names_and_a_warning(tmp_path: Path) ->
     assert done.returncode == 0
     assert "duplicate endpoint POST /tokens" in done.stderr
     registry = json.loads((out / "registry.json").read_text(encoding="utf-8"))
-    tokens = [e for e in registry["endpoints"] if e["method"] == "POST" and e["path"] == "/tokens"]
+    tokens = [
+        e
+        for e in registry["endpoints"]
+        if e["method"] == "POST" and e["path"] == "/tokens"
+    ]
     assert len(tokens) == 3 and len({e["names"]["attribute"] for e in tokens}) == 3
     assert len({e["id"] for e in tokens}) == 3
 
@@ -91,11 +129,15 @@ def test_lint_and_diff_take_an_export_file_directly(tmp_path: Path) -> None:
     export = FIXTURES / "openapi" / "kubernetes_management_system.openapi.json"
     lint = run_cli("lint", str(export), "--format", "json", cwd=tmp_path)
     assert lint.returncode == 0, lint.stderr
-    assert json.loads(lint.stdout)["findings"], "lint found nothing to say about a real export"
+    assert json.loads(lint.stdout)[
+        "findings"
+    ], "lint found nothing to say about a real export"
     changed = json.loads(export.read_text(encoding="utf-8"))
     del changed["paths"]["/api/v1/platform/ping"]
     newer = tmp_path / "newer.openapi.json"
     newer.write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
     diff = run_cli("diff", str(export), str(newer), "--format", "json", cwd=tmp_path)
     assert diff.returncode == 100
-    assert [f["rule"] for f in json.loads(diff.stdout)["findings"]] == ["endpoint-removed"]
+    assert [f["rule"] for f in json.loads(diff.stdout)["findings"]] == [
+        "endpoint-removed"
+    ]

@@ -1,7 +1,8 @@
 """The unmodified official fal-client, sync and async, against our generated mock server.
 
 If fal's own client works end to end against the mock, the mock speaks the real protocol (the
-research notes' "Option B": fal-client's URL constants, patched to plain http on loopback)."""
+research notes' "Option B": fal-client's URL constants, patched to plain http on loopback).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-
-import tests.test_generated_client  # noqa: F401  (puts generated/ on sys.path)
 from fal_api import models
 from fal_api.testing import MockServer
+
+import tests.test_generated_client  # noqa: F401  (puts generated/ on sys.path)
 
 fal_client = pytest.importorskip("fal_client")
 import fal_client.client as fal_internals  # noqa: E402
@@ -40,7 +41,9 @@ def test_sync_submit_status_result_cancel(server: MockServer) -> None:
     assert isinstance(events[-1], fal_client.Completed) and events[-1].logs
     output = handle.get()
     models.FluxLoraOutput.model_validate(output)
-    with pytest.raises(fal_client.FalClientHTTPError) as caught:  # 400 ALREADY_COMPLETED
+    with pytest.raises(
+        fal_client.FalClientHTTPError
+    ) as caught:  # 400 ALREADY_COMPLETED
         handle.cancel()
     assert caught.value.status_code == 400
     queued = client.submit(APP, arguments={"prompt": "a dog"})
@@ -52,7 +55,11 @@ def test_sync_submit_status_result_cancel(server: MockServer) -> None:
 def test_sync_subscribe_with_updates(server: MockServer) -> None:
     updates: list[object] = []
     output = fal_client.SyncClient(key=KEY).subscribe(
-        APP, arguments={"prompt": "a cat"}, with_logs=True, interval=0.001, on_queue_update=updates.append
+        APP,
+        arguments={"prompt": "a cat"},
+        with_logs=True,
+        interval=0.001,
+        on_queue_update=updates.append,
     )
     models.FluxLoraOutput.model_validate(output)
     assert any(isinstance(update, fal_client.InProgress) for update in updates)
@@ -68,7 +75,9 @@ def test_async_submit_status_result_cancel_and_subscribe(server: MockServer) -> 
         queued = await client.submit(APP, arguments={"prompt": "a dog"})
         await queued.cancel()
         assert server.jobs[queued.request_id].cancelled
-        subscribed = await client.subscribe(APP, arguments={"prompt": "a cat"}, with_logs=True, interval=0.001)
+        subscribed = await client.subscribe(
+            APP, arguments={"prompt": "a cat"}, with_logs=True, interval=0.001
+        )
         models.FluxLoraOutput.model_validate(subscribed)
 
     asyncio.run(scenario())
@@ -76,7 +85,9 @@ def test_async_submit_status_result_cancel_and_subscribe(server: MockServer) -> 
 
 def test_schema_violations_reach_fal_client_as_422(server: MockServer) -> None:
     with pytest.raises(fal_client.FalClientHTTPError) as caught:
-        fal_client.SyncClient(key=KEY).submit(APP, arguments={"prompt": "a cat", "num_images": 9})
+        fal_client.SyncClient(key=KEY).submit(
+            APP, arguments={"prompt": "a cat", "num_images": 9}
+        )
     assert caught.value.status_code == 422
     [problem] = caught.value.message
     assert problem["loc"] == ["body", "num_images"]

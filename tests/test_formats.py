@@ -30,35 +30,78 @@ FINDINGS = [
         "/requestBody/jsonSchema/properties/num_images",
     ),
     Finding(
-        "request-enum-value-added", "info", NASTY, "POST /x", "loras[].path", None, "webp", "specs/a,b:c.txt", None
+        "request-enum-value-added",
+        "info",
+        NASTY,
+        "POST /x",
+        "loras[].path",
+        None,
+        "webp",
+        "specs/a,b:c.txt",
+        None,
     ),
     Finding("endpoint-removed", "warning", "endpoint removed", "GET /y"),
 ]
-FINDING_FIELDS = {"rule", "level", "message", "endpoint", "field", "old", "new", "file", "line", "pointer", "details"}
+FINDING_FIELDS = {
+    "rule",
+    "level",
+    "message",
+    "endpoint",
+    "field",
+    "old",
+    "new",
+    "file",
+    "line",
+    "pointer",
+    "details",
+}
 ANNOTATION = re.compile(
     r"^::(error|warning|notice)(?: ((?:file|line|title)=[^,:\n]*(?:,(?:file|line|title)=[^,:\n]*)*))?::[^\n]*$"
 )
 
 
 def outcome(
-    fail_on: str = "breaking", notes: tuple[str, ...] = ("suggested version: 1.0.0 (major; current 0.1.0)",)
+    fail_on: str = "breaking",
+    notes: tuple[str, ...] = ("suggested version: 1.0.0 (major; current 0.1.0)",),
 ) -> Outcome:
     return Outcome(
-        "diff", findings.ordered(FINDINGS), fail_on, notes=list(notes), extra={"old": "HEAD", "new": "working tree"}
+        "diff",
+        findings.ordered(FINDINGS),
+        fail_on,
+        notes=list(notes),
+        extra={"old": "HEAD", "new": "working tree"},
     )
 
 
 def test_json_has_the_documented_fields() -> None:
     document = json.loads(findings.render("json", outcome()))
-    assert {"tool", "format_version", "command", "fail_on", "exit_code", "summary", "findings"} <= set(document)
-    assert document["summary"] == {"breaking": 1, "warning": 1, "info": 1} and document["exit_code"] == 100
+    assert {
+        "tool",
+        "format_version",
+        "command",
+        "fail_on",
+        "exit_code",
+        "summary",
+        "findings",
+    } <= set(document)
+    assert (
+        document["summary"] == {"breaking": 1, "warning": 1, "info": 1}
+        and document["exit_code"] == 100
+    )
     assert all(set(f) == FINDING_FIELDS for f in document["findings"])
-    assert document["findings"][0]["message"] == "endpoint removed"  # ordered by endpoint, field, rule
+    assert (
+        document["findings"][0]["message"] == "endpoint removed"
+    )  # ordered by endpoint, field, rule
     assert json.loads(findings.render("json", outcome("none")))["exit_code"] == 0
 
 
 def test_junit_parses_and_fails_only_at_or_above_the_threshold() -> None:
-    for fail_on, failures in (("breaking", 1), ("warning", 2), ("info", 3), ("none", 0)):
+    for fail_on, failures in (
+        ("breaking", 1),
+        ("warning", 2),
+        ("info", 3),
+        ("none", 0),
+    ):
         root = ElementTree.fromstring(findings.render("junit", outcome(fail_on)))
         suite = root.find("testsuite")
         assert root.tag == "testsuites" and suite is not None
@@ -68,14 +111,21 @@ def test_junit_parses_and_fails_only_at_or_above_the_threshold() -> None:
         "testsuite/testcase[@name='request-enum-value-added loras[].path']"
     )
     assert case is not None and NASTY in (case.findtext("system-out") or "")
-    empty = ElementTree.fromstring(findings.render("junit", Outcome("lint", [], "error")))
-    assert empty.find("testsuite").get("tests") == "1"  # an empty suite still shows up as passed
+    empty = ElementTree.fromstring(
+        findings.render("junit", Outcome("lint", [], "error"))
+    )
+    assert (
+        empty.find("testsuite").get("tests") == "1"
+    )  # an empty suite still shows up as passed
 
 
 def test_github_annotations_follow_the_workflow_command_syntax() -> None:
     lines = findings.render("github", outcome()).splitlines()
     assert all(ANNOTATION.match(line) for line in lines), lines
-    assert lines[0] == "::warning title=endpoint-removed (warning)::GET /y: endpoint removed"
+    assert (
+        lines[0]
+        == "::warning title=endpoint-removed (warning)::GET /y: endpoint removed"
+    )
     assert lines[1].startswith(
         "::error file=specs/fal/flux-lora.txt,line=15,title=request-range-narrowed (breaking)::POST /fal-ai/flux-lora: "
     )
@@ -91,7 +141,9 @@ def test_markdown_is_a_pr_comment_with_one_row_per_finding() -> None:
     )
     rows = [line for line in lines if line.startswith("| ") and "---" not in line]
     assert len(rows) == 4  # header + 3
-    assert all(len(re.findall(r"(?<!\\)\|", row)) == 7 for row in rows), rows  # six cells; pipes in text escaped
+    assert all(
+        len(re.findall(r"(?<!\\)\|", row)) == 7 for row in rows
+    ), rows  # six cells; pipes in text escaped
     assert "&lt;done&gt;" in text and "- suggested version: 1.0.0" in text
     assert "No findings." in findings.render("markdown", Outcome("lint", [], "error"))
 
@@ -102,7 +154,10 @@ def test_text_is_one_line_per_finding_then_the_summary() -> None:
         lines[1]
         == "specs/fal/flux-lora.txt:15: breaking: POST /fal-ai/flux-lora: request field 'num_images': maximum changed from 4 to 2 [request-range-narrowed]"
     )
-    assert "specgen diff: 1 breaking, 1 warning, 1 info; exit 100 (fails on breaking)" in lines
+    assert (
+        "specgen diff: 1 breaking, 1 warning, 1 info; exit 100 (fails on breaking)"
+        in lines
+    )
 
 
 def test_exit_codes() -> None:
@@ -131,20 +186,29 @@ def test_several_formats_in_one_run_some_to_files(
     assert code == 0
     assert all(ANNOTATION.match(line) for line in capsys.readouterr().out.splitlines())
     assert ElementTree.parse(report).getroot().tag == "testsuites"
-    assert json.loads((tmp_path / "l.json").read_text(encoding="utf-8"))["command"] == "lint"
     assert (
-        run_cli("lint", "--format", "yaml", "--config", str(seed_project)).returncode == 2
+        json.loads((tmp_path / "l.json").read_text(encoding="utf-8"))["command"]
+        == "lint"
+    )
+    assert (
+        run_cli("lint", "--format", "yaml", "--config", str(seed_project)).returncode
+        == 2
     )  # argparse: unknown format
 
 
 def test_check_reports_stale_files_in_every_format(seed_project: Path) -> None:
     assert run_cli("generate", "--config", str(seed_project)).returncode == 0
     spec = seed_project.parent / "specs" / "flux-lora.txt"
-    spec.write_text(spec.read_text(encoding="utf-8").replace("范围值:1-4", "范围值:1-2"), encoding="utf-8")
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("范围值:1-4", "范围值:1-2"),
+        encoding="utf-8",
+    )
     (seed_project.parent / "generated" / "stray.txt").write_text("x\n")
     text = run_cli("check", "--config", str(seed_project), "--show-diff")
     assert text.returncode == 1
-    assert re.search(r"^changed: generated/registry\.json \(\+\d+ -\d+\)$", text.stdout, re.M)
+    assert re.search(
+        r"^changed: generated/registry\.json \(\+\d+ -\d+\)$", text.stdout, re.M
+    )
     assert "extra: generated/stray.txt (+0 -1)" in text.stdout
     assert re.search(r'^-\s+"maximum": 4,?$', text.stdout, re.M) and re.search(
         r'^\+\s+"maximum": 2,?$', text.stdout, re.M
@@ -154,10 +218,23 @@ def test_check_reports_stale_files_in_every_format(seed_project: Path) -> None:
     document = json.loads(done.stdout)
     kinds = {f["rule"] for f in document["findings"]}
     assert kinds == {"generated-changed", "generated-extra"}
-    changed = next(f for f in document["findings"] if f["file"] == "generated/registry.json")
-    assert changed["details"]["added"] >= 1 and changed["details"]["removed"] >= 1 and changed["line"] >= 1
-    annotations = run_cli("check", "--config", str(seed_project), "--format", "github").stdout.splitlines()
+    changed = next(
+        f for f in document["findings"] if f["file"] == "generated/registry.json"
+    )
+    assert (
+        changed["details"]["added"] >= 1
+        and changed["details"]["removed"] >= 1
+        and changed["line"] >= 1
+    )
+    annotations = run_cli(
+        "check", "--config", str(seed_project), "--format", "github"
+    ).stdout.splitlines()
     assert all(ANNOTATION.match(line) for line in annotations)
-    assert any(line.startswith("::error file=generated/registry.json,line=") for line in annotations)
+    assert any(
+        line.startswith("::error file=generated/registry.json,line=")
+        for line in annotations
+    )
     junit = run_cli("check", "--config", str(seed_project), "--format", "junit").stdout
-    assert int(ElementTree.fromstring(junit).get("failures")) == len(document["findings"])
+    assert int(ElementTree.fromstring(junit).get("failures")) == len(
+        document["findings"]
+    )

@@ -13,7 +13,7 @@ from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "generated"))
 
-from fal_api import (  # noqa: E402
+from fal_api import (
     Client,
     InputValidationError,
     MissingCredentialsError,
@@ -21,7 +21,7 @@ from fal_api import (  # noqa: E402
     PollPolicy,
     RequestTimeoutError,
 )
-from fal_api.testing import FAST_POLL, MockServer  # noqa: E402
+from fal_api.testing import FAST_POLL, MockServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 KEY = "sk-very-secret-key"
@@ -39,7 +39,9 @@ def client(server: MockServer) -> Iterator[Client]:
         yield c
 
 
-def test_bad_value_names_field_and_constraint(client: Client, server: MockServer) -> None:
+def test_bad_value_names_field_and_constraint(
+    client: Client, server: MockServer
+) -> None:
     with pytest.raises(InputValidationError) as caught:
         client.flux_lora.submit(prompt="x", num_images=9, output_format="gif")  # type: ignore[arg-type]
     text = str(caught.value)
@@ -48,7 +50,9 @@ def test_bad_value_names_field_and_constraint(client: Client, server: MockServer
     assert server.requests == []
 
 
-def test_local_file_and_bytes_become_data_uris(client: Client, server: MockServer, tmp_path: Path) -> None:
+def test_local_file_and_bytes_become_data_uris(
+    client: Client, server: MockServer, tmp_path: Path
+) -> None:
     image = tmp_path / "cat.png"
     image.write_bytes(PNG)
     client.flux_pro_kontext.submit(prompt="x", image_url=image)
@@ -57,10 +61,17 @@ def test_local_file_and_bytes_become_data_uris(client: Client, server: MockServe
         assert request.json["image_url"].startswith("data:image/png;base64,")
 
 
-def test_file_types_the_docs_do_not_accept_are_refused(client: Client, server: MockServer, tmp_path: Path) -> None:
+def test_file_types_the_docs_do_not_accept_are_refused(
+    client: Client, server: MockServer, tmp_path: Path
+) -> None:
     document = tmp_path / "scan.pdf"
     document.write_bytes(b"%PDF-1.7")
-    for value in (document, b"%PDF-1.7", "https://example.com/scan.pdf", "data:application/pdf;base64,JVBERg=="):
+    for value in (
+        document,
+        b"%PDF-1.7",
+        "https://example.com/scan.pdf",
+        "data:application/pdf;base64,JVBERg==",
+    ):
         with pytest.raises(InputValidationError) as caught:
             client.flux_pro_kontext.submit(prompt="x", image_url=value)
         assert caught.value.problems[0].constraint == "file_type"
@@ -69,14 +80,20 @@ def test_file_types_the_docs_do_not_accept_are_refused(client: Client, server: M
 
 def test_the_key_never_shows(server: MockServer) -> None:
     client = Client(key=KEY, base_url=server.url)
-    assert KEY not in repr(client) and KEY not in repr(client._settings) and KEY not in repr(client._key)
+    assert (
+        KEY not in repr(client)
+        and KEY not in repr(client._settings)
+        and KEY not in repr(client._key)
+    )
     with pytest.raises(NotFoundError) as caught:
         client.flux_lora.status("no-such-request")
     assert KEY not in str(caught.value) and KEY not in repr(caught.value)
     assert server.requests[-1].headers["authorization"] == f"Key {KEY}"
 
 
-def test_key_and_base_url_from_the_environment(server: MockServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_and_base_url_from_the_environment(
+    server: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("FAL_KEY", raising=False)
     with pytest.raises(MissingCredentialsError, match="FAL_KEY"):
         Client()
@@ -89,7 +106,12 @@ def test_key_and_base_url_from_the_environment(server: MockServer, monkeypatch: 
 
 
 def test_run_timeout_cancels_and_raises_with_the_request_id() -> None:
-    with MockServer(polls_in_queue=10_000) as server, Client(key=KEY, base_url=server.url, poll=PollPolicy(0.01, 1.0, 0.01)) as client:
+    with (
+        MockServer(polls_in_queue=10_000) as server,
+        Client(
+            key=KEY, base_url=server.url, poll=PollPolicy(0.01, 1.0, 0.01)
+        ) as client,
+    ):
         with pytest.raises(RequestTimeoutError) as caught:
             client.flux_lora.run(prompt="x", timeout=0.2)
         [job] = server.jobs.values()

@@ -17,13 +17,16 @@ CANARY = "specgen_canary"
 EVIL = f"__import__('os').system('touch {CANARY}')"
 HOSTILE_FIELDS = {
     "class": {"type": "integer", "description": "范围值:1-4"},
-    "from": {"type": "string", "description": '"""; ' + EVIL + ' #'},
-    'a"b': {"type": "string", "description": "默认值:\"q\\\"x\""},
+    "from": {"type": "string", "description": '"""; ' + EVIL + " #"},
+    'a"b': {"type": "string", "description": '默认值:"q\\"x"'},
     '"""': {"type": "string", "description": "{% raw %} {{ 7*7 }} \\ ' \u202e"},
     "{{x}}": {"type": "string", "description": "支持:{x}、{{y}}、a'b"},
     "self": {"type": "number", "description": "Default: 1.5"},
     "timeout": {"type": "boolean"},
-    "用户名": {"type": "string", "description": "\r\n# comment\n\u2028 ``` <script>alert(1)</script>"},
+    "用户名": {
+        "type": "string",
+        "description": "\r\n# comment\n\u2028 ``` <script>alert(1)</script>",
+    },
 }
 PATH = "/hostile/a'b\"c/{{x}}"
 
@@ -31,11 +34,31 @@ PATH = "/hostile/a'b\"c/{{x}}"
 def hostile_spec() -> str:
     body = {
         "type": "application/json",
-        "jsonSchema": {"type": "object", "properties": HOSTILE_FIELDS, "required": ["class", "from"]},
-        "examples": [{"value": json.dumps({"class": 2, "from": EVIL, "用户名": "陳老師"})}],
+        "jsonSchema": {
+            "type": "object",
+            "properties": HOSTILE_FIELDS,
+            "required": ["class", "from"],
+        },
+        "examples": [
+            {"value": json.dumps({"class": 2, "from": EVIL, "用户名": "陳老師"})}
+        ],
     }
-    responses = [{"id": 1, "name": "ok", "code": 200, "contentType": "json", "jsonSchema": {"type": "object", "properties": {}}}]
-    envelope = {"status": "IN_QUEUE", "request_id": "r", "response_url": "u", "status_url": "s", "cancel_url": "c"}
+    responses = [
+        {
+            "id": 1,
+            "name": "ok",
+            "code": 200,
+            "contentType": "json",
+            "jsonSchema": {"type": "object", "properties": {}},
+        }
+    ]
+    envelope = {
+        "status": "IN_QUEUE",
+        "request_id": "r",
+        "response_url": "u",
+        "status_url": "s",
+        "cancel_url": "c",
+    }
     examples = [{"responseId": 1, "name": "ok", "data": json.dumps(envelope)}]
     return "\n".join(
         [
@@ -62,7 +85,9 @@ def hostile_spec() -> str:
 @pytest.fixture(scope="module")
 def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
-    pyproject = write_project(root, {"hostile.txt": hostile_spec()}, package="hostile_api")
+    pyproject = write_project(
+        root, {"hostile.txt": hostile_spec()}, package="hostile_api"
+    )
     done = run_cli("generate", "--config", str(pyproject))
     assert done.returncode == 0, done.stderr
     return root
@@ -73,14 +98,21 @@ def test_generated_code_imports_without_side_effects(hostile_project: Path) -> N
     for path in out.rglob("*.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
     script = "import hostile_api, hostile_api.testing, hostile_api.client, hostile_api.models"
-    done = subprocess.run([sys.executable, "-c", script], cwd=out, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=out, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert not (out / CANARY).exists() and not (hostile_project / CANARY).exists()
 
 
 def test_names_are_rebuilt_and_wire_names_kept(hostile_project: Path) -> None:
-    registry = json.loads((hostile_project / "generated" / "registry.json").read_text(encoding="utf-8"))
-    fields = {f["name"]: f["python_name"] for f in registry["endpoints"][0]["request"]["fields"]}
+    registry = json.loads(
+        (hostile_project / "generated" / "registry.json").read_text(encoding="utf-8")
+    )
+    fields = {
+        f["name"]: f["python_name"]
+        for f in registry["endpoints"][0]["request"]["fields"]
+    }
     assert fields == {
         "class": "class_",
         "from": "from_",
@@ -99,16 +131,29 @@ def test_names_are_rebuilt_and_wire_names_kept(hostile_project: Path) -> None:
         "    print(s.requests[-1].path)\n"
         "    print(sorted(s.requests[-1].json))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=hostile_project / "generated", capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=hostile_project / "generated",
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     path, keys = done.stdout.splitlines()
     assert path == PATH
-    assert eval(keys) == sorted(HOSTILE_FIELDS)  # noqa: S307 - our own printed list
+    assert eval(keys) == sorted(HOSTILE_FIELDS)
 
 
 def test_hostile_project_passes_its_own_contract_tests(hostile_project: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "generated/tests"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "generated/tests",
+        ],
         cwd=hostile_project,
         capture_output=True,
         text=True,
@@ -119,7 +164,9 @@ def test_hostile_project_passes_its_own_contract_tests(hostile_project: Path) ->
 
 
 def test_docs_escape_html_and_pipes(hostile_project: Path) -> None:
-    page = next((hostile_project / "generated" / "docs").glob("hostile*.md")).read_text(encoding="utf-8")
+    page = next((hostile_project / "generated" / "docs").glob("hostile*.md")).read_text(
+        encoding="utf-8"
+    )
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 

@@ -1,5 +1,6 @@
 """`specgen lint`: one spec edit per rule on copies of the seeds, with the finding, level and exit
-status; what lint says about the seeds themselves; and the [tool.specgen.lint] settings."""
+status; what lint says about the seeds themselves; and the [tool.specgen.lint] settings.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +16,30 @@ from tests.test_diff import FI, FL, Edit, make_project
 LORA = "POST /fal-ai/flux-lora"
 
 
-def case(rule: str, level: str, field: str, edits: list[Edit], exit: int, endpoint: str = LORA) -> Any:
-    return pytest.param(rule, level, field, edits, exit, endpoint, id=f"{rule}-{len(edits)}-{field}")
+def case(
+    rule: str,
+    level: str,
+    field: str,
+    edits: list[Edit],
+    exit: int,
+    endpoint: str = LORA,
+) -> Any:
+    return pytest.param(
+        rule, level, field, edits, exit, endpoint, id=f"{rule}-{len(edits)}-{field}"
+    )
 
 
 CASES = [
-    case("duplicate-endpoint", "error", "", [("flux-lora-copy.txt", "", "<copy>")], 100),
-    case("example-violates-schema", "error", "num_images", [(FL, r"\"num_images\": 1,", r"\"num_images\": 9,")], 100),
+    case(
+        "duplicate-endpoint", "error", "", [("flux-lora-copy.txt", "", "<copy>")], 100
+    ),
+    case(
+        "example-violates-schema",
+        "error",
+        "num_images",
+        [(FL, r"\"num_images\": 1,", r"\"num_images\": 9,")],
+        100,
+    ),
     case(
         "type-contradicted-by-example",
         "error",
@@ -33,7 +51,13 @@ CASES = [
         "default-out-of-range",
         "error",
         "num_images",
-        [(FL, '"description": "图片数量,范围值:1-4" }', '"description": "图片数量,范围值:1-4", "default": 9 }')],
+        [
+            (
+                FL,
+                '"description": "图片数量,范围值:1-4" }',
+                '"description": "图片数量,范围值:1-4", "default": 9 }',
+            )
+        ],
         100,
     ),
     case(
@@ -52,7 +76,13 @@ CASES = [
         "POST /fal-ai/flux-lora/inpainting",
     ),
     case("enum-suspicious-value", "warning", "image_size", [], 0),
-    case("prose-not-lifted", "warning", "num_images", [(FL, "图片数量,范围值:1-4", "图片数量,最多 4 张")], 0),
+    case(
+        "prose-not-lifted",
+        "warning",
+        "num_images",
+        [(FL, "图片数量,范围值:1-4", "图片数量,最多 4 张")],
+        0,
+    ),
     case(
         "prose-not-lifted",
         "warning",
@@ -64,23 +94,43 @@ CASES = [
         "prose-conflict",
         "warning",
         "num_images",
-        [(FL, '"description": "图片数量,范围值:1-4" }', '"description": "图片数量,范围值:1-4", "maximum": 10 }')],
+        [
+            (
+                FL,
+                '"description": "图片数量,范围值:1-4" }',
+                '"description": "图片数量,范围值:1-4", "maximum": 10 }',
+            )
+        ],
         0,
     ),
     case("empty-response-schema", "warning", "", [], 0),
-    case("reader-warning", "warning", "", [(FL, r'"value": "{\r\n \"prompt\"', r'"value": "{{\r\n \"prompt\"')], 0),
+    case(
+        "reader-warning",
+        "warning",
+        "",
+        [(FL, r'"value": "{\r\n \"prompt\"', r'"value": "{{\r\n \"prompt\"')],
+        0,
+    ),
     case(
         "missing-description",
         "info",
         "prompt",
-        [(FL, '"prompt": { "type": "string", "description": "提示词" }', '"prompt": { "type": "string" }')],
+        [
+            (
+                FL,
+                '"prompt": { "type": "string", "description": "提示词" }',
+                '"prompt": { "type": "string" }',
+            )
+        ],
         0,
     ),
     case("endpoint-missing-description", "info", "", [], 0),
 ]
 
 
-def run_lint(capsys: pytest.CaptureFixture[str], pyproject: Path, *more: str) -> tuple[int, dict[str, Any]]:
+def run_lint(
+    capsys: pytest.CaptureFixture[str], pyproject: Path, *more: str
+) -> tuple[int, dict[str, Any]]:
     code = cli.main(["lint", "--config", str(pyproject), "--format", "json", *more])
     return code, json.loads(capsys.readouterr().out)
 
@@ -98,15 +148,28 @@ def test_each_rule(
 ) -> None:
     code, report = run_lint(capsys, make_project(tmp_path, edits))
     named = (endpoint, f"{endpoint} #2")  # the generator names a duplicate apart
-    hits = [f for f in report["findings"] if f["rule"] == rule and f["endpoint"] in named and f["field"] == field]
+    hits = [
+        f
+        for f in report["findings"]
+        if f["rule"] == rule and f["endpoint"] in named and f["field"] == field
+    ]
     assert hits, [(f["rule"], f["endpoint"], f["field"]) for f in report["findings"]]
-    assert hits[0]["level"] == level and hits[0]["file"].startswith("specs/") and hits[0]["line"] >= 1
+    assert (
+        hits[0]["level"] == level
+        and hits[0]["file"].startswith("specs/")
+        and hits[0]["line"] >= 1
+    )
     assert code == exit == report["exit_code"]
     assert rule in lint.RULES
 
 
-def test_locations_name_file_line_and_pointer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _, report = run_lint(capsys, make_project(tmp_path, [(FL, r"\"num_images\": 1,", r"\"num_images\": 9,")]))
+def test_locations_name_file_line_and_pointer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, report = run_lint(
+        capsys,
+        make_project(tmp_path, [(FL, r"\"num_images\": 1,", r"\"num_images\": 9,")]),
+    )
     (hit,) = [f for f in report["findings"] if f["rule"] == "example-violates-schema"]
     assert (hit["file"], hit["line"], hit["pointer"]) == (
         "specs/flux-lora.txt",
@@ -119,7 +182,11 @@ def test_locations_name_file_line_and_pointer(tmp_path: Path, capsys: pytest.Cap
 # What lint says about the seeds, each finding checked by hand against the docs and fal's API:
 SEED_WARNINGS = {
     # Apifox left "default" in the prose list ("支持default、png、jpeg"); fal takes jpeg | png.
-    ("enum-suspicious-value", "POST /fal-ai/flux-1/dev/image-to-image", "output_format"),
+    (
+        "enum-suspicious-value",
+        "POST /fal-ai/flux-1/dev/image-to-image",
+        "output_format",
+    ),
     ("enum-suspicious-value", "POST /fal-ai/flux-1/dev/image-to-image", "acceleration"),
     ("enum-suspicious-value", "POST /fal-ai/flux-pro/kontext", "output_format"),
     # "square pro" is not a fal image size (square_hd is); a space in an enum value is a typo.
@@ -145,9 +212,15 @@ def test_the_seeds_lint_clean_at_the_default_level_with_explained_warnings(
 ) -> None:
     code, report = run_lint(capsys, seed_project)
     assert code == 0 and report["summary"]["error"] == 0
-    warnings = {(f["rule"], f["endpoint"], f["field"]) for f in report["findings"] if f["level"] == "warning"}
+    warnings = {
+        (f["rule"], f["endpoint"], f["field"])
+        for f in report["findings"]
+        if f["level"] == "warning"
+    }
     assert warnings == SEED_WARNINGS
-    infos = {(f["rule"], f["field"]) for f in report["findings"] if f["level"] == "info"}
+    infos = {
+        (f["rule"], f["field"]) for f in report["findings"] if f["level"] == "info"
+    }
     assert infos == {
         ("endpoint-missing-description", ""),
         ("missing-description", "enable_safety_checker"),
@@ -156,10 +229,13 @@ def test_the_seeds_lint_clean_at_the_default_level_with_explained_warnings(
     assert run_lint(capsys, seed_project, "--fail-on", "warning")[0] == 100
 
 
-def test_settings_ignore_severity_and_per_endpoint(seed_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_settings_ignore_severity_and_per_endpoint(
+    seed_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = seed_project.read_text()
     seed_project.write_text(
-        base + '\n[tool.specgen.lint]\nignore = ["missing-description", "endpoint-missing-description"]\n'
+        base
+        + '\n[tool.specgen.lint]\nignore = ["missing-description", "endpoint-missing-description"]\n'
         'severity = { enum-suspicious-value = "error", empty-response-schema = "off" }\n'
         '[tool.specgen.lint.ignore_endpoints]\n"POST /fal-ai/flux-1/dev/image-to-image" = ["*"]\n'
     )
@@ -174,15 +250,28 @@ def test_settings_ignore_severity_and_per_endpoint(seed_project: Path, capsys: p
 
 
 @pytest.mark.parametrize(
-    "table", ['ignore = ["no-such-rule"]', 'severity = { prose-conflict = "fatal" }', "colour = 1"]
+    "table",
+    [
+        'ignore = ["no-such-rule"]',
+        'severity = { prose-conflict = "fatal" }',
+        "colour = 1",
+    ],
 )
-def test_bad_settings_fail_with_exit_1(table: str, seed_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    seed_project.write_text(seed_project.read_text() + f"\n[tool.specgen.lint]\n{table}\n")
+def test_bad_settings_fail_with_exit_1(
+    table: str, seed_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_project.write_text(
+        seed_project.read_text() + f"\n[tool.specgen.lint]\n{table}\n"
+    )
     assert cli.main(["lint", "--config", str(seed_project)]) == 1
     assert "[tool.specgen.lint]" in capsys.readouterr().err
 
 
-def test_bad_spec_input_exits_1_with_the_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pyproject = make_project(tmp_path, [(FL, '{ "query": [], "path"', '{ "query": [, "path"')])
+def test_bad_spec_input_exits_1_with_the_diagnostic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = make_project(
+        tmp_path, [(FL, '{ "query": [], "path"', '{ "query": [, "path"')]
+    )
     assert cli.main(["lint", "--config", str(pyproject)]) == 1
     assert "specs/flux-lora.txt:13: error:" in capsys.readouterr().err

@@ -13,23 +13,79 @@ from generator.readers.source import SourceEndpoint
 
 CASES: list[tuple[str, str, dict[str, Any]]] = [
     # seed phrases
-    ("number", "初始图像的强度。强度值越高,该模型的效果越好。默认值:0.95 范围值0.01-1", {"default": 0.95, "minimum": 0.01, "maximum": 1}),
-    ("integer", "要执行的推理步骤数。默认值:40 范围值10-50", {"default": 40, "minimum": 10, "maximum": 50}),
+    (
+        "number",
+        "初始图像的强度。强度值越高,该模型的效果越好。默认值:0.95 范围值0.01-1",
+        {"default": 0.95, "minimum": 0.01, "maximum": 1},
+    ),
+    (
+        "integer",
+        "要执行的推理步骤数。默认值:40 范围值10-50",
+        {"default": 40, "minimum": 10, "maximum": 50},
+    ),
     ("integer", "范围值:2-100", {"minimum": 2, "maximum": 100}),
-    ("number", "CFG(无分类器引导)量表。默认值:3.5  范围值1-20", {"default": 3.5, "minimum": 1, "maximum": 20}),
-    ("integer", "生成的图像数量。默认值:1   范围值1-4", {"default": 1, "minimum": 1, "maximum": 4}),
-    ("string", '生成图片的格式。默认值:"jpeg" 支持default、png、jpeg', {"default": "jpeg", "enum": ["default", "png", "jpeg"]}),
+    (
+        "number",
+        "CFG(无分类器引导)量表。默认值:3.5  范围值1-20",
+        {"default": 3.5, "minimum": 1, "maximum": 20},
+    ),
+    (
+        "integer",
+        "生成的图像数量。默认值:1   范围值1-4",
+        {"default": 1, "minimum": 1, "maximum": 4},
+    ),
+    (
+        "string",
+        '生成图片的格式。默认值:"jpeg" 支持default、png、jpeg',
+        {"default": "jpeg", "enum": ["default", "png", "jpeg"]},
+    ),
     ("string", "输出图片格式,支持:jpeg、png", {"enum": ["jpeg", "png"]}),
-    ("string", "图片尺寸,枚举值:square、square pro、landscape_4_3、landscape_16_9、portrait_3_4", {"enum": ["square", "square pro", "landscape_4_3", "landscape_16_9", "portrait_3_4"]}),
-    ("string", "图像生成的加速级别。枚举值: 'none', 'regular','high'", {"enum": ["none", "regular", "high"]}),
-    ("string", '生成图像的安全容差级别。1 表示最严格,5 表示最宽松。默认值:"2"', {"default": "2"}),
+    (
+        "string",
+        "图片尺寸,枚举值:square、square pro、landscape_4_3、landscape_16_9、portrait_3_4",
+        {
+            "enum": [
+                "square",
+                "square pro",
+                "landscape_4_3",
+                "landscape_16_9",
+                "portrait_3_4",
+            ]
+        },
+    ),
+    (
+        "string",
+        "图像生成的加速级别。枚举值: 'none', 'regular','high'",
+        {"enum": ["none", "regular", "high"]},
+    ),
+    (
+        "string",
+        '生成图像的安全容差级别。1 表示最严格,5 表示最宽松。默认值:"2"',
+        {"default": "2"},
+    ),
     ("boolean", "启用安全检查,默认值:true", {"default": True}),
-    ("string", "图片url,接受的文件类型:jpg、jpeg、png、webp、gif、avif", {"x-file-types": ["jpg", "jpeg", "png", "webp", "gif", "avif"]}),
+    (
+        "string",
+        "图片url,接受的文件类型:jpg、jpeg、png、webp、gif、avif",
+        {"x-file-types": ["jpg", "jpeg", "png", "webp", "gif", "avif"]},
+    ),
     ("string", "在此处拖放文件,或提供 base64 编码的数据 URL", {}),
     # English
-    ("number", "Strength of the edit. Default: 0.8. Range: 0 to 1.", {"default": 0.8, "minimum": 0, "maximum": 1}),
-    ("integer", "Number of steps, between 1 and 50 (default 28)", {"default": 28, "minimum": 1, "maximum": 50}),
-    ("string", "One of: square_hd, square, portrait_4_3", {"enum": ["square_hd", "square", "portrait_4_3"]}),
+    (
+        "number",
+        "Strength of the edit. Default: 0.8. Range: 0 to 1.",
+        {"default": 0.8, "minimum": 0, "maximum": 1},
+    ),
+    (
+        "integer",
+        "Number of steps, between 1 and 50 (default 28)",
+        {"default": 28, "minimum": 1, "maximum": 50},
+    ),
+    (
+        "string",
+        "One of: square_hd, square, portrait_4_3",
+        {"enum": ["square_hd", "square", "portrait_4_3"]},
+    ),
     ("string", "Possible values are 'a', 'b' or 'c'.", {"enum": ["a", "b", "c"]}),
     ("integer", "Minimum 1, maximum 8", {"minimum": 1, "maximum": 8}),
     ("boolean", "Defaults to false", {"default": False}),
@@ -41,20 +97,35 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
 def lift(declared: str, description: str) -> tuple[dict[str, Any], Report]:
     prop: dict[str, Any] = {"type": declared, "description": description}
     report = Report()
-    source = SourceEndpoint(file="spec.txt", line=1, title="t", method="POST", path="/x", source_text='"field"\n')
+    source = SourceEndpoint(
+        file="spec.txt",
+        line=1,
+        title="t",
+        method="POST",
+        path="/x",
+        source_text='"field"\n',
+    )
     _lift(prop, "field", source, report, "/properties/field")
     return prop, report
 
 
-@pytest.mark.parametrize(("declared", "description", "expected"), CASES, ids=[c[1][:30] for c in CASES])
-def test_prose_becomes_schema(declared: str, description: str, expected: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("declared", "description", "expected"), CASES, ids=[c[1][:30] for c in CASES]
+)
+def test_prose_becomes_schema(
+    declared: str, description: str, expected: dict[str, Any]
+) -> None:
     prop, report = lift(declared, description)
-    lifted = {key: value for key, value in prop.items() if key not in ("type", "description", "x-provenance")}
+    lifted = {
+        key: value
+        for key, value in prop.items()
+        if key not in ("type", "description", "x-provenance")
+    }
     assert lifted == expected
     assert report.warnings == []
     assert prop["description"] == description  # the original text is kept
     assert set(prop.get("x-provenance", {})) == set(expected)
-    for keyword, snippet in prop.get("x-provenance", {}).items():
+    for _keyword, snippet in prop.get("x-provenance", {}).items():
         assert snippet in description
 
 
@@ -74,7 +145,9 @@ def test_values_take_the_declared_type() -> None:
         ("integer", "默认值:2.5", "is not a valid integer", "default"),
     ],
 )
-def test_conflicts_are_warnings_not_crashes(declared: str, description: str, warning: str, absent: str) -> None:
+def test_conflicts_are_warnings_not_crashes(
+    declared: str, description: str, warning: str, absent: str
+) -> None:
     prop, report = lift(declared, description)
     assert absent not in prop
     [message] = [w.message for w in report.warnings]
@@ -84,7 +157,9 @@ def test_conflicts_are_warnings_not_crashes(declared: str, description: str, war
 def test_declared_keywords_win_over_prose() -> None:
     prop: dict[str, Any] = {"type": "integer", "description": "默认值:5", "default": 4}
     report = Report()
-    source = SourceEndpoint(file="spec.txt", line=1, title="t", method="POST", path="/x")
+    source = SourceEndpoint(
+        file="spec.txt", line=1, title="t", method="POST", path="/x"
+    )
     _lift(prop, "field", source, report, "")
     assert prop["default"] == 4
     assert "kept the schema's" in report.warnings[0].message

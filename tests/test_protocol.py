@@ -11,11 +11,9 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-
-import tests.test_generated_client  # noqa: F401  (puts generated/ on sys.path)
 from fal_api import (
     AsyncClient,
     AuthenticationError,
@@ -35,6 +33,8 @@ from fal_api import (
 )
 from fal_api.testing import FAST_POLL, Fault, MockServer
 
+import tests.test_generated_client  # noqa: F401  (puts generated/ on sys.path)
+
 KEY = "sk-secret-4f9a"
 FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.001, max_delay=0.5)
 FLAVOURS = ["sync", "async"]
@@ -46,7 +46,9 @@ def server() -> Iterator[MockServer]:
         yield mock
 
 
-def call(flavour: str, base_url: str, method: str, *args: Any, key: str = KEY, **kwargs: Any) -> Any:
+def call(
+    flavour: str, base_url: str, method: str, *args: Any, key: str = KEY, **kwargs: Any
+) -> Any:
     """client.flux_lora.<method>(...) with a fresh Client or AsyncClient."""
     options = {"key": key, "base_url": base_url, "retry": FAST_RETRY, "poll": FAST_POLL}
     if flavour == "sync":
@@ -66,7 +68,9 @@ def statuses(server: MockServer) -> list[str]:
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("code", [408, 409, 429, 502, 503, 504])
-def test_status_is_retried_on_retryable_codes(server: MockServer, flavour: str, code: int) -> None:
+def test_status_is_retried_on_retryable_codes(
+    server: MockServer, flavour: str, code: int
+) -> None:
     handle = call(flavour, server.url, "submit", prompt="x")
     server.inject("status", Fault(status=code), times=2)
     assert isinstance(call(flavour, server.url, "status", handle), Queued)
@@ -74,8 +78,19 @@ def test_status_is_retried_on_retryable_codes(server: MockServer, flavour: str, 
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-@pytest.mark.parametrize(("code", "error"), [(400, Exception), (401, AuthenticationError), (404, NotFoundError), (422, ValidationError), (500, ServerError)])
-def test_other_codes_are_not_retried_and_are_typed(server: MockServer, flavour: str, code: int, error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        (400, Exception),
+        (401, AuthenticationError),
+        (404, NotFoundError),
+        (422, ValidationError),
+        (500, ServerError),
+    ],
+)
+def test_other_codes_are_not_retried_and_are_typed(
+    server: MockServer, flavour: str, code: int, error: type[Exception]
+) -> None:
     handle = call(flavour, server.url, "submit", prompt="x")
     server.inject("status", Fault(status=code))
     with pytest.raises(error) as caught:
@@ -91,14 +106,20 @@ def test_retry_after_is_obeyed(server: MockServer, flavour: str) -> None:
     server.inject("result", Fault(status=429, retry_after=0.3))
     call(flavour, server.url, "wait", handle)
     started = time.monotonic()
-    assert isinstance(call(flavour, server.url, "result", handle), models.FluxLoraOutput)
+    assert isinstance(
+        call(flavour, server.url, "result", handle), models.FluxLoraOutput
+    )
     assert time.monotonic() - started >= 0.3
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_rate_limit_after_the_last_attempt_says_when_to_come_back(server: MockServer, flavour: str) -> None:
+def test_rate_limit_after_the_last_attempt_says_when_to_come_back(
+    server: MockServer, flavour: str
+) -> None:
     handle = call(flavour, server.url, "submit", prompt="x")
-    server.inject("status", Fault(status=429, retry_after=0.01), times=FAST_RETRY.max_attempts)
+    server.inject(
+        "status", Fault(status=429, retry_after=0.01), times=FAST_RETRY.max_attempts
+    )
     with pytest.raises(RateLimitError) as caught:
         call(flavour, server.url, "status", handle)
     assert caught.value.retry_after == 0.01
@@ -106,7 +127,9 @@ def test_rate_limit_after_the_last_attempt_says_when_to_come_back(server: MockSe
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("code", [429, 503])
-def test_a_submit_that_reached_the_server_is_never_sent_again(server: MockServer, flavour: str, code: int) -> None:
+def test_a_submit_that_reached_the_server_is_never_sent_again(
+    server: MockServer, flavour: str, code: int
+) -> None:
     server.inject("submit", Fault(status=code, retry_after=0.01))
     with pytest.raises((RateLimitError, ServerError)):
         call(flavour, server.url, "submit", prompt="x")
@@ -114,7 +137,9 @@ def test_a_submit_that_reached_the_server_is_never_sent_again(server: MockServer
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_a_dropped_submit_is_reported_not_repeated(server: MockServer, flavour: str) -> None:
+def test_a_dropped_submit_is_reported_not_repeated(
+    server: MockServer, flavour: str
+) -> None:
     server.inject("submit", Fault(drop=True))
     with pytest.raises(ConnectionFailedError) as caught:
         call(flavour, server.url, "submit", prompt="x")
@@ -132,7 +157,9 @@ def test_a_refused_connection_is_retried_and_then_reported(flavour: str) -> None
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_dropped_and_slow_status_calls_are_survived(server: MockServer, flavour: str) -> None:
+def test_dropped_and_slow_status_calls_are_survived(
+    server: MockServer, flavour: str
+) -> None:
     handle = call(flavour, server.url, "submit", prompt="x")
     server.inject("status", Fault(drop=True))
     server.inject("status", Fault(delay=0.2))
@@ -140,8 +167,18 @@ def test_dropped_and_slow_status_calls_are_survived(server: MockServer, flavour:
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_server_side_422_carries_the_parsed_detail(server: MockServer, flavour: str) -> None:
-    detail = {"detail": [{"loc": ["body", "prompt"], "msg": "field required", "type": "value_error.missing"}]}
+def test_server_side_422_carries_the_parsed_detail(
+    server: MockServer, flavour: str
+) -> None:
+    detail = {
+        "detail": [
+            {
+                "loc": ["body", "prompt"],
+                "msg": "field required",
+                "type": "value_error.missing",
+            }
+        ]
+    }
     server.inject("submit", Fault(status=422, body=detail))
     with pytest.raises(ValidationError) as caught:
         call(flavour, server.url, "submit", prompt="x")
@@ -151,9 +188,13 @@ def test_server_side_422_carries_the_parsed_detail(server: MockServer, flavour: 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_a_failed_request_raises_request_failed(flavour: str) -> None:
-    with MockServer(fail_requests=("Runner disconnected", "runner_disconnected")) as server:
-        with pytest.raises(RequestFailedError) as caught:
-            call(flavour, server.url, "run", prompt="x")
+    with (
+        MockServer(
+            fail_requests=("Runner disconnected", "runner_disconnected")
+        ) as server,
+        pytest.raises(RequestFailedError) as caught,
+    ):
+        call(flavour, server.url, "run", prompt="x")
     assert caught.value.error_type == "runner_disconnected"
     assert caught.value.request_id in server.jobs
 
@@ -168,11 +209,17 @@ def test_timeout_cancels_and_carries_the_request_id(flavour: str) -> None:
 
 
 def test_polling_backs_off_from_small_to_the_cap() -> None:
-    with MockServer(polls_in_queue=12) as server:
-        with Client(key=KEY, base_url=server.url, poll=PollPolicy(initial=0.01, factor=2.0, maximum=0.04)) as client:
-            started = time.monotonic()
-            client.flux_lora.run(prompt="x")
-            elapsed = time.monotonic() - started
+    with (
+        MockServer(polls_in_queue=12) as server,
+        Client(
+            key=KEY,
+            base_url=server.url,
+            poll=PollPolicy(initial=0.01, factor=2.0, maximum=0.04),
+        ) as client,
+    ):
+        started = time.monotonic()
+        client.flux_lora.run(prompt="x")
+        elapsed = time.monotonic() - started
     # 0.01 + 0.02 + 0.04 * 11 = 0.47 s of sleeping; fixed 0.01 s polling would take 0.13 s
     assert 0.4 < elapsed < 3
 
@@ -200,9 +247,9 @@ def test_async_status_stream(server: MockServer) -> None:
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[bytes] = []
+    received: ClassVar[list[bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         _Receiver.received.append(self.rfile.read(int(self.headers["Content-Length"])))
         self.send_response(200)
         self.send_header("Content-Length", "0")
@@ -234,13 +281,20 @@ def test_webhook_is_sent_and_its_payload_parses_typed(server: MockServer) -> Non
 
 def test_a_failed_webhook_payload_keeps_the_error_body() -> None:
     with Client(key=KEY, base_url="http://127.0.0.1:9") as client:
-        body = {"request_id": "r", "status": "ERROR", "error": "Invalid status code: 422", "payload": {"detail": []}}
+        body = {
+            "request_id": "r",
+            "status": "ERROR",
+            "error": "Invalid status code: 422",
+            "payload": {"detail": []},
+        }
         payload = client.flux_lora.parse_webhook(json.dumps(body))
     assert not payload.ok and payload.payload == {"detail": []}
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_the_key_never_appears_in_errors_reprs_or_logs(server: MockServer, flavour: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_key_never_appears_in_errors_reprs_or_logs(
+    server: MockServer, flavour: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     errors: list[BaseException] = []
     server.inject("submit", Fault(status=503))
@@ -254,7 +308,11 @@ def test_the_key_never_appears_in_errors_reprs_or_logs(server: MockServer, flavo
             scenario()
         errors.append(caught.value)
     call(flavour, server.url, "run", prompt="x")
-    texts = [str(e) for e in errors] + [repr(e) for e in errors] + [repr(vars(e)) for e in errors]
+    texts = (
+        [str(e) for e in errors]
+        + [repr(e) for e in errors]
+        + [repr(vars(e)) for e in errors]
+    )
     texts += [record.getMessage() for record in caplog.records]
     assert caplog.records, "nothing was logged: the check would prove nothing"
     assert not [text for text in texts if KEY in text]

@@ -1,5 +1,6 @@
 """The native, OpenAPI and Markdown readers on real Apifox exports (tests/fixtures/apifox,
-see its SOURCES.md), plus small hand-made documents for what the corpus does not show."""
+see its SOURCES.md), plus small hand-made documents for what the corpus does not show.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ from generator.readers.refs import COMPONENTS
 from generator.readers.source import SourceDocument, SourceEndpoint
 
 FIXTURES = Path(__file__).parent / "fixtures" / "apifox"
-ALL = sorted(path for path in FIXTURES.rglob("*") if path.is_file() and path.name != "SOURCES.md")
-FORMATS = {"native": "apifox-native", "openapi": "openapi", "markdown": "apifox-markdown"}
+ALL = sorted(
+    path for path in FIXTURES.rglob("*") if path.is_file() and path.name != "SOURCES.md"
+)
+FORMATS = {
+    "native": "apifox-native",
+    "openapi": "openapi",
+    "markdown": "apifox-markdown",
+}
 ENDPOINTS = {
     "native/RustDemo.api.apifox.json": 14,
     "native/apifox-idea-plugin-demo.v1_1_0.min.apifox.json": 60,
@@ -95,23 +102,37 @@ def schemas_of(document: SourceDocument) -> list[Any]:
 
 def assert_refs_resolve(document: SourceDocument) -> None:
     """Every ref of every endpoint, and of every shared schema reached from them or listed in
-    SourceDocument.schemas, names a shared schema. Each schema is visited once: cycles end."""
+    SourceDocument.schemas, names a shared schema. Each schema is visited once: cycles end.
+    """
     pending = schemas_of(document) + list(document.schemas.values())
     visited: set[str] = set()
     while pending:
         for ref in refs_in(pending.pop()):
             assert ref.startswith(COMPONENTS), ref
             name = ref[len(COMPONENTS) :]
-            assert name in document.schemas, f"{ref} names no schema of {sorted(document.schemas)}"
+            assert (
+                name in document.schemas
+            ), f"{ref} names no schema of {sorted(document.schemas)}"
             if name not in visited:
                 visited.add(name)
                 pending.append(document.schemas[name])
     text = json.dumps([document.schemas, schemas_of(document)], ensure_ascii=False)
-    assert "x-apifox-refs" not in text and "#/definitions/" not in text and '"nullable"' not in text
+    assert (
+        "x-apifox-refs" not in text
+        and "#/definitions/" not in text
+        and '"nullable"' not in text
+    )
 
 
 def test_the_ref_checker_ends_on_cycles_and_catches_dangling_refs() -> None:
-    looped = SourceDocument("x", "test", schemas={"A": {"properties": {"b": {"$ref": COMPONENTS + "B"}}}, "B": {"items": {"$ref": COMPONENTS + "A"}}})
+    looped = SourceDocument(
+        "x",
+        "test",
+        schemas={
+            "A": {"properties": {"b": {"$ref": COMPONENTS + "B"}}},
+            "B": {"items": {"$ref": COMPONENTS + "A"}},
+        },
+    )
     assert_refs_resolve(looped)
     looped.schemas["B"]["items"] = {"$ref": COMPONENTS + "C"}
     with pytest.raises(AssertionError):
@@ -135,10 +156,15 @@ def test_every_export_reads_with_sane_endpoints(path: Path) -> None:
     assert len(document.endpoints) == ENDPOINTS[key(path)]
     for endpoint in document.endpoints:
         assert endpoint.method.isupper() and endpoint.method.isalpha(), endpoint.method
-        assert endpoint.path.startswith("/") and "://" not in endpoint.path, endpoint.path
+        assert (
+            endpoint.path.startswith("/") and "://" not in endpoint.path
+        ), endpoint.path
         assert endpoint.file == key(path) and endpoint.line >= 1
         assert all(response.code in range(100, 600) for response in endpoint.responses)
-        assert all(param.location in ("path", "query", "header", "cookie") for param in endpoint.parameters)
+        assert all(
+            param.location in ("path", "query", "header", "cookie")
+            for param in endpoint.parameters
+        )
     assert_refs_resolve(document)
     assert report.warnings == []
 
@@ -148,96 +174,203 @@ def test_every_export_reads_with_sane_endpoints(path: Path) -> None:
 
 def test_go_ws_sh_native_keeps_duplicates_webdav_methods_and_absolute_urls() -> None:
     document = read("native/go_ws_sh.apifox.json")
-    tokens = [e for e in document.endpoints if (e.method, e.path) == ("POST", "/tokens")]
+    tokens = [
+        e for e in document.endpoints if (e.method, e.path) == ("POST", "/tokens")
+    ]
     assert [e.title for e in tokens] == ["创建令牌"] * 3
     assert len({e.source_id for e in tokens}) == 3  # three items, three ids
     assert {e.method for e in document.endpoints} >= {"COPY", "MOVE"}
     assert find(document, "COPY", "/sessions").servers == ["http://127.0.0.1:28080"]
-    assert {"name": "http://127.0.0.1:28080", "url": "http://127.0.0.1:28080"} in document.servers
-    assert find(document, "POST", "/sessions").servers == []  # a relative path and no environments
-    assert sorted(document.schemas) == ["authorization", "credential", "session", "token"]
+    assert {
+        "name": "http://127.0.0.1:28080",
+        "url": "http://127.0.0.1:28080",
+    } in document.servers
+    assert (
+        find(document, "POST", "/sessions").servers == []
+    )  # a relative path and no environments
+    assert sorted(document.schemas) == [
+        "authorization",
+        "credential",
+        "session",
+        "token",
+    ]
     body = tokens[0].request
     assert body is not None and body.schema is not None
     assert body.schema["properties"]["token"] == {"$ref": COMPONENTS + "token"}
-    assert body.examples[0]["authorization"]["username"] == "通鹏"  # examples[].value, parsed
+    assert (
+        body.examples[0]["authorization"]["username"] == "通鹏"
+    )  # examples[].value, parsed
 
 
 def test_native_line_and_pointer_locate_the_api_object() -> None:
     path = "native/go_ws_sh.apifox.json"
     lines = (FIXTURES / path).read_text(encoding="utf-8").split("\n")
     for endpoint in read(path).endpoints:
-        assert endpoint.source_id is not None and f'"id": "{endpoint.source_id}"' in lines[endpoint.line - 1]
-        assert endpoint.pointer.startswith("/apiCollection/0/items/") and endpoint.pointer.endswith("/api")
+        assert (
+            endpoint.source_id is not None
+            and f'"id": "{endpoint.source_id}"' in lines[endpoint.line - 1]
+        )
+        assert endpoint.pointer.startswith(
+            "/apiCollection/0/items/"
+        ) and endpoint.pointer.endswith("/api")
 
 
 def test_go_ws_sh_is_the_same_api_in_all_three_formats() -> None:
     """Native has 17 items, OpenAPI and Markdown 14 operations: Apifox collapses the identical
     POST/DELETE /tokens items, and the absolute URLs become plain paths."""
-    native, oas, md = (read(name) for name in ("native/go_ws_sh.apifox.json", "openapi/go_ws_sh.openapi.json", "markdown/go_ws_sh.md"))
+    native, oas, md = (
+        read(name)
+        for name in (
+            "native/go_ws_sh.apifox.json",
+            "openapi/go_ws_sh.openapi.json",
+            "markdown/go_ws_sh.md",
+        )
+    )
     assert len(pairs(native)) == 14
     assert pairs(native) == pairs(oas) == pairs(md)
-    titles = [{(e.method, e.path, e.title) for e in doc.endpoints} for doc in (native, oas, md)]
+    titles = [
+        {(e.method, e.path, e.title) for e in doc.endpoints}
+        for doc in (native, oas, md)
+    ]
     assert titles[0] == titles[1] == titles[2]
     # the OpenAPI export keeps the native id in x-run-in-apifox
-    assert {e.source_id for e in oas.endpoints} <= {e.source_id for e in native.endpoints}
+    assert {e.source_id for e in oas.endpoints} <= {
+        e.source_id for e in native.endpoints
+    }
     assert sorted(oas.schemas) == sorted(md.schemas) == sorted(native.schemas)
 
 
 def test_idea_plugin_1_1_0_layout() -> None:
     document = read("native/apifox-idea-plugin-demo.v1_1_0.min.apifox.json")
-    assert all(e.source_id is None and e.line == 1 for e in document.endpoints)  # no ids; one line
+    assert all(
+        e.source_id is None and e.line == 1 for e in document.endpoints
+    )  # no ids; one line
     assert ["一级目录", "二级目录"] in [e.folder for e in document.endpoints]
-    assert {e.status for e in document.endpoints} == {"designing", "obsolete", "released", "testing"}
+    assert {e.status for e in document.endpoints} == {
+        "designing",
+        "obsolete",
+        "released",
+        "testing",
+    }
     assert all(e.deprecated == (e.status == "obsolete") for e in document.endpoints)
     assert sorted(document.schemas) == ["Case", "R«User»", "User"]
-    assert document.schemas["R«User»"]["properties"]["data"]["$ref"] == COMPONENTS + "User"
+    assert (
+        document.schemas["R«User»"]["properties"]["data"]["$ref"] == COMPONENTS + "User"
+    )
     assert document.schemas["User"]["properties"]["name"]["type"] == ["string", "null"]
-    stream = [e for e in document.endpoints if e.title == "methodReturnStream"][0]
+    stream = next(e for e in document.endpoints if e.title == "methodReturnStream")
     [response] = stream.responses
-    assert response.code == 200 and response.content_type == "text/event-stream"  # code 200.0
+    assert (
+        response.code == 200 and response.content_type == "text/event-stream"
+    )  # code 200.0
     [param] = [p for p in document.endpoints[0].parameters if p.location == "header"]
     assert param.example == "result"
 
 
 def test_blog_server_ref_bodies_resolve_to_named_schemas() -> None:
     document = read("native/blog_server.apifox.json")
-    ref_bodies = [e.request for e in document.endpoints if e.request is not None and set(e.request.schema or {}) == {"$ref"}]
+    ref_bodies = [
+        e.request
+        for e in document.endpoints
+        if e.request is not None and set(e.request.schema or {}) == {"$ref"}
+    ]
     assert len(ref_bodies) == 14
     login = find(document, "POST", "/blog_server/user/login")
-    assert login.request is not None and login.request.schema == {"$ref": COMPONENTS + "user.UserActionRequest"}
-    assert login.folder == ["用户相关接口"] and login.source_id == "224018663" and login.status == "released"
+    assert login.request is not None and login.request.schema == {
+        "$ref": COMPONENTS + "user.UserActionRequest"
+    }
+    assert (
+        login.folder == ["用户相关接口"]
+        and login.source_id == "224018663"
+        and login.status == "released"
+    )
     assert [r.code for r in login.responses] == [200, 400, 500]
     assert [s["name"] for s in document.servers] == ["开发环境", "测试环境", "正式环境"]
-    assert login.servers == ["http://dev-cn.your-api-server.com", "https://localhost:443", "https://localhost:18007"]
+    assert login.servers == [
+        "http://dev-cn.your-api-server.com",
+        "https://localhost:443",
+        "https://localhost:18007",
+    ]
 
 
 def test_multipart_file_fields_are_binary_strings() -> None:
-    upload = find(read("native/blog_server.apifox.json"), "POST", "/upload/file").request
-    assert upload is not None and upload.content_type == "multipart/form-data" and upload.schema is not None
-    assert upload.schema["properties"]["file"]["type"] == "string" and upload.schema["properties"]["file"]["format"] == "binary"
+    upload = find(
+        read("native/blog_server.apifox.json"), "POST", "/upload/file"
+    ).request
+    assert (
+        upload is not None
+        and upload.content_type == "multipart/form-data"
+        and upload.schema is not None
+    )
+    assert (
+        upload.schema["properties"]["file"]["type"] == "string"
+        and upload.schema["properties"]["file"]["format"] == "binary"
+    )
     assert upload.schema["required"] == ["file", "file_type"]
-    old = read("native/apipost-apifox1.apifox.json").endpoints[1].request  # `type: file`, sampleValue
-    assert old is not None and old.content_type == "multipart/form-data" and old.schema is not None
-    assert old.schema["properties"]["www"] == {"type": "string", "format": "binary", "description": "file"}
-    assert old.examples == [{"qqq": "213213"}]  # the file's local path is not an example
+    old = (
+        read("native/apipost-apifox1.apifox.json").endpoints[1].request
+    )  # `type: file`, sampleValue
+    assert (
+        old is not None
+        and old.content_type == "multipart/form-data"
+        and old.schema is not None
+    )
+    assert old.schema["properties"]["www"] == {
+        "type": "string",
+        "format": "binary",
+        "description": "file",
+    }
+    assert old.examples == [
+        {"qqq": "213213"}
+    ]  # the file's local path is not an example
     audio = read("openapi/TaleVoice.默认模块.openapi.json").endpoints[0].request
-    assert audio is not None and audio.content_type == "multipart/form-data" and audio.schema is not None
+    assert (
+        audio is not None
+        and audio.content_type == "multipart/form-data"
+        and audio.schema is not None
+    )
     assert audio.schema["properties"]["audio"]["format"] == "binary"
 
 
 def test_oldest_export_paths_bodies_and_environments() -> None:
     document = read("native/apipost-apifox1.apifox.json")
-    form, multipart, json_body, raw, header = document.endpoints
-    assert (form.method, form.path, form.servers) == ("POST", "/get.php", ["http://echo.apipost.cn"])  # host without scheme
-    assert (json_body.path, raw.path) == ("/www.baidu,co", "/wwww")  # not hosts: plain segments
-    assert header.folder == ["目录1"] and [(p.location, p.name, p.example) for p in header.parameters] == [("header", "header", "12321412"), ("cookie", "aa", "123")]
-    assert form.request is not None and form.request.content_type == "application/x-www-form-urlencoded"
-    assert json_body.request is not None and json_body.request.examples == [{"a": 1233}]  # old sampleValue
-    assert raw.request is not None and raw.request.content_type == "text/plain" and raw.request.examples == ['{\n"a":1\n}']
+    form, _multipart, json_body, raw, header = document.endpoints
+    assert (form.method, form.path, form.servers) == (
+        "POST",
+        "/get.php",
+        ["http://echo.apipost.cn"],
+    )  # host without scheme
+    assert (json_body.path, raw.path) == (
+        "/www.baidu,co",
+        "/wwww",
+    )  # not hosts: plain segments
+    assert header.folder == ["目录1"] and [
+        (p.location, p.name, p.example) for p in header.parameters
+    ] == [("header", "header", "12321412"), ("cookie", "aa", "123")]
+    assert (
+        form.request is not None
+        and form.request.content_type == "application/x-www-form-urlencoded"
+    )
+    assert json_body.request is not None and json_body.request.examples == [
+        {"a": 1233}
+    ]  # old sampleValue
+    assert (
+        raw.request is not None
+        and raw.request.content_type == "text/plain"
+        and raw.request.examples == ['{\n"a":1\n}']
+    )
     assert header.request is None  # type none
-    html = [example for e in document.endpoints for r in e.responses for example in r.examples if isinstance(example, str)]
+    html = [
+        example
+        for e in document.endpoints
+        for r in e.responses
+        for example in r.examples
+        if isinstance(example, str)
+    ]
     assert html and html[0].lstrip().startswith("<")  # an HTML page stays text
-    assert "http://127.0.0.1:4523/mock/617877" not in [s["url"] for s in document.servers]  # mock env skipped
+    assert "http://127.0.0.1:4523/mock/617877" not in [
+        s["url"] for s in document.servers
+    ]  # mock env skipped
     assert {"name": "测试环境", "url": "http://127.0.0.1"} in document.servers
 
 
@@ -246,20 +379,45 @@ def test_x_apifox_refs_are_spliced_and_leftovers_dropped() -> None:
     pet = find(document, "GET", "/pet/{petId}")
     schema = pet.responses[0].schema
     # own properties first, then Pet's, at the ULID's place in x-apifox-orders
-    assert list(schema["properties"]) == ["code", "data", "id", "category", "name", "photoUrls", "tags", "status"]
+    assert list(schema["properties"]) == [
+        "code",
+        "data",
+        "id",
+        "category",
+        "name",
+        "photoUrls",
+        "tags",
+        "status",
+    ]
     assert schema["x-apifox-orders"] == list(schema["properties"])
     assert "photoUrls" in schema["required"]
-    assert schema["properties"]["category"] == {"$ref": COMPONENTS + "Category", "description": "分组"}
-    assert pet.request is not None and pet.request.schema == {"type": "object", "properties": {}, "x-apifox-orders": [], "required": []}
+    assert schema["properties"]["category"] == {
+        "$ref": COMPONENTS + "Category",
+        "description": "分组",
+    }
+    assert pet.request is not None and pet.request.schema == {
+        "type": "object",
+        "properties": {},
+        "x-apifox-orders": [],
+        "required": [],
+    }
     swagger = find(document, "GET", "/swaggertest")
     assert swagger.responses[0].examples == [2142121321312]  # bare digits are JSON
     assert [r.code for r in swagger.responses] == [200, 204, 403]
-    assert [(p.location, p.name) for p in swagger.parameters] == [("query", "a"), ("header", "a"), ("cookie", "cookie1"), ("cookie", "cookie2")]
+    assert [(p.location, p.name) for p in swagger.parameters] == [
+        ("query", "a"),
+        ("header", "a"),
+        ("cookie", "cookie1"),
+        ("cookie", "cookie2"),
+    ]
 
 
 def test_rust_demo_no_content_and_duplicates() -> None:
     document = read("native/RustDemo.api.apifox.json")
-    assert len([e for e in document.endpoints if (e.method, e.path) == ("POST", "/todos")]) == 2
+    assert (
+        len([e for e in document.endpoints if (e.method, e.path) == ("POST", "/todos")])
+        == 2
+    )
     delete = find(document, "DELETE", "/todos/{id}")
     assert [(r.code, r.content_type) for r in delete.responses] == [(204, "")]
     assert find(document, "GET", "/").responses[0].content_type == "text/html"
@@ -270,13 +428,21 @@ def test_rust_demo_no_content_and_duplicates() -> None:
 
 
 def test_napcat_percent_encoded_refs_resolve() -> None:
-    raw = (FIXTURES / "openapi/napcat.默认模块.openapi.3_1.json").read_text(encoding="utf-8")
+    raw = (FIXTURES / "openapi/napcat.默认模块.openapi.3_1.json").read_text(
+        encoding="utf-8"
+    )
     assert "#/components/schemas/number%20%7C%20string" in raw
     document = read("openapi/napcat.默认模块.openapi.3_1.json")
-    refs = [ref for schema in schemas_of(document) + list(document.schemas.values()) for ref in refs_in(schema)]
+    refs = [
+        ref
+        for schema in schemas_of(document) + list(document.schemas.values())
+        for ref in refs_in(schema)
+    ]
     assert COMPONENTS + "number | string" in refs and COMPONENTS + "群荣誉信息" in refs
     assert not any("%" in ref for ref in refs)
-    assert ["消息相关", "发送群聊消息"] in [e.folder for e in document.endpoints]  # the first tag
+    assert ["消息相关", "发送群聊消息"] in [
+        e.folder for e in document.endpoints
+    ]  # the first tag
 
 
 def test_boyuan_yaml_lines_point_at_the_method_key() -> None:
@@ -287,25 +453,47 @@ def test_boyuan_yaml_lines_point_at_the_method_key() -> None:
         assert lines[endpoint.line - 1].strip() == endpoint.method.lower() + ":"
     register = find(document, "POST", "/api/auth/register")
     assert register.folder == ["登录注册页"] and register.responses[0].code == 201
-    assert register.request is not None and register.request.examples[0]["phone"] == "13136397218"
+    assert (
+        register.request is not None
+        and register.request.examples[0]["phone"] == "13136397218"
+    )
 
 
 def test_openapi_json_lines_point_at_the_method_key() -> None:
     path = "openapi/go_ws_sh.openapi.json"
     lines = (FIXTURES / path).read_text(encoding="utf-8").split("\n")
     for endpoint in read(path).endpoints:
-        assert lines[endpoint.line - 1].strip().startswith(f'"{endpoint.method.lower()}":')
-        assert endpoint.pointer == f"/paths/{endpoint.path.replace('/', '~1')}/{endpoint.method.lower()}"
+        assert (
+            lines[endpoint.line - 1].strip().startswith(f'"{endpoint.method.lower()}":')
+        )
+        assert (
+            endpoint.pointer
+            == f"/paths/{endpoint.path.replace('/', '~1')}/{endpoint.method.lower()}"
+        )
 
 
 def test_openapi_extensions_folder_status_and_ids() -> None:
     cxdl = read("openapi/cxdl-study.个人项目.openapi.json")
     [root] = cxdl.endpoints
-    assert (root.path, root.folder, root.status, root.source_id) == ("/", ["华东南一级DM测试", "华东南宁波附加服务器测试"], "released", "70497315")
-    assert cxdl.schemas["Pet"]["properties"]["category"] == {"$ref": COMPONENTS + "Category", "description": "分组"}
+    assert (root.path, root.folder, root.status, root.source_id) == (
+        "/",
+        ["华东南一级DM测试", "华东南宁波附加服务器测试"],
+        "released",
+        "70497315",
+    )
+    assert cxdl.schemas["Pet"]["properties"]["category"] == {
+        "$ref": COMPONENTS + "Category",
+        "description": "分组",
+    }
     [card] = read("openapi/Lzy49.api-gateway.openapi.json").endpoints
-    assert (card.folder, card.status, card.title) == (["web", "user", "center"], "developing", "获取用户卡片信息")
-    assert read("openapi/go_ws_sh.openapi.json").endpoints[0].folder == []  # x-apifox-folder ""
+    assert (card.folder, card.status, card.title) == (
+        ["web", "user", "center"],
+        "developing",
+        "获取用户卡片信息",
+    )
+    assert (
+        read("openapi/go_ws_sh.openapi.json").endpoints[0].folder == []
+    )  # x-apifox-folder ""
 
 
 def test_openapi_nullable_becomes_a_type_list() -> None:
@@ -315,11 +503,17 @@ def test_openapi_nullable_becomes_a_type_list() -> None:
 
 
 def test_dangling_ulids_are_dropped() -> None:
-    register = find(read("openapi/kubernetes_management_system.openapi.json"), "POST", "/api/v1/platform/user/register")
+    register = find(
+        read("openapi/kubernetes_management_system.openapi.json"),
+        "POST",
+        "/api/v1/platform/user/register",
+    )
     assert register.request is not None and register.request.schema is not None
     assert register.request.schema["required"] == ["uid", "userName", "password"]
     assert register.request.schema["x-apifox-orders"] == ["userName", "password", "uid"]
-    assert register.responses[0].examples[0]["msg"] == "register success"  # examples: {"1": {value}}
+    assert (
+        register.responses[0].examples[0]["msg"] == "register success"
+    )  # examples: {"1": {value}}
 
 
 def test_kubernetes_openapi_and_markdown_share_what_both_commits_have() -> None:
@@ -328,8 +522,16 @@ def test_kubernetes_openapi_and_markdown_share_what_both_commits_have() -> None:
     changed from GET to POST; /metrics exists only in the Markdown."""
     oas = pairs(read("openapi/kubernetes_management_system.openapi.json"))
     md = pairs(read("markdown/kubernetes_management_system.md"))
-    assert oas & md == {("GET", "/api/v1/platform/ping"), ("GET", "/api/v1/platform/address")}
-    assert md - oas == {("POST", "/api/v1/user/login"), ("GET", "/api/v1/user/list"), ("GET", "/metrics"), ("POST", "/api/v1/user/register")}
+    assert oas & md == {
+        ("GET", "/api/v1/platform/ping"),
+        ("GET", "/api/v1/platform/address"),
+    }
+    assert md - oas == {
+        ("POST", "/api/v1/user/login"),
+        ("GET", "/api/v1/user/list"),
+        ("GET", "/metrics"),
+        ("POST", "/api/v1/user/register"),
+    }
 
 
 # -- Markdown ------------------------------------------------------------------------------------
@@ -343,32 +545,59 @@ def test_markdown_lines_are_real_and_links_become_refs() -> None:
         assert lines[endpoint.line - 1] == f"## {endpoint.method} {endpoint.title}"
     copy = find(document, "COPY", "/sessions")
     assert copy.request is not None and copy.request.schema is not None
-    assert copy.request.schema["properties"]["session"] == {"$ref": COMPONENTS + "session"}
+    assert copy.request.schema["properties"]["session"] == {
+        "$ref": COMPONENTS + "session"
+    }
     assert copy.request.schema["properties"]["destination"]["required"] == ["name"]
     listing = find(document, "GET", "/sessions").responses[0]
-    assert listing.schema["properties"]["sessions"] == {"type": "array", "items": {"$ref": COMPONENTS + "session"}}
+    assert listing.schema["properties"]["sessions"] == {
+        "type": "array",
+        "items": {"$ref": COMPONENTS + "session"},
+    }
     assert document.schemas["session"]["required"] == ["created_at", "updated_at"]
-    assert [(p.location, p.name, p.required) for p in copy.parameters] == [("header", "x-HTTP-method-override", True)]
+    assert [(p.location, p.name, p.required) for p in copy.parameters] == [
+        ("header", "x-HTTP-method-override", True)
+    ]
 
 
 def test_markdown_nested_fields_and_chinese_names() -> None:
     put = find(read("markdown/KinhRelay-HTTP-API.md"), "PUT", "/Relay.php")
     assert put.request is not None and put.request.schema is not None
     tls = put.request.schema["properties"]["ShieldAgreement"]["properties"]["TLS"]
-    assert tls["properties"]["But"] == {"type": "boolean", "title": "是否屏蔽TLS协议", "description": "是否屏蔽TLS协议"}
-    assert put.request.schema["properties"]["IPWhiteList"] == {"type": "array", "items": {"type": "string"}, "title": "IP白名单", "description": "IP白名单"}
+    assert tls["properties"]["But"] == {
+        "type": "boolean",
+        "title": "是否屏蔽TLS协议",
+        "description": "是否屏蔽TLS协议",
+    }
+    assert put.request.schema["properties"]["IPWhiteList"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "title": "IP白名单",
+        "description": "IP白名单",
+    }
     assert put.responses[0].examples == [{"Message": "成功", "Status": 0}]
 
 
 def test_markdown_irregular_front_matter_bare_strings_and_two_examples() -> None:
     document = read("markdown/kubernetes_management_system.md")
-    assert find(document, "GET", "/api/v1/platform/ping").responses[0].examples == ["pong"]
+    assert find(document, "GET", "/api/v1/platform/ping").responses[0].examples == [
+        "pong"
+    ]
     login = find(document, "POST", "/api/v1/user/login")
-    assert [example["errCode"] for example in login.responses[0].examples] == [1000, 1003]
+    assert [example["errCode"] for example in login.responses[0].examples] == [
+        1000,
+        1003,
+    ]
     users = find(document, "GET", "/api/v1/user/list")
-    assert [(p.location, p.name) for p in users.parameters] == [("query", "token"), ("header", "token")]
+    assert [(p.location, p.name) for p in users.parameters] == [
+        ("query", "token"),
+        ("header", "token"),
+    ]
     assert find(document, "GET", "/metrics").description == "metrics"
-    assert document.schemas["Users"]["properties"]["created_at"] == {"type": "string", "format": "date-time"}
+    assert document.schemas["Users"]["properties"]["created_at"] == {
+        "type": "string",
+        "format": "date-time",
+    }
 
 
 MARKDOWN = """\
@@ -446,17 +675,43 @@ kind: cat
 def test_markdown_forms_enums_unions_anonymous_arrays_and_servers() -> None:
     document = read_text(MARKDOWN, "demo.md", Report())
     [endpoint] = document.endpoints
-    assert (endpoint.source_id, endpoint.folder, endpoint.description) == ("upload", ["宠物", "上传"], "Upload a photo.")
-    assert document.servers == [{"name": "正式环境", "url": "https://api.example.com"}] and endpoint.servers == ["https://api.example.com"]
-    assert endpoint.parameters[0].schema == {"type": "integer", "format": "int64"} and endpoint.parameters[0].required
+    assert (endpoint.source_id, endpoint.folder, endpoint.description) == (
+        "upload",
+        ["宠物", "上传"],
+        "Upload a photo.",
+    )
+    assert document.servers == [
+        {"name": "正式环境", "url": "https://api.example.com"}
+    ] and endpoint.servers == ["https://api.example.com"]
+    assert (
+        endpoint.parameters[0].schema == {"type": "integer", "format": "int64"}
+        and endpoint.parameters[0].required
+    )
     body = endpoint.request
-    assert body is not None and body.content_type == "multipart/form-data" and body.schema is not None
-    assert body.schema["properties"]["kind"] == {"type": ["string", "null"], "enum": ["cat", "dog"]}
+    assert (
+        body is not None
+        and body.content_type == "multipart/form-data"
+        and body.schema is not None
+    )
+    assert body.schema["properties"]["kind"] == {
+        "type": ["string", "null"],
+        "enum": ["cat", "dog"],
+    }
     assert body.examples == [{"file": "", "kind": "cat"}]
     assert endpoint.request_line == MARKDOWN.split("\n").index("> Body 请求参数") + 1
     ok, bad = endpoint.responses
-    assert ok.schema == {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}}
-    assert (bad.code, bad.examples) == (400, [{"code": 1}])  # an example for an undocumented code
+    assert ok.schema == {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}},
+            "required": ["id"],
+        },
+    }
+    assert (bad.code, bad.examples) == (
+        400,
+        [{"code": 1}],
+    )  # an example for an undocumented code
 
 
 # -- hand-made OpenAPI documents -----------------------------------------------------------------
@@ -467,19 +722,49 @@ SWAGGER2 = {
     "host": "api.example.com",
     "basePath": "/v1",
     "schemes": ["https"],
-    "definitions": {"Pet": {"type": "object", "properties": {"id": {"type": "integer"}, "owner": {"$ref": "#/definitions/Missing"}}}},
-    "parameters": {"Id": {"name": "id", "in": "path", "type": "integer", "required": True}},
+    "definitions": {
+        "Pet": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "owner": {"$ref": "#/definitions/Missing"},
+            },
+        }
+    },
+    "parameters": {
+        "Id": {"name": "id", "in": "path", "type": "integer", "required": True}
+    },
     "paths": {
         "/pets/{id}": {
             "parameters": [{"$ref": "#/parameters/Id"}],
             "put": {
                 "operationId": "updatePet",
                 "consumes": ["application/json"],
-                "parameters": [{"name": "body", "in": "body", "schema": {"$ref": "#/definitions/Pet"}}],
-                "responses": {"200 ": {"description": "ok", "schema": {"$ref": "#/definitions/Pet"}}, "default": {"description": "error"}},
+                "parameters": [
+                    {
+                        "name": "body",
+                        "in": "body",
+                        "schema": {"$ref": "#/definitions/Pet"},
+                    }
+                ],
+                "responses": {
+                    "200 ": {
+                        "description": "ok",
+                        "schema": {"$ref": "#/definitions/Pet"},
+                    },
+                    "default": {"description": "error"},
+                },
             },
             "post": {
-                "parameters": [{"name": "photo", "in": "formData", "type": "file", "required": True}, {"name": "note", "in": "formData", "type": "string"}],
+                "parameters": [
+                    {
+                        "name": "photo",
+                        "in": "formData",
+                        "type": "file",
+                        "required": True,
+                    },
+                    {"name": "note", "in": "formData", "type": "string"},
+                ],
                 "responses": {"201": {"description": "created"}},
             },
         }
@@ -491,13 +776,33 @@ def test_swagger2_bodies_forms_servers_odd_keys_and_missing_refs() -> None:
     report = Report()
     document = read_text(json.dumps(SWAGGER2, indent=2), "swagger.json", report)
     put, post = document.endpoints
-    assert document.servers == [{"name": "https", "url": "https://api.example.com/v1"}] and put.servers == ["https://api.example.com/v1"]
-    assert (put.source_id, [(p.location, p.name, p.schema) for p in put.parameters]) == ("updatePet", [("path", "id", {"type": "integer"})])
-    assert put.request is not None and put.request.schema == {"$ref": COMPONENTS + "Pet"}
-    assert [(r.code, r.schema) for r in put.responses] == [(200, {"$ref": COMPONENTS + "Pet"})]  # "200 " read, default left out
-    assert post.request is not None and post.request.content_type == "multipart/form-data"
-    assert post.request.schema == {"type": "object", "properties": {"photo": {"type": "string", "format": "binary"}, "note": {"type": "string"}}, "required": ["photo"]}
-    assert document.schemas["Pet"]["properties"]["owner"] == {}  # the dangling ref dropped ...
+    assert document.servers == [
+        {"name": "https", "url": "https://api.example.com/v1"}
+    ] and put.servers == ["https://api.example.com/v1"]
+    assert (
+        put.source_id,
+        [(p.location, p.name, p.schema) for p in put.parameters],
+    ) == ("updatePet", [("path", "id", {"type": "integer"})])
+    assert put.request is not None and put.request.schema == {
+        "$ref": COMPONENTS + "Pet"
+    }
+    assert [(r.code, r.schema) for r in put.responses] == [
+        (200, {"$ref": COMPONENTS + "Pet"})
+    ]  # "200 " read, default left out
+    assert (
+        post.request is not None and post.request.content_type == "multipart/form-data"
+    )
+    assert post.request.schema == {
+        "type": "object",
+        "properties": {
+            "photo": {"type": "string", "format": "binary"},
+            "note": {"type": "string"},
+        },
+        "required": ["photo"],
+    }
+    assert (
+        document.schemas["Pet"]["properties"]["owner"] == {}
+    )  # the dangling ref dropped ...
     messages = [w.message for w in report.warnings]
     assert any("'#/definitions/Missing'" in m for m in messages)  # ... with a warning
     assert "/definitions/Pet" in [w.pointer for w in report.warnings]
@@ -553,25 +858,43 @@ components:
 def test_openapi_yaml_refs_nullable_webdav_and_odd_response_keys() -> None:
     document = read_text(OPENAPI_YAML, "api.yaml", Report())
     [endpoint] = document.endpoints
-    assert (endpoint.method, endpoint.path, endpoint.line) == ("COPY", "/items/{id}", OPENAPI_YAML.split("\n").index("    copy:") + 1)
+    assert (endpoint.method, endpoint.path, endpoint.line) == (
+        "COPY",
+        "/items/{id}",
+        OPENAPI_YAML.split("\n").index("    copy:") + 1,
+    )
     assert (endpoint.folder, endpoint.source_id) == (["a/b", "c"], "42")
     assert endpoint.servers == ["https://eu.example.com"]
     assert [(p.name, p.required) for p in endpoint.parameters] == [("id", True)]
-    assert [(r.code, r.name, r.content_type) for r in endpoint.responses] == [(200, "ok", "application/json"), (404, "missing", "")]
-    assert endpoint.responses[0].examples == [{"id": 1, "at": "2024-01-02"}]  # a YAML date stays text
+    assert [(r.code, r.name, r.content_type) for r in endpoint.responses] == [
+        (200, "ok", "application/json"),
+        (404, "missing", ""),
+    ]
+    assert endpoint.responses[0].examples == [
+        {"id": 1, "at": "2024-01-02"}
+    ]  # a YAML date stays text
     item = document.schemas["Item"]["properties"]
     assert item["id"] == {"type": ["integer", "null"]}
-    assert item["parent"] == {"anyOf": [{"$ref": COMPONENTS + "Item"}, {"type": "null"}]}  # self-reference
+    assert item["parent"] == {
+        "anyOf": [{"$ref": COMPONENTS + "Item"}, {"type": "null"}]
+    }  # self-reference
     assert item["kind"] == {"type": ["string", "null"], "enum": ["a", "b", None]}
-    assert item["on"] == {"type": "string", "enum": ["yes", "no"]}  # YAML 1.1 would read booleans
+    assert item["on"] == {
+        "type": "string",
+        "enum": ["yes", "no"],
+    }  # YAML 1.1 would read booleans
     # a name that would need pointer escaping is made plain: "/", "~" and "%" become "_"
-    assert item["odd"] == {"$ref": COMPONENTS + "a_b_c"} and document.schemas["a_b_c"] == {"type": "string"}
+    assert item["odd"] == {"$ref": COMPONENTS + "a_b_c"} and document.schemas[
+        "a_b_c"
+    ] == {"type": "string"}
     assert_refs_resolve(document)
 
 
 def test_apifox_doc_site_page_is_read_as_openapi() -> None:
     yaml_doc = OPENAPI_YAML.split("\n", 1)[1]  # without the comment line
-    page = "# Copy an item\n\n## OpenAPI Specification\n\n```yaml\n" + yaml_doc + "```\n"
+    page = (
+        "# Copy an item\n\n## OpenAPI Specification\n\n```yaml\n" + yaml_doc + "```\n"
+    )
     document = read_text(page, "api-42.md", Report())
     [endpoint] = document.endpoints
     assert (endpoint.method, endpoint.title) == ("COPY", "Copy an item")
@@ -581,24 +904,87 @@ def test_apifox_doc_site_page_is_read_as_openapi() -> None:
 # -- hand-made native documents ------------------------------------------------------------------
 
 
-def native_project(api: dict[str, Any], models: list[dict[str, Any]], **extra: Any) -> str:
-    item = {"name": "demo", "api": {"id": "7", "method": "get", "path": "/demo", "parameters": {}, "responses": [], **api}}
-    project = {"apifoxProject": "1.0.0", "apiCollection": [{"name": "根目录", "items": [item]}], "schemaCollection": [{"name": "根目录", "items": models}], **extra}
+def native_project(
+    api: dict[str, Any], models: list[dict[str, Any]], **extra: Any
+) -> str:
+    item = {
+        "name": "demo",
+        "api": {
+            "id": "7",
+            "method": "get",
+            "path": "/demo",
+            "parameters": {},
+            "responses": [],
+            **api,
+        },
+    }
+    project = {
+        "apifoxProject": "1.0.0",
+        "apiCollection": [{"name": "根目录", "items": [item]}],
+        "schemaCollection": [{"name": "根目录", "items": models}],
+        **extra,
+    }
     return json.dumps(project, ensure_ascii=False, indent=2)
 
 
 def model(ident: str, name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"id": f"#/definitions/{ident}", "name": name, "schema": {"jsonSchema": schema}}
+    return {
+        "id": f"#/definitions/{ident}",
+        "name": name,
+        "schema": {"jsonSchema": schema},
+    }
 
 
 def test_native_spread_cycles_overrides_and_duplicate_model_names() -> None:
     models = [
-        model("1", "Node", {"type": "object", "properties": {"next": {"$ref": "#/definitions/1"}}, "x-apifox-refs": {"01GXXB4YK7EG1Y8J6CV6RE5Y2F": {"$ref": "#/definitions/2"}}}),
-        model("2", "Base", {"type": "object", "properties": {"id": {"type": "integer"}, "secret": {"type": "string"}}, "required": ["id"], "x-apifox-refs": {"01GXXB4YK7EG1Y8J6CV6RE5Y2G": {"$ref": "#/definitions/1"}}}),
+        model(
+            "1",
+            "Node",
+            {
+                "type": "object",
+                "properties": {"next": {"$ref": "#/definitions/1"}},
+                "x-apifox-refs": {
+                    "01GXXB4YK7EG1Y8J6CV6RE5Y2F": {"$ref": "#/definitions/2"}
+                },
+            },
+        ),
+        model(
+            "2",
+            "Base",
+            {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "secret": {"type": "string"}},
+                "required": ["id"],
+                "x-apifox-refs": {
+                    "01GXXB4YK7EG1Y8J6CV6RE5Y2G": {"$ref": "#/definitions/1"}
+                },
+            },
+        ),
         model("3", "Base", {"type": "string"}),
     ]
-    body = {"type": "object", "properties": {}, "x-apifox-orders": ["01GXXB4YK7EG1Y8J6CV6RE5Y2H"], "x-apifox-refs": {"01GXXB4YK7EG1Y8J6CV6RE5Y2H": {"$ref": "#/definitions/2", "x-apifox-overrides": {"secret": None, "id": {"type": "string"}}, "required": []}}}
-    api = {"requestBody": {"type": "application/json", "jsonSchema": body}, "responses": [{"id": "9", "code": 200, "contentType": "json", "jsonSchema": {"$ref": "#/definitions/3"}}]}
+    body = {
+        "type": "object",
+        "properties": {},
+        "x-apifox-orders": ["01GXXB4YK7EG1Y8J6CV6RE5Y2H"],
+        "x-apifox-refs": {
+            "01GXXB4YK7EG1Y8J6CV6RE5Y2H": {
+                "$ref": "#/definitions/2",
+                "x-apifox-overrides": {"secret": None, "id": {"type": "string"}},
+                "required": [],
+            }
+        },
+    }
+    api = {
+        "requestBody": {"type": "application/json", "jsonSchema": body},
+        "responses": [
+            {
+                "id": "9",
+                "code": 200,
+                "contentType": "json",
+                "jsonSchema": {"$ref": "#/definitions/3"},
+            }
+        ],
+    }
     report = Report()
     document = read_text(native_project(api, models), "cycle.apifox.json", report)
     assert sorted(document.schemas) == ["Base", "Base_2", "Node"]
@@ -610,28 +996,66 @@ def test_native_spread_cycles_overrides_and_duplicate_model_names() -> None:
         "x-apifox-orders": ["id", "next"],
     }
     assert endpoint.responses[0].schema == {"$ref": COMPONENTS + "Base_2"}
-    assert document.schemas["Node"]["properties"]["next"] == {"$ref": COMPONENTS + "Node"}  # a self-ref stays a ref
+    assert document.schemas["Node"]["properties"]["next"] == {
+        "$ref": COMPONENTS + "Node"
+    }  # a self-ref stays a ref
     assert {"id", "secret", "next"} <= set(document.schemas["Base"]["properties"])
     [warning] = report.warnings  # Base -> Node -> Base: the inner spread is cut, once
-    assert "spreads itself" in warning.message and warning.pointer == "/schemaCollection/0/items/0/schema/jsonSchema"
+    assert (
+        "spreads itself" in warning.message
+        and warning.pointer == "/schemaCollection/0/items/0/schema/jsonSchema"
+    )
     assert_refs_resolve(document)
 
 
 def test_native_shared_responses_disabled_params_and_missing_refs() -> None:
-    shared = [{"id": 5, "name": "根目录", "type": "root", "children": [], "items": [{"id": "50", "name": "错误", "code": 400, "contentType": "json", "jsonSchema": {"$ref": "#/definitions/404"}}]}]
+    shared = [
+        {
+            "id": 5,
+            "name": "根目录",
+            "type": "root",
+            "children": [],
+            "items": [
+                {
+                    "id": "50",
+                    "name": "错误",
+                    "code": 400,
+                    "contentType": "json",
+                    "jsonSchema": {"$ref": "#/definitions/404"},
+                }
+            ],
+        }
+    ]
     api = {
-        "parameters": {"query": [{"name": "on", "type": "integer", "example": 1}, {"name": "off", "enable": False}]},
-        "responses": [{"id": "9", "code": 200.0, "contentType": "xml", "jsonSchema": {}}],
+        "parameters": {
+            "query": [
+                {"name": "on", "type": "integer", "example": 1},
+                {"name": "off", "enable": False},
+            ]
+        },
+        "responses": [
+            {"id": "9", "code": 200.0, "contentType": "xml", "jsonSchema": {}}
+        ],
         "responseExamples": [{"responseId": 9, "data": "<a/>"}],
         "commonResponseStatus": {"50": True},
     }
     report = Report()
-    document = read_text(native_project(api, [], responseCollection=shared), "shared.apifox.json", report)
+    document = read_text(
+        native_project(api, [], responseCollection=shared), "shared.apifox.json", report
+    )
     [endpoint] = document.endpoints
-    assert [(p.name, p.schema, p.example) for p in endpoint.parameters] == [("on", {"type": "integer"}, 1)]
-    assert [(r.code, r.content_type, r.examples) for r in endpoint.responses] == [(200, "application/xml", ["<a/>"]), (400, "application/json", [])]
+    assert [(p.name, p.schema, p.example) for p in endpoint.parameters] == [
+        ("on", {"type": "integer"}, 1)
+    ]
+    assert [(r.code, r.content_type, r.examples) for r in endpoint.responses] == [
+        (200, "application/xml", ["<a/>"]),
+        (400, "application/json", []),
+    ]
     [warning] = report.warnings
-    assert "'#/definitions/404'" in warning.message and warning.file == "shared.apifox.json"
+    assert (
+        "'#/definitions/404'" in warning.message
+        and warning.file == "shared.apifox.json"
+    )
     assert_refs_resolve(document)
 
 
@@ -639,39 +1063,85 @@ def test_native_shared_responses_disabled_params_and_missing_refs() -> None:
 
 
 def test_the_format_is_chosen_by_content_not_by_name(tmp_path: Path) -> None:
-    for source in ("native/go_ws_sh.apifox.json", "openapi/go_ws_sh.openapi.json", "markdown/go_ws_sh.md", "openapi/Boyuan.默认模块.openapi.yaml"):
+    for source in (
+        "native/go_ws_sh.apifox.json",
+        "openapi/go_ws_sh.openapi.json",
+        "markdown/go_ws_sh.md",
+        "openapi/Boyuan.默认模块.openapi.yaml",
+    ):
         renamed = tmp_path / "export.txt"
-        renamed.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / source).read_bytes())  # with a BOM too
+        renamed.write_bytes(
+            b"\xef\xbb\xbf" + (FIXTURES / source).read_bytes()
+        )  # with a BOM too
         assert read_file(renamed, "export.txt", Report()).format == read(source).format
 
 
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ('{\n  "apifoxProject": "1.0.0",\n  "apiCollection": [\n    {"name": "x",}\n  ]\n}', 4, "invalid JSON"),
+        (
+            '{\n  "apifoxProject": "1.0.0",\n  "apiCollection": [\n    {"name": "x",}\n  ]\n}',
+            4,
+            "invalid JSON",
+        ),
         ('{"hello": "world"}', 1, "unrecognised JSON"),
         ("openapi: 3.0.1\npaths:\n  /a: [unclosed\n", 4, "invalid YAML"),
         ("just some notes\nnothing to read here\n", 1, "unrecognised input"),
-        ('{"apifoxProject": "1.0.0", "info": {}}', 1, "no 'apiCollection' or 'httpCollection'"),
+        (
+            '{"apifoxProject": "1.0.0", "info": {}}',
+            1,
+            "no 'apiCollection' or 'httpCollection'",
+        ),
     ],
 )
-def test_malformed_input_names_file_and_line(text: str, line: int, message: str) -> None:
+def test_malformed_input_names_file_and_line(
+    text: str, line: int, message: str
+) -> None:
     with pytest.raises(SpecError) as caught:
         read_text(text, "specs/bad.json", Report())
     [diagnostic] = caught.value.diagnostics
     assert (diagnostic.file, diagnostic.line) == ("specs/bad.json", line)
     assert message in diagnostic.message
     if message == "unrecognised input":
-        assert "OpenAPI" in diagnostic.message and "Markdown" in diagnostic.message  # lists what is accepted
+        assert (
+            "OpenAPI" in diagnostic.message and "Markdown" in diagnostic.message
+        )  # lists what is accepted
 
 
 def test_openapi_ref_to_a_missing_schema_is_a_warning() -> None:
-    text = json.dumps({"openapi": "3.1.0", "paths": {"/a": {"get": {"responses": {"200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone", "description": "kept"}}}}}}}}})
+    text = json.dumps(
+        {
+            "openapi": "3.1.0",
+            "paths": {
+                "/a": {
+                    "get": {
+                        "responses": {
+                            "200": {
+                                "description": "",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {
+                                            "$ref": "#/components/schemas/Gone",
+                                            "description": "kept",
+                                        }
+                                    }
+                                },
+                            }
+                        }
+                    }
+                }
+            },
+        }
+    )
     report = Report()
     [endpoint] = read_text(text, "gone.json", report).endpoints
     assert endpoint.responses[0].schema == {"description": "kept"}
     [warning] = report.warnings
-    assert "Gone" in warning.message and warning.pointer == "/paths/~1a/get/responses/200/content/application/json/schema"
+    assert (
+        "Gone" in warning.message
+        and warning.pointer
+        == "/paths/~1a/get/responses/200/content/application/json/schema"
+    )
 
 
 def test_markdown_endpoint_without_a_path_line_is_skipped_with_a_warning() -> None:

@@ -33,7 +33,11 @@ def decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise fail(name, line, f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); expected UTF-8 text") from None
+        raise fail(
+            name,
+            line,
+            f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); expected UTF-8 text",
+        ) from None
 
 
 def read_file(path: Path, name: str, report: Report) -> SourceDocument:
@@ -48,7 +52,11 @@ def read_text(text: str, name: str, report: Report) -> SourceDocument:
             return native.read(text, name, report, data)
         if openapi.looks_like(data):
             return openapi.read(text, name, report, data)
-        raise fail(name, 1, f"unrecognised JSON: no 'apifoxProject', 'openapi' or 'swagger' key at the top; expected {ACCEPTED}")
+        raise fail(
+            name,
+            1,
+            f"unrecognised JSON: no 'apifoxProject', 'openapi' or 'swagger' key at the top; expected {ACCEPTED}",
+        )
     if openapi.looks_like_yaml(text):
         return openapi.read(text, name, report)
     if openapi.looks_like_docsite(text):

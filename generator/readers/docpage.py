@@ -13,9 +13,22 @@ import re
 from typing import Any
 
 from generator.diagnostics import Report, fail
-from generator.readers.source import SourceBody, SourceDocument, SourceEndpoint, SourceParameter, SourceResponse
+from generator.readers.source import (
+    SourceBody,
+    SourceDocument,
+    SourceEndpoint,
+    SourceParameter,
+    SourceResponse,
+)
 
-DESCRIPTION, OVERVIEW, PARAMETERS, BODY, RESPONSES, EXAMPLES = "说明", "概览", "参数", "请求体", "响应", "响应示例"
+DESCRIPTION, OVERVIEW, PARAMETERS, BODY, RESPONSES, EXAMPLES = (
+    "说明",
+    "概览",
+    "参数",
+    "请求体",
+    "响应",
+    "响应示例",
+)
 SECTIONS = (DESCRIPTION, OVERVIEW, PARAMETERS, BODY, RESPONSES, EXAMPLES)
 OVERVIEW_KEYS = ("Method", "Path", "Type", "Status", "Module", "Folder")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -49,11 +62,23 @@ def read_endpoint(text: str, name: str, report: Report | None = None) -> SourceE
     path, path_line = overview.get("Path", (heading_path, heading_line))
     overview_line = sections[OVERVIEW][0] if OVERVIEW in sections else heading_line or 1
     if not method:
-        raise fail(name, overview_line, "no method: expected a 'Method' row in 概览 (e.g. '| Method | POST |')")
+        raise fail(
+            name,
+            overview_line,
+            "no method: expected a 'Method' row in 概览 (e.g. '| Method | POST |')",
+        )
     if method.upper() not in METHODS:
-        raise fail(name, method_line, f"unknown HTTP method {method!r}: expected one of {', '.join(METHODS)}")
+        raise fail(
+            name,
+            method_line,
+            f"unknown HTTP method {method!r}: expected one of {', '.join(METHODS)}",
+        )
     if not path:
-        raise fail(name, overview_line, "no path: expected a 'Path' row in 概览 (e.g. '| Path | /fal-ai/flux-lora |')")
+        raise fail(
+            name,
+            overview_line,
+            "no path: expected a 'Path' row in 概览 (e.g. '| Path | /fal-ai/flux-lora |')",
+        )
     if not path.startswith("/"):
         raise fail(name, path_line, f"path {path!r} does not start with '/'")
     method = method.upper()
@@ -65,7 +90,11 @@ def read_endpoint(text: str, name: str, report: Report | None = None) -> SourceE
         method=method,
         path=path,
         description=_text(sections.get(DESCRIPTION)),
-        meta={key: value for key, (value, _) in sorted(overview.items()) if key not in ("Method", "Path")},
+        meta={
+            key: value
+            for key, (value, _) in sorted(overview.items())
+            if key not in ("Method", "Path")
+        },
         source_text=text,
     )
     endpoint.parameters = _parameters(sections, name)
@@ -84,7 +113,11 @@ def _split_sections(lines: list[str], name: str) -> dict[str, Section]:
         header = line.strip()
         if header in SECTIONS:
             if header in sections and header != OVERVIEW:
-                raise fail(name, number, f"section {header} appears twice: expected each section once")
+                raise fail(
+                    name,
+                    number,
+                    f"section {header} appears twice: expected each section once",
+                )
             # The run-together layout repeats 概览 after 说明; the later copy wins.
             current = []
             sections[header] = (number, current)
@@ -133,21 +166,43 @@ def _json(section: Section, name: str, header: str, expected: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise fail(name, start + exc.lineno, f"section {header}: invalid JSON ({exc.msg}, column {exc.colno}): expected {expected}") from None
+        raise fail(
+            name,
+            start + exc.lineno,
+            f"section {header}: invalid JSON ({exc.msg}, column {exc.colno}): expected {expected}",
+        ) from None
 
 
 def _parameters(sections: dict[str, Section], name: str) -> list[SourceParameter]:
     if PARAMETERS not in sections:
         return []
-    data = _json(sections[PARAMETERS], name, PARAMETERS, 'an object like {"path": [], "query": []}')
+    data = _json(
+        sections[PARAMETERS],
+        name,
+        PARAMETERS,
+        'an object like {"path": [], "query": []}',
+    )
     if not isinstance(data, dict):
-        raise fail(name, sections[PARAMETERS][0] + 1, 'section 参数: expected an object like {"path": [], "query": []}')
+        raise fail(
+            name,
+            sections[PARAMETERS][0] + 1,
+            'section 参数: expected an object like {"path": [], "query": []}',
+        )
     params = []
     for location in ("path", "query", "header", "cookie"):
         for item in data.get(location) or []:
-            if not isinstance(item, dict) or item.get("enable") is False or not item.get("name"):
+            if (
+                not isinstance(item, dict)
+                or item.get("enable") is False
+                or not item.get("name")
+            ):
                 continue
-            schema = item.get("schema") if isinstance(item.get("schema"), dict) else {"type": item.get("type") or "string"}
+            given = item.get("schema")
+            schema: dict[str, Any] = (
+                given
+                if isinstance(given, dict)
+                else {"type": item.get("type") or "string"}
+            )
             params.append(
                 SourceParameter(
                     name=str(item["name"]),
@@ -161,15 +216,25 @@ def _parameters(sections: dict[str, Section], name: str) -> list[SourceParameter
     return params
 
 
-def _read_body(endpoint: SourceEndpoint, sections: dict[str, Section], name: str, report: Report) -> None:
+def _read_body(
+    endpoint: SourceEndpoint, sections: dict[str, Section], name: str, report: Report
+) -> None:
     if BODY not in sections:
         if endpoint.method in BODY_METHODS:
-            raise fail(name, None, f"no 请求体 section: a {endpoint.method} endpoint needs its request body described")
+            raise fail(
+                name,
+                None,
+                f"no 请求体 section: a {endpoint.method} endpoint needs its request body described",
+            )
         return
     start = sections[BODY][0]
     body = _json(sections[BODY], name, BODY, 'an object with "type" and "jsonSchema"')
     if not isinstance(body, dict) or "type" not in body:
-        raise fail(name, start + 1, 'section 请求体: expected an object with "type" and "jsonSchema"')
+        raise fail(
+            name,
+            start + 1,
+            'section 请求体: expected an object with "type" and "jsonSchema"',
+        )
     endpoint.request_line = start
     content_type = body.get("type") or "none"
     if content_type == "none":
@@ -180,13 +245,20 @@ def _read_body(endpoint: SourceEndpoint, sections: dict[str, Section], name: str
         value = example.get("value") if isinstance(example, dict) else None
         parsed = _json_string(value)
         if parsed is _UNPARSED:
-            report.warn(name, start, f"request example {index} is not valid JSON; it was left out", f"/examples/{index}/value")
+            report.warn(
+                name,
+                start,
+                f"request example {index} is not valid JSON; it was left out",
+                f"/examples/{index}/value",
+            )
         else:
             request.examples.append(parsed)
     endpoint.request = request
 
 
-def _read_responses(endpoint: SourceEndpoint, sections: dict[str, Section], name: str, report: Report) -> None:
+def _read_responses(
+    endpoint: SourceEndpoint, sections: dict[str, Section], name: str, report: Report
+) -> None:
     if RESPONSES not in sections:
         return
     start = sections[RESPONSES][0]
@@ -195,18 +267,39 @@ def _read_responses(endpoint: SourceEndpoint, sections: dict[str, Section], name
         raise fail(name, start + 1, "section 响应: expected a list of responses")
     examples: list[Any] = []
     if EXAMPLES in sections:
-        examples = _json(sections[EXAMPLES], name, EXAMPLES, "a list of response examples")
+        examples = _json(
+            sections[EXAMPLES], name, EXAMPLES, "a list of response examples"
+        )
         if not isinstance(examples, list):
-            raise fail(name, sections[EXAMPLES][0] + 1, "section 响应示例: expected a list of response examples")
+            raise fail(
+                name,
+                sections[EXAMPLES][0] + 1,
+                "section 响应示例: expected a list of response examples",
+            )
     for index, response in enumerate(responses):
-        if not isinstance(response, dict) or not isinstance(response.get("code"), (int, float)):
-            raise fail(name, start + 1, f"response {index}: expected an object with a numeric 'code'", f"/{index}")
-        own = [ex for ex in examples if isinstance(ex, dict) and ex.get("responseId") == response.get("id")]
+        if not isinstance(response, dict) or not isinstance(
+            response.get("code"), (int, float)
+        ):
+            raise fail(
+                name,
+                start + 1,
+                f"response {index}: expected an object with a numeric 'code'",
+                f"/{index}",
+            )
+        own = [
+            ex
+            for ex in examples
+            if isinstance(ex, dict) and ex.get("responseId") == response.get("id")
+        ]
         parsed_examples = []
         for example in own:
             parsed = _json_string(example.get("data"))
             if parsed is _UNPARSED:
-                report.warn(name, sections[EXAMPLES][0], f"response example {example.get('name')!r} is not JSON; kept as text")
+                report.warn(
+                    name,
+                    sections[EXAMPLES][0],
+                    f"response example {example.get('name')!r} is not JSON; kept as text",
+                )
                 parsed = example.get("data")
             parsed_examples.append(parsed)
         schema = response.get("jsonSchema")
@@ -214,14 +307,21 @@ def _read_responses(endpoint: SourceEndpoint, sections: dict[str, Section], name
             SourceResponse(
                 code=int(response["code"]),
                 name=str(response.get("name") or ""),
-                content_type=_MEDIA_TYPES.get(str(response.get("contentType")), "application/json"),
+                content_type=_MEDIA_TYPES.get(
+                    str(response.get("contentType")), "application/json"
+                ),
                 schema=schema if isinstance(schema, dict) else {},
                 examples=parsed_examples,
             )
         )
 
 
-_MEDIA_TYPES = {"json": "application/json", "xml": "application/xml", "html": "text/html", "raw": "text/plain"}
+_MEDIA_TYPES = {
+    "json": "application/json",
+    "xml": "application/xml",
+    "html": "text/html",
+    "raw": "text/plain",
+}
 _UNPARSED = object()
 
 

@@ -33,8 +33,20 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Report, fail
-from generator.readers.refs import YamlLoader, plain_data, schema_ref, split_url, unique_name
-from generator.readers.source import SourceBody, SourceDocument, SourceEndpoint, SourceParameter, SourceResponse
+from generator.readers.refs import (
+    YamlLoader,
+    plain_data,
+    schema_ref,
+    split_url,
+    unique_name,
+)
+from generator.readers.source import (
+    SourceBody,
+    SourceDocument,
+    SourceEndpoint,
+    SourceParameter,
+    SourceResponse,
+)
 
 METHOD_HEADING = re.compile(r"^## ([A-Z]+) (.*)$")
 OPERATION_ID = re.compile(r'<a id="opId([^"]*)"></a>')
@@ -50,41 +62,87 @@ LOCATIONS = ("path", "query", "header", "cookie")
 MODEL_SECTIONS = ("数据模型", "Data Schema", "Schemas")
 SKIPPED_SECTIONS = ("Authentication", "鉴权", "认证")
 ROOT_FOLDERS = ("Default", "默认")
-BODY, PARAMS, EXAMPLES, RESULTS, STRUCTURE, ENUM, PROPS = "body", "params", "examples", "results", "structure", "enum", "props"
+BODY, PARAMS, EXAMPLES, RESULTS, STRUCTURE, ENUM, PROPS = (
+    "body",
+    "params",
+    "examples",
+    "results",
+    "structure",
+    "enum",
+    "props",
+)
 MARKERS = {
-    "> Body 请求参数": BODY, "> Body Parameters": BODY,
-    "### 请求参数": PARAMS, "### Params": PARAMS, "### Parameters": PARAMS,
-    "> 返回示例": EXAMPLES, "> Response Examples": EXAMPLES,
-    "### 返回结果": RESULTS, "### Responses": RESULTS,
-    "### 返回数据结构": STRUCTURE, "### Responses Data Schema": STRUCTURE,
-    "#### 枚举值": ENUM, "#### Enumerated Values": ENUM,
-    "### 属性": PROPS, "### Attribute": PROPS, "### Properties": PROPS,
+    "> Body 请求参数": BODY,
+    "> Body Parameters": BODY,
+    "### 请求参数": PARAMS,
+    "### Params": PARAMS,
+    "### Parameters": PARAMS,
+    "> 返回示例": EXAMPLES,
+    "> Response Examples": EXAMPLES,
+    "### 返回结果": RESULTS,
+    "### Responses": RESULTS,
+    "### 返回数据结构": STRUCTURE,
+    "### Responses Data Schema": STRUCTURE,
+    "#### 枚举值": ENUM,
+    "#### Enumerated Values": ENUM,
+    "### 属性": PROPS,
+    "### Attribute": PROPS,
+    "### Properties": PROPS,
 }
 # Header text -> role; lower-cased, so "Description" and "description" both map.
 ROLES = {
-    "名称": "name", "name": "name", "参数名": "name",
-    "位置": "in", "in": "in", "location": "in",
-    "类型": "type", "type": "type",
-    "必选": "required", "required": "required",
-    "中文名": "title", "title": "title",
-    "说明": "description", "description": "description",
-    "约束": "constraint", "restrictions": "constraint",
-    "状态码": "code", "http status code": "code", "status": "code",
-    "状态码含义": "meaning", "meaning": "meaning",
-    "数据模型": "model", "data schema": "model", "schema": "model",
-    "属性": "property", "property": "property", "parameter": "property",
-    "值": "value", "value": "value",
+    "名称": "name",
+    "name": "name",
+    "参数名": "name",
+    "位置": "in",
+    "in": "in",
+    "location": "in",
+    "类型": "type",
+    "type": "type",
+    "必选": "required",
+    "required": "required",
+    "中文名": "title",
+    "title": "title",
+    "说明": "description",
+    "description": "description",
+    "约束": "constraint",
+    "restrictions": "constraint",
+    "状态码": "code",
+    "http status code": "code",
+    "status": "code",
+    "状态码含义": "meaning",
+    "meaning": "meaning",
+    "数据模型": "model",
+    "data schema": "model",
+    "schema": "model",
+    "属性": "property",
+    "property": "property",
+    "parameter": "property",
+    "值": "value",
+    "value": "value",
 }
 TRUE_WORDS = ("是", "true", "yes", "required")
-FENCE_TYPES = {"json": "application/json", "xml": "application/xml", "html": "text/html"}
+FENCE_TYPES = {
+    "json": "application/json",
+    "xml": "application/xml",
+    "html": "text/html",
+}
 
 
 def looks_like(text: str) -> bool:
     lines = [line.strip() for line in text.split("\n")]
     if not any(METHOD_HEADING.match(line) for line in lines):
         return False
-    front = lines[1 : lines.index("---", 1)] if lines and lines[0] == "---" and "---" in lines[1:] else []
-    return any("widdershins" in line for line in front) or "Base URLs:" in lines or any(OPERATION_ID.search(line) for line in lines)
+    front = (
+        lines[1 : lines.index("---", 1)]
+        if lines and lines[0] == "---" and "---" in lines[1:]
+        else []
+    )
+    return (
+        any("widdershins" in line for line in front)
+        or "Base URLs:" in lines
+        or any(OPERATION_ID.search(line) for line in lines)
+    )
 
 
 def read(text: str, name: str, report: Report) -> SourceDocument:
@@ -110,15 +168,29 @@ def _blocks(lines: list[str], start: int) -> list[Block]:
         line = lines[index]
         stripped = line.strip()
         if stripped.startswith("```"):
-            end = next((i for i in range(index + 1, len(lines)) if lines[i].strip() == "```"), len(lines))
-            blocks.append(Block("fence", index + 1, stripped[3:].strip().lower(), "\n".join(lines[index + 1 : end])))
+            end = next(
+                (i for i in range(index + 1, len(lines)) if lines[i].strip() == "```"),
+                len(lines),
+            )
+            blocks.append(
+                Block(
+                    "fence",
+                    index + 1,
+                    stripped[3:].strip().lower(),
+                    "\n".join(lines[index + 1 : end]),
+                )
+            )
             index = end + 1
         elif stripped.startswith("|"):
             end = index
             while end < len(lines) and lines[end].strip().startswith("|"):
                 end += 1
             rows = [_cells(row) for row in lines[index:end]]
-            blocks.append(Block("table", index + 1, rows=[row for row in rows if not _is_rule(row)]))
+            blocks.append(
+                Block(
+                    "table", index + 1, rows=[row for row in rows if not _is_rule(row)]
+                )
+            )
             index = end
         else:
             blocks.append(Block("line", index + 1, stripped))
@@ -201,15 +273,25 @@ class _Reader:
     def read(self) -> SourceDocument:
         self._scan()
         if not self.drafts:
-            raise fail(self.name, 1, "no endpoint found: expected '## METHOD title' headings followed by a 'METHOD /path' line")
+            raise fail(
+                self.name,
+                1,
+                "no endpoint found: expected '## METHOD title' headings followed by a 'METHOD /path' line",
+            )
         schemas = {model.name: self._model_schema(model) for model in self.models}
-        document = SourceDocument(self.name, "apifox-markdown", servers=self.servers, schemas=schemas)
+        document = SourceDocument(
+            self.name, "apifox-markdown", servers=self.servers, schemas=schemas
+        )
         for draft in self.drafts:
             endpoint = self._endpoint(draft)
             if endpoint is not None:
                 document.endpoints.append(endpoint)
         if not document.endpoints:
-            raise fail(self.name, self.drafts[0].line, "no endpoint could be read: every '## METHOD title' lacks its 'METHOD /path' line")
+            raise fail(
+                self.name,
+                self.drafts[0].line,
+                "no endpoint could be read: every '## METHOD title' lacks its 'METHOD /path' line",
+            )
         return document
 
     # -- one pass over the blocks, collecting drafts ---------------------------------------
@@ -239,17 +321,34 @@ class _Reader:
         if text.startswith("# ") and index != self._title:
             self._on_h1(text[2:].strip())
         elif heading and self._mode != "models":
-            self._draft = Draft(heading.group(1), heading.group(2).strip(), block.line, list(self._folder), self._operation_id)
+            self._draft = Draft(
+                heading.group(1),
+                heading.group(2).strip(),
+                block.line,
+                list(self._folder),
+                self._operation_id,
+            )
             self.drafts.append(self._draft)
-            self._mode, self._section, self._operation_id, self._label = "endpoint", "", None, ""
+            self._mode, self._section, self._operation_id, self._label = (
+                "endpoint",
+                "",
+                None,
+                "",
+            )
         elif operation:
-            self._operation_id = operation.group(1)  # for the endpoint heading that follows
+            self._operation_id = operation.group(
+                1
+            )  # for the endpoint heading that follows
         elif self._mode == "models":
             self._on_model_line(text)
         elif text in MARKERS:
             self._section = MARKERS[text]
             draft = self._draft
-            if draft is not None and self._section in (BODY, PARAMS) and draft.request_line is None:
+            if (
+                draft is not None
+                and self._section in (BODY, PARAMS)
+                and draft.request_line is None
+            ):
                 draft.request_line = block.line
         elif self._mode == "top" and BASE_URL.match(text):
             self._server(text)
@@ -265,7 +364,11 @@ class _Reader:
             self._mode = "skip"
         else:
             self._mode = "top"
-            self._folder = [] if heading in ROOT_FOLDERS else [part.strip() for part in heading.split("/") if part.strip()]
+            self._folder = (
+                []
+                if heading in ROOT_FOLDERS
+                else [part.strip() for part in heading.split("/") if part.strip()]
+            )
 
     def _on_endpoint_line(self, draft: Draft, block: Block) -> None:
         text = block.text
@@ -283,7 +386,12 @@ class _Reader:
         """`<h2 id="tocS_<name>">` starts a model; its `<a id=...>` anchors are link targets."""
         heading = MODEL_HEADING.search(text)
         if heading:
-            self._model = ModelDraft(unique_name(html.unescape(heading.group(2)).strip() or heading.group(1), self._taken))
+            self._model = ModelDraft(
+                unique_name(
+                    html.unescape(heading.group(2)).strip() or heading.group(1),
+                    self._taken,
+                )
+            )
             self.models.append(self._model)
             self.anchors["schema" + heading.group(1).lower()] = self._model.name
             self._section = ""
@@ -322,10 +430,17 @@ class _Reader:
     def _title_index(self) -> int | None:
         """The project title: the first H1, unless an endpoint heading follows it directly
         (then it is a folder and the document has no title)."""
-        headings = [(i, b.text) for i, b in enumerate(self.blocks) if b.kind == "line" and (b.text.startswith("# ") or METHOD_HEADING.match(b.text))]
+        headings = [
+            (i, b.text)
+            for i, b in enumerate(self.blocks)
+            if b.kind == "line"
+            and (b.text.startswith("# ") or METHOD_HEADING.match(b.text))
+        ]
         for position, (index, text) in enumerate(headings):
             if text.startswith("# "):
-                following = headings[position + 1][1] if position + 1 < len(headings) else ""
+                following = (
+                    headings[position + 1][1] if position + 1 < len(headings) else ""
+                )
                 return None if METHOD_HEADING.match(following) else index
         return None
 
@@ -343,8 +458,12 @@ class _Reader:
     def _server(self, text: str) -> None:
         match = BASE_URL.match(text)
         assert match is not None
-        url, label = html.unescape(match.group(1)).strip(), html.unescape(match.group(2))
-        label = label[: -len(url)].rstrip(": ").strip() if label.endswith(url) else label
+        url, label = html.unescape(match.group(1)).strip(), html.unescape(
+            match.group(2)
+        )
+        label = (
+            label[: -len(url)].rstrip(": ").strip() if label.endswith(url) else label
+        )
         if url and all(server["url"] != url for server in self.servers):
             self.servers.append({"name": label or url, "url": url})
 
@@ -352,15 +471,22 @@ class _Reader:
         """A table's body rows keyed by role; the name cell's `»` give the depth."""
         if not block.rows:
             return []
-        roles = [ROLES.get(cell.strip().lower(), cell.strip().lower()) for cell in block.rows[0]]
+        roles = [
+            ROLES.get(cell.strip().lower(), cell.strip().lower())
+            for cell in block.rows[0]
+        ]
         rows = []
         for offset, cells in enumerate(block.rows[1:], start=1):
-            by_role = {role: cells[i] if i < len(cells) else "" for i, role in enumerate(roles)}
+            by_role = {
+                role: cells[i] if i < len(cells) else "" for i, role in enumerate(roles)
+            }
             raw_name = by_role.get("name", by_role.get("property", ""))
             marks = re.match(r"^((?:»\s*)*)(.*)$", raw_name)
             assert marks is not None
             name = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", marks.group(2).strip())
-            rows.append(Row(block.line + offset + 1, marks.group(1).count("»"), name, by_role))
+            rows.append(
+                Row(block.line + offset + 1, marks.group(1).count("»"), name, by_role)
+            )
         return rows
 
     # -- schemas from field tables ---------------------------------------------------------
@@ -379,7 +505,10 @@ class _Reader:
             return {}
         if "¦" in cell:
             members = [self._type(part) for part in cell.split("¦")]
-            if all(set(member) == {"type"} and isinstance(member["type"], str) for member in members):
+            if all(
+                set(member) == {"type"} and isinstance(member["type"], str)
+                for member in members
+            ):
                 return {"type": [member["type"] for member in members]}
             return {"anyOf": members}
         link = LINK.match(cell)
@@ -425,9 +554,15 @@ class _Reader:
                 else:
                     stack.append((row.depth, parent))
                 continue
-            target = _container(parent) if parent is not None and row.depth > root_depth else None
+            target = (
+                _container(parent)
+                if parent is not None and row.depth > root_depth
+                else None
+            )
             if target is None:
-                stack.append((row.depth, None))  # under a $ref or a scalar: the model says it all
+                stack.append(
+                    (row.depth, None)
+                )  # under a $ref or a scalar: the model says it all
                 continue
             target["properties"][row.name] = schema
             if row.cell("required").lower() in TRUE_WORDS:
@@ -438,7 +573,11 @@ class _Reader:
 
     def _endpoint(self, draft: Draft) -> SourceEndpoint | None:
         if draft.path is None:
-            self.report.warn(self.name, draft.line, f"'## {draft.method} {draft.title}' has no '{draft.method} /path' line below it; skipped")
+            self.report.warn(
+                self.name,
+                draft.line,
+                f"'## {draft.method} {draft.title}' has no '{draft.method} /path' line below it; skipped",
+            )
             return None
         base, path = split_url(draft.path)
         endpoint = SourceEndpoint(
@@ -457,7 +596,9 @@ class _Reader:
         endpoint.parameters = self._parameters(draft)
         endpoint.request = self._body(draft)
         endpoint.responses = self._responses(draft)
-        schemas = [p.schema for p in endpoint.parameters] + [r.schema for r in endpoint.responses]
+        schemas = [p.schema for p in endpoint.parameters] + [
+            r.schema for r in endpoint.responses
+        ]
         if endpoint.request is not None and endpoint.request.schema is not None:
             schemas.append(endpoint.request.schema)
         _apply_enums(draft.enums, schemas)
@@ -469,7 +610,16 @@ class _Reader:
             location = row.cell("in")
             if row.depth == 0 and location in LOCATIONS:
                 description = row.cell("description") or row.cell("title")
-                params.append(SourceParameter(row.name, location, location == "path" or row.cell("required").lower() in TRUE_WORDS, description, self._type(row.cell("type")) or {"type": "string"}))
+                params.append(
+                    SourceParameter(
+                        row.name,
+                        location,
+                        location == "path"
+                        or row.cell("required").lower() in TRUE_WORDS,
+                        description,
+                        self._type(row.cell("type")) or {"type": "string"},
+                    )
+                )
         return params
 
     def _body(self, draft: Draft) -> SourceBody | None:
@@ -483,16 +633,34 @@ class _Reader:
             if row.depth == 0 and row.name == "body" and row.cell("in") == "body":
                 root = self._type(row.cell("type")) or root  # the body itself
             else:  # form fields of a Swagger 2 import sit at depth 0: one level below the body
-                fields.append(Row(row.line, row.depth + (1 if row.cell("in") == "formData" else 0), row.name, row.cells))
+                fields.append(
+                    Row(
+                        row.line,
+                        row.depth + (1 if row.cell("in") == "formData" else 0),
+                        row.name,
+                        row.cells,
+                    )
+                )
         self._build(fields, root, root_depth=0)
         language = fence.text if fence is not None else "json"
         if language == "yaml":  # form fields are rendered as YAML
-            binary = any(isinstance(p, dict) and p.get("format") == "binary" for p in (root.get("properties") or {}).values())
-            kind = "multipart/form-data" if binary else "application/x-www-form-urlencoded"
+            binary = any(
+                isinstance(p, dict) and p.get("format") == "binary"
+                for p in (root.get("properties") or {}).values()
+            )
+            kind = (
+                "multipart/form-data" if binary else "application/x-www-form-urlencoded"
+            )
         else:
-            kind = FENCE_TYPES.get(language, "application/json" if language == "json" else "text/plain")
+            kind = FENCE_TYPES.get(
+                language, "application/json" if language == "json" else "text/plain"
+            )
         examples = [] if fence is None else [_fence_value(fence)]
-        return SourceBody(kind, root if rows or kind != "text/plain" else {"type": "string"}, [e for e in examples if e is not None])
+        return SourceBody(
+            kind,
+            root if rows or kind != "text/plain" else {"type": "string"},
+            [e for e in examples if e is not None],
+        )
 
     def _responses(self, draft: Draft) -> list[SourceResponse]:
         responses: dict[int, SourceResponse] = {}
@@ -506,13 +674,23 @@ class _Reader:
                 schema = {"type": "object", "properties": {}}
                 self._build(draft.structures[number], schema, root_depth=0)
             else:
-                schema = self._type(row.cell("model")) if LINK.match(row.cell("model")) else {}
+                schema = (
+                    self._type(row.cell("model"))
+                    if LINK.match(row.cell("model"))
+                    else {}
+                )
                 schema = schema if "$ref" in schema else {}
-            meaning = re.sub(r"^\[([^\]]*)\]\([^)]*\)$", r"\1", row.cell("meaning"))  # "[OK](https://...rfc7231...)"
-            responses[number] = SourceResponse(number, row.cell("description") or meaning, "application/json", schema)
+            meaning = re.sub(
+                r"^\[([^\]]*)\]\([^)]*\)$", r"\1", row.cell("meaning")
+            )  # "[OK](https://...rfc7231...)"
+            responses[number] = SourceResponse(
+                number, row.cell("description") or meaning, "application/json", schema
+            )
         for label, fence in draft.examples:
             number = self._example_code(label, draft, responses)
-            response = responses.setdefault(number, SourceResponse(number, label, "application/json", {}))
+            response = responses.setdefault(
+                number, SourceResponse(number, label, "application/json", {})
+            )
             if fence.text not in ("", "json") and not response.examples:
                 response.content_type = FENCE_TYPES.get(fence.text, "text/plain")
             value = _fence_value(fence)
@@ -520,7 +698,9 @@ class _Reader:
                 response.examples.append(value)
         return list(responses.values())
 
-    def _example_code(self, label: str, draft: Draft, responses: dict[int, SourceResponse]) -> int:
+    def _example_code(
+        self, label: str, draft: Draft, responses: dict[int, SourceResponse]
+    ) -> int:
         """'200 Response' names its code; '成功' names a response by its 说明; else the first."""
         match = re.search(r"(?<!\d)([1-5]\d\d)(?!\d)", label)
         if match:
@@ -592,7 +772,7 @@ def _fence_value(fence: Block) -> Any:
             return body
     if fence.text == "yaml":
         try:
-            return plain_data(yaml.load(body, Loader=YamlLoader))  # noqa: S506 - a safe loader
+            return plain_data(yaml.load(body, Loader=YamlLoader))
         except yaml.YAMLError:
             return body
     return body

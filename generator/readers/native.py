@@ -18,8 +18,24 @@ import re
 from typing import Any
 
 from generator.diagnostics import Report, fail
-from generator.readers.refs import UNSET, SchemaFixer, as_dict, find_line, json_text, load_json, pointer, split_url, unique_name
-from generator.readers.source import SourceBody, SourceDocument, SourceEndpoint, SourceParameter, SourceResponse
+from generator.readers.refs import (
+    UNSET,
+    SchemaFixer,
+    as_dict,
+    find_line,
+    json_text,
+    load_json,
+    pointer,
+    split_url,
+    unique_name,
+)
+from generator.readers.source import (
+    SourceBody,
+    SourceDocument,
+    SourceEndpoint,
+    SourceParameter,
+    SourceResponse,
+)
 
 ROOT_FOLDERS = ("根目录", "Root")
 LOCATIONS = ("path", "query", "header", "cookie")
@@ -39,24 +55,38 @@ EXPECTED = "an Apifox project export (apiCollection or httpCollection)"
 
 
 def looks_like(data: Any) -> bool:
-    return isinstance(data, dict) and ("apifoxProject" in data or "apidogProject" in data)
+    return isinstance(data, dict) and (
+        "apifoxProject" in data or "apidogProject" in data
+    )
 
 
 def read(text: str, name: str, report: Report, data: Any = None) -> SourceDocument:
     if data is None:
         data = load_json(text, name, EXPECTED)
     if not looks_like(data):
-        raise fail(name, 1, f"not an Apifox project: expected a top-level 'apifoxProject' key in {EXPECTED}")
+        raise fail(
+            name,
+            1,
+            f"not an Apifox project: expected a top-level 'apifoxProject' key in {EXPECTED}",
+        )
     return _Project(text, name, report, data).read()
 
 
 class _Project:
-    def __init__(self, text: str, name: str, report: Report, data: dict[str, Any]) -> None:
+    def __init__(
+        self, text: str, name: str, report: Report, data: dict[str, Any]
+    ) -> None:
         self.text, self.name, self.report, self.data = text, name, report, data
         self.fixer = _models(data, name, report)
         self.shared = _shared_responses(data.get("responseCollection"))
-        self.environments = [env for env in _dicts(data.get("environments")) if env.get("type") not in MOCK_ENVIRONMENTS]
-        self.document = SourceDocument(name, "apifox-native", servers=self._environment_servers())
+        self.environments = [
+            env
+            for env in _dicts(data.get("environments"))
+            if env.get("type") not in MOCK_ENVIRONMENTS
+        ]
+        self.document = SourceDocument(
+            name, "apifox-native", servers=self._environment_servers()
+        )
         # ids are searched for after the collection starts: test cases repeat them later on
         self._search_from = max(text.find('"apiCollection"'), 0)
 
@@ -68,18 +98,31 @@ class _Project:
             for index, node in enumerate(self.data["httpCollection"]):
                 self._walk_v11(node, ("httpCollection", index), [], top=True)
         else:
-            raise fail(self.name, 1, f"no 'apiCollection' or 'httpCollection' list: expected {EXPECTED}")
+            raise fail(
+                self.name,
+                1,
+                f"no 'apiCollection' or 'httpCollection' list: expected {EXPECTED}",
+            )
         self.document.schemas = self.fixer.schemas()
         return self.document
 
     # -- the folder trees ------------------------------------------------------------------
 
-    def _walk_v1(self, node: Any, at: tuple[str | int, ...], folders: list[str], server: str, top: bool = False) -> None:
+    def _walk_v1(
+        self,
+        node: Any,
+        at: tuple[str | int, ...],
+        folders: list[str],
+        server: str,
+        top: bool = False,
+    ) -> None:
         """1.0.0: endpoint items have `api`, folders have `items`; anything else is skipped."""
         if not isinstance(node, dict):
             return
         if isinstance(node.get("api"), dict):
-            self._add(node["api"], str(node.get("name") or ""), folders, (*at, "api"), server)
+            self._add(
+                node["api"], str(node.get("name") or ""), folders, (*at, "api"), server
+            )
             return
         if not isinstance(node.get("items"), list):
             return
@@ -88,23 +131,44 @@ class _Project:
         for index, item in enumerate(node["items"]):
             self._walk_v1(item, (*at, "items", index), folders, server)
 
-    def _walk_v11(self, node: Any, at: tuple[str | int, ...], folders: list[str], top: bool = False) -> None:
+    def _walk_v11(
+        self,
+        node: Any,
+        at: tuple[str | int, ...],
+        folders: list[str],
+        top: bool = False,
+    ) -> None:
         """1.1.0: a folder's endpoints sit in `items` (no `api` wrapper), sub-folders in `children`."""
         if not isinstance(node, dict):
             return
-        if "method" in node and "path" in node:  # an endpoint at list level: tolerate it
+        if (
+            "method" in node and "path" in node
+        ):  # an endpoint at list level: tolerate it
             self._add(node, str(node.get("name") or ""), folders, at, "")
             return
         folders = _folder_path(node, folders, top)
         for index, item in enumerate(node.get("items") or []):
             if isinstance(item, dict):
-                self._add(item, str(item.get("name") or ""), folders, (*at, "items", index), "")
+                self._add(
+                    item,
+                    str(item.get("name") or ""),
+                    folders,
+                    (*at, "items", index),
+                    "",
+                )
         for index, child in enumerate(node.get("children") or []):
             self._walk_v11(child, (*at, "children", index), folders)
 
     # -- one endpoint ----------------------------------------------------------------------
 
-    def _add(self, api: dict[str, Any], title: str, folders: list[str], at: tuple[str | int, ...], server: str) -> None:
+    def _add(
+        self,
+        api: dict[str, Any],
+        title: str,
+        folders: list[str],
+        at: tuple[str | int, ...],
+        server: str,
+    ) -> None:
         where = pointer(*at)
         source_id = str(api["id"]) if api.get("id") not in (None, "") else None
         line = self._line(source_id)
@@ -113,10 +177,20 @@ class _Project:
         method = str(api.get("method") or "").strip().upper()
         raw_path = api.get("path")
         if not re.fullmatch(r"[A-Z]+", method) or not isinstance(raw_path, str):
-            self.report.warn(self.name, line, f"endpoint {title!r} has no usable method/path ({api.get('method')!r} {raw_path!r}); skipped", where)
+            self.report.warn(
+                self.name,
+                line,
+                f"endpoint {title!r} has no usable method/path ({api.get('method')!r} {raw_path!r}); skipped",
+                where,
+            )
             return
         if not raw_path.strip():
-            self.report.warn(self.name, line, f"endpoint {title!r} has an empty path; read as '/'", where)
+            self.report.warn(
+                self.name,
+                line,
+                f"endpoint {title!r} has an empty path; read as '/'",
+                where,
+            )
         base, path = split_url(raw_path)
         status = str(api.get("status") or "")
         endpoint = SourceEndpoint(
@@ -129,7 +203,9 @@ class _Project:
             pointer=where,
             source_id=source_id,
             folder=list(folders),
-            tags=[str(tag) for tag in api.get("tags") or [] if isinstance(tag, (str, int))],
+            tags=[
+                str(tag) for tag in api.get("tags") or [] if isinstance(tag, (str, int))
+            ],
             status=status,
             deprecated=status in DEPRECATED_STATUSES or api.get("deprecated") is True,
             servers=self._servers_for(base, str(api.get("serverId") or "") or server),
@@ -144,7 +220,9 @@ class _Project:
         """Where the api object starts: its `"id": "<id>"` (no id, as in 1.1.0: line 1)."""
         if source_id is None:
             return 1
-        line, _ = find_line(self.text, r'"id"\s*:\s*"' + re.escape(source_id) + '"', self._search_from)
+        line, _ = find_line(
+            self.text, r'"id"\s*:\s*"' + re.escape(source_id) + '"', self._search_from
+        )
         return line
 
     # -- parameters ------------------------------------------------------------------------
@@ -154,7 +232,11 @@ class _Project:
         for location, index, item in _parameter_items(raw):
             if item.get("enable") is False or not item.get("name"):
                 continue  # enable:false = switched off in the editor
-            schema = item["schema"] if isinstance(item.get("schema"), dict) else _type_schema(item.get("type"))
+            schema = (
+                item["schema"]
+                if isinstance(item.get("schema"), dict)
+                else _type_schema(item.get("type"))
+            )
             if isinstance(item.get("enum"), list) and "enum" not in schema:
                 schema = {**schema, "enum": item["enum"]}
             example = _first_value(item, ("example", "sampleValue", "value"))
@@ -164,7 +246,9 @@ class _Project:
                     location=location,
                     required=location == "path" or bool(item.get("required")),
                     description=str(item.get("description") or ""),
-                    schema=self.fixer.fix(schema, line, f"{where}/parameters/{location}/{index}"),
+                    schema=self.fixer.fix(
+                        schema, line, f"{where}/parameters/{location}/{index}"
+                    ),
                     example=None if example is UNSET else example,
                 )
             )
@@ -182,12 +266,18 @@ class _Project:
         if kind in FORM_TYPES:
             return self._form(kind, body.get("parameters"), line, where)
         schema = body.get("jsonSchema")
-        fixed = self.fixer.fix(schema, line, f"{where}/jsonSchema") if isinstance(schema, dict) else None
+        fixed = (
+            self.fixer.fix(schema, line, f"{where}/jsonSchema")
+            if isinstance(schema, dict)
+            else None
+        )
         if "json" in kind:
             return SourceBody(kind, fixed, _body_examples(body, parse=True))
         if kind.startswith("text/"):
             # a text body is the text itself, even when it looks like JSON
-            return SourceBody(kind, {"type": "string"}, _body_examples(body, parse=False))
+            return SourceBody(
+                kind, {"type": "string"}, _body_examples(body, parse=False)
+            )
         return SourceBody(kind, fixed, _body_examples(body, parse=False))
 
     def _form(self, kind: str, fields: Any, line: int, where: str) -> SourceBody:
@@ -197,19 +287,33 @@ class _Project:
         example: dict[str, Any] = {}
         for index, field in enumerate(_dicts(fields)):
             field_name = str(field.get("name") or "")
-            if not field_name or field.get("enable") is False or field_name in properties:
+            if (
+                not field_name
+                or field.get("enable") is False
+                or field_name in properties
+            ):
                 continue
-            schema = dict(field["schema"]) if isinstance(field.get("schema"), dict) else _type_schema(field.get("type"))
+            schema = (
+                dict(field["schema"])
+                if isinstance(field.get("schema"), dict)
+                else _type_schema(field.get("type"))
+            )
             if field.get("type") == "file" or schema.get("type") == "file":
                 schema.update(type="string", format="binary")
             if field.get("description") and "description" not in schema:
                 schema["description"] = str(field["description"])
-            properties[field_name] = self.fixer.fix(schema, line, f"{where}/parameters/{index}")
+            properties[field_name] = self.fixer.fix(
+                schema, line, f"{where}/parameters/{index}"
+            )
             if field.get("required"):
                 required.append(field_name)
             value = _first_value(field, ("example", "sampleValue", "value"))
             # old exports put the local path of a sample file here: not an example value
-            if value is not UNSET and schema.get("format") != "binary" and not str(value).startswith("file://"):
+            if (
+                value is not UNSET
+                and schema.get("format") != "binary"
+                and not str(value).startswith("file://")
+            ):
                 example[field_name] = value
         schema_out: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
@@ -218,12 +322,16 @@ class _Project:
 
     # -- responses -------------------------------------------------------------------------
 
-    def _responses(self, api: dict[str, Any], line: int, where: str) -> list[SourceResponse]:
+    def _responses(
+        self, api: dict[str, Any], line: int, where: str
+    ) -> list[SourceResponse]:
         examples = _dicts(api.get("responseExamples"))
         responses: list[SourceResponse] = []
         ids: dict[str, SourceResponse] = {}
         for index, raw in enumerate(_dicts(api.get("responses"))):
-            response = self._response(raw, line, f"{where}/responses/{index}", responses)
+            response = self._response(
+                raw, line, f"{where}/responses/{index}", responses
+            )
             if response is not None:
                 responses.append(response)
                 ids[str(raw.get("id"))] = response
@@ -232,7 +340,9 @@ class _Project:
             if value is UNSET:
                 continue
             owner = ids.get(str(example.get("responseId")))
-            if owner is None:  # no such response id: fall back to the example's own code
+            if (
+                owner is None
+            ):  # no such response id: fall back to the example's own code
                 code = _code(example.get("code"))
                 owner = next((r for r in responses if r.code == code), None)
             if owner is not None:
@@ -240,27 +350,55 @@ class _Project:
         for shared_id, enabled in (api.get("commonResponseStatus") or {}).items():
             shared = self.shared.get(str(shared_id))
             if enabled is True and shared is not None:
-                response = self._response(shared, line, f"/responseCollection (id {shared_id})", responses, quiet=True)
+                response = self._response(
+                    shared,
+                    line,
+                    f"/responseCollection (id {shared_id})",
+                    responses,
+                    quiet=True,
+                )
                 if response is not None:
                     responses.append(response)
         return responses
 
-    def _response(self, raw: dict[str, Any], line: int, where: str, taken: list[SourceResponse], quiet: bool = False) -> SourceResponse | None:
+    def _response(
+        self,
+        raw: dict[str, Any],
+        line: int,
+        where: str,
+        taken: list[SourceResponse],
+        quiet: bool = False,
+    ) -> SourceResponse | None:
         code = _code(raw.get("code"))
         if code is None:
-            self.report.warn(self.name, line, f"response {raw.get('name')!r} has no status code ({raw.get('code')!r}); left out", where)
+            self.report.warn(
+                self.name,
+                line,
+                f"response {raw.get('name')!r} has no status code ({raw.get('code')!r}); left out",
+                where,
+            )
             return None
         if any(response.code == code for response in taken):
             if not quiet:
-                self.report.warn(self.name, line, f"a second response for status {code} ({raw.get('name')!r}); only the first is kept", where)
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"a second response for status {code} ({raw.get('name')!r}); only the first is kept",
+                    where,
+                )
             return None
         media = str(raw.get("mediaType") or "").strip()
         schema = raw.get("jsonSchema")
         return SourceResponse(
             code=code,
             name=str(raw.get("name") or ""),
-            content_type=media or RESPONSE_TYPES.get(str(raw.get("contentType")), "application/json"),
-            schema=self.fixer.fix(schema, line, f"{where}/jsonSchema") if isinstance(schema, dict) else {},
+            content_type=media
+            or RESPONSE_TYPES.get(str(raw.get("contentType")), "application/json"),
+            schema=(
+                self.fixer.fix(schema, line, f"{where}/jsonSchema")
+                if isinstance(schema, dict)
+                else {}
+            ),
         )
 
     # -- base URLs -------------------------------------------------------------------------
@@ -268,10 +406,17 @@ class _Project:
     def _environment_servers(self) -> list[dict[str, str]]:
         """One entry per (environment, service) with a URL; mock environments are skipped."""
         setting = as_dict(self.data.get("projectSetting"))
-        services = {str(s.get("id")): str(s.get("name") or "") for s in _dicts(setting.get("servers"))}
+        services = {
+            str(s.get("id")): str(s.get("name") or "")
+            for s in _dicts(setting.get("servers"))
+        }
         servers: list[dict[str, str]] = []
         for env in self.environments:
-            urls = as_dict(env.get("baseUrls")) if isinstance(env.get("baseUrls"), dict) else {"default": env.get("baseUrl")}
+            urls = (
+                as_dict(env.get("baseUrls"))
+                if isinstance(env.get("baseUrls"), dict)
+                else {"default": env.get("baseUrl")}
+            )
             for server_id, url in urls.items():
                 if isinstance(url, str) and url.strip():
                     label = str(env.get("name") or "")
@@ -310,12 +455,27 @@ def _models(data: dict[str, Any], name: str, report: Report) -> SchemaFixer:
     taken: set[str] = set()
     for at, leaf in _model_leaves(data.get(key), (key,)):
         holder = leaf.get("schema")
-        at = (*at, "schema", "jsonSchema") if isinstance(holder, dict) else (*at, "jsonSchema")
-        schema = holder.get("jsonSchema") if isinstance(holder, dict) else leaf.get("jsonSchema")
+        at = (
+            (*at, "schema", "jsonSchema")
+            if isinstance(holder, dict)
+            else (*at, "jsonSchema")
+        )
+        schema = (
+            holder.get("jsonSchema")
+            if isinstance(holder, dict)
+            else leaf.get("jsonSchema")
+        )
         schema = dict(schema) if isinstance(schema, dict) else {}
-        if leaf.get("description") and "description" not in schema and "$ref" not in schema:
+        if (
+            leaf.get("description")
+            and "description" not in schema
+            and "$ref" not in schema
+        ):
             schema["description"] = str(leaf["description"])
-        model = unique_name(str(leaf.get("name") or leaf.get("displayName") or leaf.get("id") or ""), taken)
+        model = unique_name(
+            str(leaf.get("name") or leaf.get("displayName") or leaf.get("id") or ""),
+            taken,
+        )
         models[model] = schema
         pointers[model] = pointer(*at)
         ident = str(leaf.get("id") or "")
@@ -326,15 +486,23 @@ def _models(data: dict[str, Any], name: str, report: Report) -> SchemaFixer:
     return SchemaFixer(name, report, models, aliases, pointers=pointers)
 
 
-def _model_leaves(node: Any, at: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+def _model_leaves(
+    node: Any, at: tuple[str | int, ...]
+) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
     """(pointer tokens, leaf) of every model in the folder tree."""
     if isinstance(node, list):
-        return [leaf for index, item in enumerate(node) for leaf in _model_leaves(item, (*at, index))]
+        return [
+            leaf
+            for index, item in enumerate(node)
+            for leaf in _model_leaves(item, (*at, index))
+        ]
     if not isinstance(node, dict):
         return []
     if "schema" in node or "jsonSchema" in node:
         return [(at, node)]
-    return _model_leaves(node.get("items"), (*at, "items")) + _model_leaves(node.get("children"), (*at, "children"))
+    return _model_leaves(node.get("items"), (*at, "items")) + _model_leaves(
+        node.get("children"), (*at, "children")
+    )
 
 
 def _shared_responses(node: Any) -> dict[str, dict[str, Any]]:
@@ -356,7 +524,11 @@ def _shared_responses(node: Any) -> dict[str, dict[str, Any]]:
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    return (
+        [item for item in value if isinstance(item, dict)]
+        if isinstance(value, list)
+        else []
+    )
 
 
 def _folder_path(node: dict[str, Any], folders: list[str], top: bool) -> list[str]:
@@ -370,7 +542,11 @@ def _parameter_items(raw: Any) -> list[tuple[str, int, dict[str, Any]]]:
     """(location, index, item): the usual {"query": [...], ...} object, or a list of items
     carrying their own `in` (hand-written look-alikes)."""
     if isinstance(raw, dict):
-        return [(location, index, item) for location in LOCATIONS for index, item in enumerate(_dicts(raw.get(location)))]
+        return [
+            (location, index, item)
+            for location in LOCATIONS
+            for index, item in enumerate(_dicts(raw.get(location)))
+        ]
     items = []
     for index, item in enumerate(_dicts(raw)):
         location = str(item.get("in") or item.get("location") or "")
@@ -406,7 +582,9 @@ def _body_examples(body: dict[str, Any], parse: bool) -> list[Any]:
         values = [] if value is UNSET else [value]
     result = []
     for value in values:
-        parsed = json_text(value) if parse else (UNSET if value in (None, "") else value)
+        parsed = (
+            json_text(value) if parse else (UNSET if value in (None, "") else value)
+        )
         if parsed is not UNSET:
             result.append(parsed)
     return result
@@ -416,7 +594,11 @@ def _code(value: Any) -> int | None:
     """200, 200.0 (1.1.0) and "200" are all 200."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)) and float(value).is_integer() and 100 <= value <= 599:
+    if (
+        isinstance(value, (int, float))
+        and float(value).is_integer()
+        and 100 <= value <= 599
+    ):
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*[1-5]\d\d(\.0+)?\s*", value):
         return int(float(value))

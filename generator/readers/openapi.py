@@ -27,8 +27,26 @@ from urllib.parse import unquote
 import yaml
 
 from generator.diagnostics import Report, fail
-from generator.readers.refs import SchemaFixer, YamlLoader, as_dict, find_line, line_at, load_json, plain_data, pointer, split_url, unescape_pointer, unique_name
-from generator.readers.source import SourceBody, SourceDocument, SourceEndpoint, SourceParameter, SourceResponse
+from generator.readers.refs import (
+    SchemaFixer,
+    YamlLoader,
+    as_dict,
+    find_line,
+    line_at,
+    load_json,
+    plain_data,
+    pointer,
+    split_url,
+    unescape_pointer,
+    unique_name,
+)
+from generator.readers.source import (
+    SourceBody,
+    SourceDocument,
+    SourceEndpoint,
+    SourceParameter,
+    SourceResponse,
+)
 
 EXPECTED = "an OpenAPI 3.x or Swagger 2.0 document"
 LOCATIONS = ("path", "query", "header", "cookie")
@@ -63,7 +81,9 @@ def read(text: str, name: str, report: Report, data: Any = None) -> SourceDocume
             data = load_json(text, name, EXPECTED)
         else:
             data, lines = _load_yaml(text, name, 0)
-    return _read_data(text, name, report, data, lines, is_json=text.lstrip().startswith("{"))
+    return _read_data(
+        text, name, report, data, lines, is_json=text.lstrip().startswith("{")
+    )
 
 
 def read_docsite(text: str, name: str, report: Report) -> SourceDocument:
@@ -76,28 +96,47 @@ def read_docsite(text: str, name: str, report: Report) -> SourceDocument:
     return _read_data(text, name, report, data, lines, is_json=False)
 
 
-def _read_data(text: str, name: str, report: Report, data: Any, lines: dict[tuple[str, str], int], is_json: bool) -> SourceDocument:
+def _read_data(
+    text: str,
+    name: str,
+    report: Report,
+    data: Any,
+    lines: dict[tuple[str, str], int],
+    is_json: bool,
+) -> SourceDocument:
     if not looks_like(data):
-        raise fail(name, 1, f"no 'openapi' or 'swagger' key at the top: expected {EXPECTED}")
+        raise fail(
+            name, 1, f"no 'openapi' or 'swagger' key at the top: expected {EXPECTED}"
+        )
     if not isinstance(data.get("paths"), dict):
-        raise fail(name, lines.get(("", ""), 1), f"'paths' is missing or not an object: expected {EXPECTED}")
+        raise fail(
+            name,
+            lines.get(("", ""), 1),
+            f"'paths' is missing or not an object: expected {EXPECTED}",
+        )
     return _Document(text, name, report, data, lines, is_json).read()
 
 
 # -- loading ---------------------------------------------------------------------------------------
 
 
-def _load_yaml(text: str, name: str, offset: int) -> tuple[Any, dict[tuple[str, str], int]]:
+def _load_yaml(
+    text: str, name: str, offset: int
+) -> tuple[Any, dict[tuple[str, str], int]]:
     """The data and the line of each (path, method) key; `offset` = lines before `text`."""
     try:
         root = yaml.compose(text, Loader=YamlLoader)
-        data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=YamlLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = offset + (mark.line + 1 if mark is not None else 1)
-        raise fail(name, line, f"invalid YAML ({exc.problem}); expected {EXPECTED}") from None
+        raise fail(
+            name, line, f"invalid YAML ({exc.problem}); expected {EXPECTED}"
+        ) from None
     except yaml.YAMLError as exc:
-        raise fail(name, offset + 1, f"invalid YAML ({exc}); expected {EXPECTED}") from None
+        raise fail(
+            name, offset + 1, f"invalid YAML ({exc}); expected {EXPECTED}"
+        ) from None
     return plain_data(data), _yaml_lines(root, offset)
 
 
@@ -112,7 +151,9 @@ def _yaml_lines(root: Any, offset: int) -> dict[tuple[str, str], int]:
                 lines[(str(path_key.value), "")] = offset + path_key.start_mark.line + 1
                 if isinstance(item, yaml.MappingNode):
                     for method_key, _ in item.value:
-                        lines[(str(path_key.value), str(method_key.value).lower())] = offset + method_key.start_mark.line + 1
+                        lines[(str(path_key.value), str(method_key.value).lower())] = (
+                            offset + method_key.start_mark.line + 1
+                        )
     return lines
 
 
@@ -120,7 +161,9 @@ def _docsite_block(text: str) -> tuple[int, str] | None:
     """(line of the block's first line, the YAML) of the fence after the heading."""
     lines = text.split("\n")
     try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == DOCSITE_HEADING)
+        start = next(
+            i for i, line in enumerate(lines) if line.strip() == DOCSITE_HEADING
+        )
     except StopIteration:
         return None
     for open_at in range(start + 1, len(lines)):
@@ -137,18 +180,36 @@ def _docsite_block(text: str) -> tuple[int, str] | None:
 
 
 class _Document:
-    def __init__(self, text: str, name: str, report: Report, data: dict[str, Any], lines: dict[tuple[str, str], int], is_json: bool) -> None:
+    def __init__(
+        self,
+        text: str,
+        name: str,
+        report: Report,
+        data: dict[str, Any],
+        lines: dict[tuple[str, str], int],
+        is_json: bool,
+    ) -> None:
         self.text, self.name, self.report, self.data = text, name, report, data
         self.lines, self.is_json = lines, is_json
         self.swagger2 = "swagger" in data and "openapi" not in data
-        models = as_dict(data.get("definitions")) if self.swagger2 else as_dict(as_dict(data.get("components")).get("schemas"))
+        models = (
+            as_dict(data.get("definitions"))
+            if self.swagger2
+            else as_dict(as_dict(data.get("components")).get("schemas"))
+        )
         where = "/definitions" if self.swagger2 else "/components/schemas"
         names: dict[str, str] = {}
         taken: set[str] = set()
         for key in models:
             names[str(key)] = unique_name(str(key), taken)
-        self.fixer = SchemaFixer(name, report, {names[str(key)]: schema for key, schema in models.items()}, inline=self._lookup,
-                                 pointers={names[str(key)]: where + pointer(str(key)) for key in models}, source_names=names)
+        self.fixer = SchemaFixer(
+            name,
+            report,
+            {names[str(key)]: schema for key, schema in models.items()},
+            inline=self._lookup,
+            pointers={names[str(key)]: where + pointer(str(key)) for key in models},
+            source_names=names,
+        )
         self.servers = self._servers(data)
         self.document = SourceDocument(name, "openapi", servers=self.servers)
 
@@ -158,7 +219,11 @@ class _Document:
             if not isinstance(item, dict):
                 continue
             for method, operation in item.items():
-                if method in NOT_METHODS or str(method).startswith("x-") or not isinstance(operation, dict):
+                if (
+                    method in NOT_METHODS
+                    or str(method).startswith("x-")
+                    or not isinstance(operation, dict)
+                ):
                     continue
                 self._add(str(path), str(method), operation, item)
         self.document.schemas = self.fixer.schemas()
@@ -188,7 +253,12 @@ class _Document:
             ref = value["$ref"]
             target = self._lookup(ref) if ref not in seen else None
             if target is None:
-                self.report.warn(self.name, line, f"$ref {ref!r} points at nothing in this file; ignored", where)
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"$ref {ref!r} points at nothing in this file; ignored",
+                    where,
+                )
                 return None
             seen.add(ref)
             value = target
@@ -196,7 +266,13 @@ class _Document:
 
     # -- one operation ---------------------------------------------------------------------
 
-    def _add(self, raw_path: str, method: str, operation: dict[str, Any], item: dict[str, Any]) -> None:
+    def _add(
+        self,
+        raw_path: str,
+        method: str,
+        operation: dict[str, Any],
+        item: dict[str, Any],
+    ) -> None:
         where = "/paths" + pointer(raw_path, method)
         line = self._line(raw_path, method)
         base, path = split_url(raw_path)
@@ -204,16 +280,25 @@ class _Document:
         endpoint = SourceEndpoint(
             file=self.name,
             line=line,
-            title=str(operation.get("summary") or operation.get("operationId") or f"{method.upper()} {path}"),
+            title=str(
+                operation.get("summary")
+                or operation.get("operationId")
+                or f"{method.upper()} {path}"
+            ),
             method=method.upper(),
             path=path,
             description=str(operation.get("description") or ""),
             pointer=where,
             source_id=_source_id(operation),
             folder=_folder(operation),
-            tags=[str(tag) for tag in operation.get("tags") or [] if isinstance(tag, (str, int))],
+            tags=[
+                str(tag)
+                for tag in operation.get("tags") or []
+                if isinstance(tag, (str, int))
+            ],
             status=status,
-            deprecated=operation.get("deprecated") is True or status in ("deprecated", "obsolete"),
+            deprecated=operation.get("deprecated") is True
+            or status in ("deprecated", "obsolete"),
             servers=self._endpoint_servers(base, operation, item),
             source_text=self.text,
         )
@@ -230,12 +315,19 @@ class _Document:
         found = re.search(re.escape(_json_string(path)) + r"\s*:\s*\{", self.text)
         if found is None:
             return 1
-        line, _ = find_line(self.text, re.escape(_json_string(method)) + r"\s*:", found.end(), default=line_at(self.text, found.start()))
+        line, _ = find_line(
+            self.text,
+            re.escape(_json_string(method)) + r"\s*:",
+            found.end(),
+            default=line_at(self.text, found.start()),
+        )
         return line
 
     # -- parameters ------------------------------------------------------------------------
 
-    def _merged_parameters(self, item: dict[str, Any], operation: dict[str, Any], line: int, where: str) -> list[dict[str, Any]]:
+    def _merged_parameters(
+        self, item: dict[str, Any], operation: dict[str, Any], line: int, where: str
+    ) -> list[dict[str, Any]]:
         """Path-item parameters overridden by the operation's own, by (name, in)."""
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for source, base in ((item, "/parameters"), (operation, "/parameters")):
@@ -245,14 +337,21 @@ class _Document:
                     merged[(str(param["name"]), str(param.get("in")))] = param
         return list(merged.values())
 
-    def _parameters(self, raw_params: list[dict[str, Any]], line: int, where: str) -> list[SourceParameter]:
+    def _parameters(
+        self, raw_params: list[dict[str, Any]], line: int, where: str
+    ) -> list[SourceParameter]:
         params = []
         for index, param in enumerate(raw_params):
             location = str(param.get("in"))
             if location in ("body", "formData"):
                 continue  # Swagger 2 bodies: read by _body
             if location not in LOCATIONS:
-                self.report.warn(self.name, line, f"parameter {param.get('name')!r} is in {location!r}; expected one of {', '.join(LOCATIONS)}; skipped", where)
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"parameter {param.get('name')!r} is in {location!r}; expected one of {', '.join(LOCATIONS)}; skipped",
+                    where,
+                )
                 continue
             schema = self._parameter_schema(param)
             params.append(
@@ -270,11 +369,28 @@ class _Document:
     def _parameter_schema(self, param: dict[str, Any]) -> dict[str, Any]:
         if isinstance(param.get("schema"), dict):
             return as_dict(param["schema"])
-        for media in as_dict(param.get("content")).values():  # 3.x: a parameter described by a media type
+        for media in as_dict(
+            param.get("content")
+        ).values():  # 3.x: a parameter described by a media type
             if isinstance(media, dict) and isinstance(media.get("schema"), dict):
                 return as_dict(media["schema"])
         # Swagger 2: the schema keywords sit on the parameter itself
-        schema = {key: value for key, value in param.items() if key not in ("name", "in", "description", "required", "example", "examples", "allowEmptyValue", "collectionFormat") and not key.startswith("x-")}
+        schema = {
+            key: value
+            for key, value in param.items()
+            if key
+            not in (
+                "name",
+                "in",
+                "description",
+                "required",
+                "example",
+                "examples",
+                "allowEmptyValue",
+                "collectionFormat",
+            )
+            and not key.startswith("x-")
+        }
         return schema or {"type": "string"}
 
     def _parameter_example(self, param: dict[str, Any], schema: dict[str, Any]) -> Any:
@@ -290,7 +406,13 @@ class _Document:
 
     # -- request body ----------------------------------------------------------------------
 
-    def _body(self, operation: dict[str, Any], raw_params: list[dict[str, Any]], line: int, where: str) -> SourceBody | None:
+    def _body(
+        self,
+        operation: dict[str, Any],
+        raw_params: list[dict[str, Any]],
+        line: int,
+        where: str,
+    ) -> SourceBody | None:
         if self.swagger2:
             return self._swagger2_body(operation, raw_params, line, where)
         body = self._deref(operation.get("requestBody"), line, f"{where}/requestBody")
@@ -304,21 +426,42 @@ class _Document:
         schema = media.get("schema")
         return SourceBody(
             content_type=media_type,
-            schema=self.fixer.fix(schema, line, f"{where}/requestBody/content/{media_type}/schema") if isinstance(schema, dict) else None,
+            schema=(
+                self.fixer.fix(
+                    schema, line, f"{where}/requestBody/content/{media_type}/schema"
+                )
+                if isinstance(schema, dict)
+                else None
+            ),
             examples=self._media_examples(media),
             required=body.get("required") is not False,
         )
 
-    def _swagger2_body(self, operation: dict[str, Any], raw_params: list[dict[str, Any]], line: int, where: str) -> SourceBody | None:
+    def _swagger2_body(
+        self,
+        operation: dict[str, Any],
+        raw_params: list[dict[str, Any]],
+        line: int,
+        where: str,
+    ) -> SourceBody | None:
         """`in: body` is the body's schema; `in: formData` parameters are form fields."""
-        consumes = [str(c) for c in operation.get("consumes") or self.data.get("consumes") or []]
+        consumes = [
+            str(c) for c in operation.get("consumes") or self.data.get("consumes") or []
+        ]
         for param in raw_params:
             if param.get("in") == "body":
                 schema = param.get("schema")
                 example = [param["x-example"]] if "x-example" in param else []
                 return SourceBody(
-                    content_type=next((c for c in consumes if "json" in c), consumes[0] if consumes else "application/json"),
-                    schema=self.fixer.fix(schema, line, f"{where}/parameters") if isinstance(schema, dict) else None,
+                    content_type=next(
+                        (c for c in consumes if "json" in c),
+                        consumes[0] if consumes else "application/json",
+                    ),
+                    schema=(
+                        self.fixer.fix(schema, line, f"{where}/parameters")
+                        if isinstance(schema, dict)
+                        else None
+                    ),
                     examples=example,
                     required=param.get("required") is not False,
                 )
@@ -328,11 +471,17 @@ class _Document:
         properties: dict[str, Any] = {}
         required: list[str] = []
         for param in fields:
-            properties[str(param["name"])] = self.fixer.fix(self._parameter_schema(param), line, f"{where}/parameters")
+            properties[str(param["name"])] = self.fixer.fix(
+                self._parameter_schema(param), line, f"{where}/parameters"
+            )
             if param.get("required") is True:
                 required.append(str(param["name"]))
         has_file = any(prop.get("format") == "binary" for prop in properties.values())
-        kind = "multipart/form-data" if has_file or "multipart/form-data" in consumes else "application/x-www-form-urlencoded"
+        kind = (
+            "multipart/form-data"
+            if has_file or "multipart/form-data" in consumes
+            else "application/x-www-form-urlencoded"
+        )
         form: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             form["required"] = required
@@ -340,13 +489,20 @@ class _Document:
 
     # -- responses -------------------------------------------------------------------------
 
-    def _responses(self, operation: dict[str, Any], line: int, where: str) -> list[SourceResponse]:
+    def _responses(
+        self, operation: dict[str, Any], line: int, where: str
+    ) -> list[SourceResponse]:
         responses: list[SourceResponse] = []
         for key, raw in (operation.get("responses") or {}).items():
             here = f"{where}/responses" + pointer(str(key))
             match = re.search(r"(?<!\d)([1-5]\d\d)(?!\d)", str(key))
             if match is None:
-                self.report.warn(self.name, line, f"response {key!r} names no status code; left out", here)
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"response {key!r} names no status code; left out",
+                    here,
+                )
                 continue
             code = int(match.group(1))
             if any(response.code == code for response in responses):
@@ -356,17 +512,34 @@ class _Document:
                 responses.append(self._response(code, response, line, here))
         return responses
 
-    def _response(self, code: int, response: dict[str, Any], line: int, where: str) -> SourceResponse:
+    def _response(
+        self, code: int, response: dict[str, Any], line: int, where: str
+    ) -> SourceResponse:
         name = str(response.get("x-apifox-name") or response.get("description") or "")
         if self.swagger2:
             produces = [str(p) for p in self.data.get("produces") or []]
             schema = response.get("schema")
-            examples = list((response.get("examples") or {}).values()) if isinstance(response.get("examples"), dict) else []
+            examples = (
+                list((response.get("examples") or {}).values())
+                if isinstance(response.get("examples"), dict)
+                else []
+            )
             return SourceResponse(
                 code=code,
                 name=name,
-                content_type=next((p for p in produces if "json" in p), produces[0] if produces else "application/json") if isinstance(schema, dict) else "",
-                schema=self.fixer.fix(schema, line, f"{where}/schema") if isinstance(schema, dict) else {},
+                content_type=(
+                    next(
+                        (p for p in produces if "json" in p),
+                        produces[0] if produces else "application/json",
+                    )
+                    if isinstance(schema, dict)
+                    else ""
+                ),
+                schema=(
+                    self.fixer.fix(schema, line, f"{where}/schema")
+                    if isinstance(schema, dict)
+                    else {}
+                ),
                 examples=examples,
             )
         content = as_dict(response.get("content"))
@@ -377,13 +550,18 @@ class _Document:
             code=code,
             name=name,
             content_type=media_type or "",  # "" = no body
-            schema=self.fixer.fix(schema, line, f"{where}/content/{media_type}/schema") if isinstance(schema, dict) else {},
+            schema=(
+                self.fixer.fix(schema, line, f"{where}/content/{media_type}/schema")
+                if isinstance(schema, dict)
+                else {}
+            ),
             examples=self._media_examples(media),
         )
 
     def _media_examples(self, media: dict[str, Any]) -> list[Any]:
         """`example`, then every `examples.<key>.value` (Apifox keys them "1", "2", ...).
-        An empty string beside an object schema is Apifox's "no example" and is left out."""
+        An empty string beside an object schema is Apifox's "no example" and is left out.
+        """
         examples = [media["example"]] if "example" in media else []
         for example in as_dict(media.get("examples")).values():
             example = self._deref(example)
@@ -401,12 +579,21 @@ class _Document:
             host = str(data.get("host") or "")
             base_path = str(data.get("basePath") or "")
             if not host:
-                return [{"name": base_path, "url": base_path}] if base_path.strip("/") else []
+                return (
+                    [{"name": base_path, "url": base_path}]
+                    if base_path.strip("/")
+                    else []
+                )
             schemes = [str(s) for s in data.get("schemes") or ["https"]]
-            return [{"name": scheme, "url": f"{scheme}://{host}{base_path}".rstrip("/")} for scheme in schemes]
+            return [
+                {"name": scheme, "url": f"{scheme}://{host}{base_path}".rstrip("/")}
+                for scheme in schemes
+            ]
         return _server_list(data.get("servers"))
 
-    def _endpoint_servers(self, base: str | None, operation: dict[str, Any], item: dict[str, Any]) -> list[str]:
+    def _endpoint_servers(
+        self, base: str | None, operation: dict[str, Any], item: dict[str, Any]
+    ) -> list[str]:
         if base is not None:
             if all(server["url"] != base for server in self.servers):
                 self.servers.append({"name": base, "url": base})
@@ -436,7 +623,9 @@ def _server_list(raw: Any) -> list[dict[str, str]]:
 
 def _pick_media_type(content: dict[str, Any]) -> str | None:
     types = [str(key) for key in content]
-    return next((kind for kind in types if "json" in kind.lower()), types[0] if types else None)
+    return next(
+        (kind for kind in types if "json" in kind.lower()), types[0] if types else None
+    )
 
 
 def _folder(operation: dict[str, Any]) -> list[str]:
@@ -446,7 +635,11 @@ def _folder(operation: dict[str, Any]) -> list[str]:
         tags = [tag for tag in operation.get("tags") or [] if isinstance(tag, str)]
         folder = tags[0] if tags else ""
     parts = re.split(r"(?<!\\)/", folder)
-    return [part.replace("\\/", "/").replace("\\\\", "\\").strip() for part in parts if part.strip()]
+    return [
+        part.replace("\\/", "/").replace("\\\\", "\\").strip()
+        for part in parts
+        if part.strip()
+    ]
 
 
 def _source_id(operation: dict[str, Any]) -> str | None:
@@ -463,4 +656,3 @@ def _source_id(operation: dict[str, Any]) -> str | None:
 def _json_string(value: str) -> str:
     """How a key is written in the JSON text (Apifox leaves non-ASCII unescaped)."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-

@@ -32,10 +32,28 @@ ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 # Keywords whose value is one schema, a list of schemas, or a map of name -> schema. Only these
 # are walked: `example`, `enum`, `default`, `const` hold data, which must never be rewritten.
-ONE_SCHEMA = ("items", "additionalProperties", "not", "contains", "if", "then", "else", "propertyNames",
-              "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema")
+ONE_SCHEMA = (
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+    "contentSchema",
+)
 SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+SCHEMA_MAPS = (
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+)
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -83,18 +101,31 @@ class SchemaFixer:
     names no model (an OpenAPI pointer into a model's property, say); it is fixed and inlined.
     """
 
-    def __init__(self, file: str, report: Report, models: dict[str, Any], aliases: dict[str, str] | None = None,
-                 inline: Callable[[str], Any] | None = None, pointers: dict[str, str] | None = None,
-                 source_names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        report: Report,
+        models: dict[str, Any],
+        aliases: dict[str, str] | None = None,
+        inline: Callable[[str], Any] | None = None,
+        pointers: dict[str, str] | None = None,
+        source_names: dict[str, str] | None = None,
+    ) -> None:
         self.file = file
         self.report = report
         self.raw = models
         self.aliases = aliases or {}
-        self.source_names = source_names or {}  # a model's key in the source -> its name here
-        self.pointers = pointers or {}  # where each model sits in the file, for warnings
+        self.source_names = (
+            source_names or {}
+        )  # a model's key in the source -> its name here
+        self.pointers = (
+            pointers or {}
+        )  # where each model sits in the file, for warnings
         self.inline = inline
         self._fixed: dict[str, dict[str, Any]] = {}
-        self._fixing: list[str] = []  # models being fixed: a model that spreads itself is a cycle
+        self._fixing: list[str] = (
+            []
+        )  # models being fixed: a model that spreads itself is a cycle
         self._inlining: list[str] = []
         self.line: int | None = None
         self.where = ""
@@ -109,11 +140,18 @@ class SchemaFixer:
         if name in self._fixed:
             return self._fixed[name]
         if name in self._fixing:  # only spreading recurses; a plain $ref never expands
-            self.report.warn(self.file, self.line, f"model {name!r} spreads itself through x-apifox-refs; the inner spread was left out", self.where)
+            self.report.warn(
+                self.file,
+                self.line,
+                f"model {name!r} spreads itself through x-apifox-refs; the inner spread was left out",
+                self.where,
+            )
             return {}
         self._fixing.append(name)
         saved = (self.line, self.where)
-        self.line, self.where = None, self.pointers.get(name, "/components/schemas" + pointer(name))
+        self.line, self.where = None, self.pointers.get(
+            name, "/components/schemas" + pointer(name)
+        )
         try:
             raw = self.raw[name]
             fixed = self._fix(raw) if isinstance(raw, dict) else {}
@@ -132,7 +170,7 @@ class SchemaFixer:
             return self.aliases[decoded]
         for prefix in (COMPONENTS, "#/definitions/"):
             if decoded.startswith(prefix):
-                name = unescape_pointer(decoded[len(prefix):])
+                name = unescape_pointer(decoded[len(prefix) :])
                 if name in self.source_names:
                     return self.source_names[name]
                 if name in self.raw:
@@ -163,7 +201,11 @@ class SchemaFixer:
         _drop_leftovers(node)
         for key in ONE_SCHEMA:
             if isinstance(node.get(key), (dict, list)):
-                node[key] = [self._fix(s) for s in node[key]] if isinstance(node[key], list) else self._fix(node[key])
+                node[key] = (
+                    [self._fix(s) for s in node[key]]
+                    if isinstance(node[key], list)
+                    else self._fix(node[key])
+                )
         for key in SCHEMA_LISTS:
             if isinstance(node.get(key), list):
                 node[key] = [self._fix(s) for s in node[key]]
@@ -179,16 +221,27 @@ class SchemaFixer:
         if name is not None:
             node["$ref"] = COMPONENTS + name
             return None
-        if isinstance(ref, str) and self.inline is not None and ref not in self._inlining:
+        if (
+            isinstance(ref, str)
+            and self.inline is not None
+            and ref not in self._inlining
+        ):
             target = self.inline(ref)
             if isinstance(target, dict):
                 self._inlining.append(ref)
                 try:
-                    siblings = {key: value for key, value in node.items() if key != "$ref"}
+                    siblings = {
+                        key: value for key, value in node.items() if key != "$ref"
+                    }
                     return {**self._fix(target), **siblings}
                 finally:
                     self._inlining.pop()
-        self.report.warn(self.file, self.line, f"$ref {ref!r} points at no schema of this file; it was dropped", self.where)
+        self.report.warn(
+            self.file,
+            self.line,
+            f"$ref {ref!r} points at no schema of this file; it was dropped",
+            self.where,
+        )
         del node["$ref"]
         return None
 
@@ -198,12 +251,17 @@ class SchemaFixer:
         """Spread each referenced model's properties where its ULID sits in x-apifox-orders.
 
         The schema's own properties win over spread ones of the same name; an earlier spread
-        wins over a later one, as in the Apifox editor, which refuses duplicate names."""
+        wins over a later one, as in the Apifox editor, which refuses duplicate names.
+        """
         refs: dict[str, Any] = node.pop("x-apifox-refs")
         own = as_dict(node.get("properties"))
-        orders = [key for key in node.get("x-apifox-orders") or [] if isinstance(key, str)]
+        orders = [
+            key for key in node.get("x-apifox-orders") or [] if isinstance(key, str)
+        ]
         orders += [key for key in list(own) + list(refs) if key not in orders]
-        required = [name for name in node.get("required") or [] if isinstance(name, str)]
+        required = [
+            name for name in node.get("required") or [] if isinstance(name, str)
+        ]
         properties: dict[str, Any] = {}
         for key in orders:
             if key in own:
@@ -213,7 +271,11 @@ class SchemaFixer:
                 for name, schema in spread.items():
                     if name not in own and name not in properties:
                         properties[name] = schema
-                required += [name for name in spread_required if name in spread and name not in required]
+                required += [
+                    name
+                    for name in spread_required
+                    if name in spread and name not in required
+                ]
         node["properties"] = properties
         node["x-apifox-orders"] = list(properties)
         if required:
@@ -226,18 +288,32 @@ class SchemaFixer:
         name = self.resolve(ref) if isinstance(ref, str) else None
         if name is None:
             if ref is not None:
-                self.report.warn(self.file, self.line, f"x-apifox-refs entry {ref!r} points at no schema of this file; left out", self.where)
+                self.report.warn(
+                    self.file,
+                    self.line,
+                    f"x-apifox-refs entry {ref!r} points at no schema of this file; left out",
+                    self.where,
+                )
             return {}, []
         model = self._follow(name)
         properties = dict(model.get("properties") or {})
-        orders = [key for key in model.get("x-apifox-orders") or [] if key in properties]
-        properties = {key: properties[key] for key in orders + [key for key in properties if key not in orders]}
+        orders = [
+            key for key in model.get("x-apifox-orders") or [] if key in properties
+        ]
+        properties = {
+            key: properties[key]
+            for key in orders + [key for key in properties if key not in orders]
+        }
         for prop, override in (entry.get("x-apifox-overrides") or {}).items():
             if override is None:  # null = the property is removed here
                 properties.pop(prop, None)
             else:
                 properties[prop] = self._fix(override)
-        required = entry["required"] if isinstance(entry.get("required"), list) else model.get("required") or []
+        required = (
+            entry["required"]
+            if isinstance(entry.get("required"), list)
+            else model.get("required") or []
+        )
         return properties, [name for name in required if name in properties]
 
     def _follow(self, name: str) -> dict[str, Any]:
@@ -281,22 +357,38 @@ def _drop_leftovers(node: dict[str, Any]) -> None:
     `required` / `x-apifox-orders` naming no property (O-k8s)."""
     properties = node.get("properties")
     if isinstance(properties, dict):
-        pending = [name for name, sub in properties.items() if isinstance(sub, dict) and sub.get("x-tmp-pending-properties")]
+        pending = [
+            name
+            for name, sub in properties.items()
+            if isinstance(sub, dict) and sub.get("x-tmp-pending-properties")
+        ]
         if pending:
-            node["properties"] = {name: sub for name, sub in properties.items() if name not in pending}
+            node["properties"] = {
+                name: sub for name, sub in properties.items() if name not in pending
+            }
         properties = node["properties"]
     else:
         properties = {}
     for key in ("required", "x-apifox-orders"):
         if isinstance(node.get(key), list):
-            node[key] = [name for name in node[key] if not (isinstance(name, str) and ULID.match(name) and name not in properties)]
+            node[key] = [
+                name
+                for name in node[key]
+                if not (
+                    isinstance(name, str)
+                    and ULID.match(name)
+                    and name not in properties
+                )
+            ]
 
 
 # -- URLs and paths ------------------------------------------------------------------------------
 
 _ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)(.*)$", re.S)
 _VARIABLE_BASE = re.compile(r"^(\{\{[^}]+\}\})(.*)$", re.S)
-_HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|([A-Za-z0-9-]+\.)+[A-Za-z]{2,})(:\d+)?$")
+_HOST = re.compile(
+    r"^(localhost|\d{1,3}(\.\d{1,3}){3}|([A-Za-z0-9-]+\.)+[A-Za-z]{2,})(:\d+)?$"
+)
 
 
 def split_url(raw: str) -> tuple[str | None, str]:
@@ -328,14 +420,23 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class YamlLoader(_BaseLoader):  # type: ignore[misc]
     """Safe loading with JSON's data model, as OpenAPI means it: only true/false are booleans
-    (YAML 1.1 would turn a property named `on` or `no` into one) and dates stay strings."""
+    (YAML 1.1 would turn a property named `on` or `no` into one) and dates stay strings.
+    """
 
 
 YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
-YamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 # -- values --------------------------------------------------------------------------------------
@@ -360,7 +461,12 @@ def json_text(value: Any) -> Any:
 def plain_data(value: Any) -> Any:
     """YAML data made JSON-like: dates as ISO strings, every mapping key a string."""
     if isinstance(value, dict):
-        return {str(key) if not isinstance(key, bool) else str(key).lower(): plain_data(item) for key, item in value.items()}
+        return {
+            str(key) if not isinstance(key, bool) else str(key).lower(): plain_data(
+                item
+            )
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [plain_data(item) for item in value]
     if isinstance(value, (datetime.date, datetime.datetime)):
@@ -372,7 +478,9 @@ def line_at(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def find_line(text: str, pattern: str, start: int = 0, default: int = 1) -> tuple[int, int]:
+def find_line(
+    text: str, pattern: str, start: int = 0, default: int = 1
+) -> tuple[int, int]:
     """(line, offset) of the first match of regex `pattern` at or after `start`."""
     match = re.compile(pattern).search(text, start)
     if match is None:
@@ -385,4 +493,8 @@ def load_json(text: str, file: str, expected: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise fail(file, exc.lineno, f"invalid JSON ({exc.msg}, column {exc.colno}); expected {expected}") from None
+        raise fail(
+            file,
+            exc.lineno,
+            f"invalid JSON ({exc.msg}, column {exc.colno}); expected {expected}",
+        ) from None

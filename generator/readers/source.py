@@ -57,15 +57,21 @@ class SourceEndpoint:
     path: str
     description: str = ""
     pointer: str = ""  # where it sits in a JSON/YAML file
-    source_id: str | None = None  # the Apifox id or operationId: the stable key for names
+    source_id: str | None = (
+        None  # the Apifox id or operationId: the stable key for names
+    )
     folder: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    status: str = ""  # Apifox status: released, developing, deprecated, ... ("" when unknown)
+    status: str = (
+        ""  # Apifox status: released, developing, deprecated, ... ("" when unknown)
+    )
     deprecated: bool = False
     parameters: list[SourceParameter] = field(default_factory=list)
     request: SourceBody | None = None
     responses: list[SourceResponse] = field(default_factory=list)
-    servers: list[str] = field(default_factory=list)  # base URLs that apply to this endpoint
+    servers: list[str] = field(
+        default_factory=list
+    )  # base URLs that apply to this endpoint
     meta: dict[str, str] = field(default_factory=dict)
     request_line: int | None = None
     source_text: str = ""  # for finding the line of a field in text formats
@@ -87,5 +93,9 @@ class SourceDocument:
     file: str
     format: str  # "apifox-docpage" | "apifox-native" | "openapi" | "apifox-markdown"
     endpoints: list[SourceEndpoint] = field(default_factory=list)
-    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)  # shared models by name
-    servers: list[dict[str, str]] = field(default_factory=list)  # [{"name": ..., "url": ...}]
+    schemas: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # shared models by name
+    servers: list[dict[str, str]] = field(
+        default_factory=list
+    )  # [{"name": ..., "url": ...}]
