@@ -128,6 +128,9 @@ def spec_data(
                 "params_model": e["names"]["params_model"],
                 "input_model": e["names"]["input_model"],
                 "encoding": e["encoding"],
+                "content_type": e["content_type"],
+                "body_required": bool(e["request"] and e["request"]["required"]),
+                "required_files": [a["wire"] for a in e["file_args"] if a["required"]],
                 "answer": e["answer"],
             }
             for e in endpoints
@@ -154,5 +157,6 @@ def case_data(endpoint: dict[str, Any]) -> dict[str, Any]:
             expected_path=endpoint["expected_path"],
             expected_query=endpoint["expected_query"],
             answer=endpoint["answer"]["body"],
+            answer_code=endpoint["answer"]["code"],
         )
     return data

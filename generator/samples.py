@@ -4,7 +4,9 @@ mock answers, and the invalid values the contract tests send to prove each const
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from typing import Any
 
 import jsonschema
@@ -28,7 +30,10 @@ FORMATS = {
 def validator(schema: Any, defs: dict[str, Any]) -> jsonschema.Draft202012Validator:
     """A validator that resolves the registry's `#/$defs/<Model>` references."""
     root = {**schema, "$defs": defs} if isinstance(schema, dict) else schema
-    return jsonschema.Draft202012Validator(root)
+    # Formats are checked too: the client's models refuse "" for a uuid or a date.
+    return jsonschema.Draft202012Validator(
+        root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def is_valid(value: Any, schema: Any, defs: dict[str, Any]) -> bool:
@@ -58,19 +63,23 @@ def build(
     name: str = "",
     depth: int = 0,
 ) -> Any:
-    """A small value that satisfies `schema`."""
+    """A small value meant to satisfy `schema` (check it with `is_valid`; `valid_value` does)."""
     if not isinstance(schema, dict) or depth > 12:
         return None
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith(DEFS_REF):
-        return build(
-            defs.get(ref[len(DEFS_REF) :], {}), defs, required_only, name, depth + 1
-        )
-    for key in ("default", "const"):
-        if key in schema:
+        target = defs.get(ref[len(DEFS_REF) :], {})
+        siblings = {k: v for k, v in schema.items() if k != "$ref"}
+        if siblings and isinstance(target, dict):
+            target = {"allOf": [target, siblings]}
+        return build(target, defs, required_only, name, depth + 1)
+    for key in ("const", "default"):
+        if key in schema and _fits_type(schema[key], schema):
             return schema[key]
     if schema.get("enum"):
-        return schema["enum"][0]
+        return next(
+            (v for v in schema["enum"] if _fits_type(v, schema)), schema["enum"][0]
+        )
     if (
         isinstance(schema.get("examples"), list)
         and schema["examples"]
@@ -79,16 +88,16 @@ def build(
         return schema["examples"][0]
     if "example" in schema and is_valid(schema["example"], schema, defs):
         return schema["example"]
-    for key in ("allOf", "anyOf", "oneOf"):
-        if isinstance(schema.get(key), list) and schema[key]:
-            if key == "allOf":
-                merged: dict[str, Any] = {}
-                for part in schema[key]:
-                    value = build(part, defs, required_only, name, depth + 1)
-                    if isinstance(value, dict):
-                        merged.update(value)
-                return merged
-            return build(schema[key][0], defs, required_only, name, depth + 1)
+    if isinstance(schema.get("allOf"), list) and schema["allOf"]:
+        merged = merge_all_of(schema, defs)
+        return build(merged, defs, required_only, name, depth + 1)
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            rest = {k: v for k, v in schema.items() if k not in (key, "discriminator")}
+            return _branch_value(
+                schema, key, branches, rest, defs, required_only, name, depth
+            )
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
@@ -119,6 +128,262 @@ def build(
     return (
         "x" if kind is None else None
     )  # `{}` takes anything; a value must still be sent
+
+
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int, float),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
+def _fits_type(value: Any, schema: dict[str, Any]) -> bool:
+    """A cheap check of the declared `type` only (a default of 1 for a string does not fit)."""
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind else []
+    if not kinds:
+        return True
+    for one in kinds:
+        if isinstance(value, bool) and one not in ("boolean",):
+            continue
+        if isinstance(value, JSON_TYPES.get(str(one), ())):
+            return (
+                one != "integer"
+                or isinstance(value, int)
+                or (isinstance(value, float) and value.is_integer())
+            )
+    return False
+
+
+def merge_all_of(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """One schema with the properties and `required` of every `allOf` part (refs resolved)."""
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    properties: dict[str, Any] = dict(merged.get("properties") or {})
+    required: list[str] = list(merged.get("required") or [])
+    for part in schema["allOf"]:
+        seen: set[str] = set()
+        while isinstance(part, dict) and isinstance(part.get("$ref"), str):
+            ref = part["$ref"]
+            if ref in seen or not ref.startswith(DEFS_REF):
+                break
+            seen.add(ref)
+            siblings = {k: v for k, v in part.items() if k != "$ref"}
+            part = {**defs.get(ref[len(DEFS_REF) :], {}), **siblings}
+        if not isinstance(part, dict):
+            continue
+        if isinstance(part.get("allOf"), list):
+            part = merge_all_of(part, defs)
+        for key, value in part.items():
+            if key == "properties" and isinstance(value, dict):
+                properties.update(value)
+            elif key == "required" and isinstance(value, list):
+                required += [r for r in value if r not in required]
+            elif key not in merged:
+                merged[key] = value
+    if properties:
+        merged["properties"] = properties
+    if required:
+        merged["required"] = required
+    return merged
+
+
+def _branch_value(
+    schema: dict[str, Any],
+    key: str,
+    branches: list[Any],
+    rest: dict[str, Any],
+    defs: dict[str, Any],
+    required_only: bool,
+    name: str,
+    depth: int,
+) -> Any:
+    """The first branch (non-null first) whose value satisfies the whole schema; a
+    discriminator's property names the branch it picked."""
+    ordered = sorted(
+        (b for b in branches if isinstance(b, dict)),
+        key=lambda b: b.get("type") == "null",
+    )
+    discriminator = schema.get("discriminator")
+    first: Any = None
+    for index, branch in enumerate(ordered):
+        part = {"allOf": [branch, rest]} if rest.get("properties") else branch
+        value = build(part, defs, required_only, name, depth + 1)
+        if isinstance(discriminator, dict) and isinstance(value, dict):
+            tag = _discriminator_tag(discriminator, branch)
+            if tag is not None:
+                value[discriminator["propertyName"]] = tag
+        if index == 0:
+            first = value
+        if is_valid(value, schema, defs):
+            return value
+    return first
+
+
+def _discriminator_tag(discriminator: dict[str, Any], branch: dict[str, Any]) -> Any:
+    ref = branch.get("$ref")
+    if not isinstance(ref, str) or not isinstance(
+        discriminator.get("propertyName"), str
+    ):
+        return None
+    target = ref.rsplit("/", 1)[-1]
+    for tag, mapped in (discriminator.get("mapping") or {}).items():
+        if isinstance(mapped, str) and mapped.rsplit("/", 1)[-1] == target:
+            return tag
+    return target  # without a mapping the tag is the schema's name
+
+
+def valid_value(
+    schema: Any, defs: dict[str, Any], name: str = "", required_only: bool = False
+) -> tuple[bool, Any]:
+    """(True, a value that satisfies `schema`), from the builder or else generated by
+    hypothesis-jsonschema; (False, the builder's best try) when neither finds one."""
+    value = build(schema, defs, required_only, name)
+    if is_valid(value, schema, defs):
+        return True, value
+    if not required_only:  # an optional field that cannot be built is better left out
+        smaller = build(schema, defs, True, name)
+        if is_valid(smaller, schema, defs):
+            return True, smaller
+    found, whole = generated(schema, defs, value)
+    return (True, whole) if found else _repaired(value, schema, defs)
+
+
+def _repaired(value: Any, schema: Any, defs: dict[str, Any]) -> tuple[bool, Any]:
+    """Replace the deepest wrong part with a generated one, a few times (a recursive model
+    cannot be generated whole, but its wrong field usually can)."""
+    try:
+        check = validator(schema, defs)
+        for _ in range(8):
+            errors = list(check.iter_errors(value))
+            if not errors:
+                return True, value
+            error = max(errors, key=lambda e: len(e.absolute_path))
+            found, part = generated(error.schema, defs, None)
+            if not found:
+                break
+            value = _put(value, list(error.absolute_path), part)
+    except (jsonschema.exceptions.SchemaError, RecursionError):
+        pass
+    return False, value
+
+
+def _put(value: Any, path: list[Any], part: Any) -> Any:
+    if not path:
+        return part
+    head, *rest = path
+    if isinstance(value, dict):
+        return {**value, head: _put(value.get(head), rest, part)}
+    if isinstance(value, list) and isinstance(head, int) and head < len(value):
+        return [_put(v, rest, part) if i == head else v for i, v in enumerate(value)]
+    return value
+
+
+def generated(schema: Any, defs: dict[str, Any], fallback: Any) -> tuple[bool, Any]:
+    """The smallest value hypothesis-jsonschema finds for `schema`, deterministically (no
+    database, derandomized); recursive or unsatisfiable schemas give (False, fallback).
+    """
+    reachable = _reachable(schema, defs)
+    if _recursive(reachable):
+        return (
+            False,
+            fallback,
+        )  # hypothesis-jsonschema cannot resolve recursive references
+    key = json.dumps([schema, reachable], sort_keys=True, default=str)
+    if len(key) > GENERATED_MAX_SCHEMA:
+        # hypothesis-jsonschema's canonicalisation can take minutes on a large model; the
+        # repair loop regenerates only its wrong parts, which are small
+        return False, fallback
+    if key not in _GENERATED:
+        _GENERATED[key] = _generate(schema, reachable)
+    found = _GENERATED[key]
+    return (True, found[0]) if found else (False, fallback)
+
+
+_GENERATED: dict[str, tuple[Any, ...]] = {}
+
+
+class _Found(Exception):
+    pass
+
+
+def _generate(schema: Any, defs: dict[str, Any]) -> tuple[Any, ...]:
+    """The first valid value among a few generated deterministically (no shrinking: bounded)."""
+    import warnings
+
+    import hypothesis
+    import hypothesis_jsonschema
+
+    root = {**schema, "$defs": defs} if isinstance(schema, dict) else schema
+    found: list[Any] = []
+
+    def probe(value: Any) -> None:
+        if is_valid(value, schema, defs):
+            found.append(value)
+            raise _Found
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            strategy = hypothesis_jsonschema.from_schema(root)
+            test = hypothesis.settings(
+                database=None,
+                derandomize=True,
+                max_examples=GENERATED_TRIES,
+                phases=[hypothesis.Phase.generate],
+                deadline=None,
+                suppress_health_check=list(hypothesis.HealthCheck),
+                report_multiple_bugs=False,
+            )(hypothesis.given(strategy)(probe))
+            test()
+    except _Found:
+        pass
+    except Exception:  # recursive refs, unsatisfiable or unsupported schemas: no value
+        pass
+    return (found[0],) if found else ()
+
+
+GENERATED_TRIES = 25
+GENERATED_MAX_SCHEMA = (
+    3000  # characters of JSON: the schema and the shared schemas it uses
+)
+
+
+def _reachable(schema: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """The shared schemas `schema` refers to, directly or through each other."""
+    found: dict[str, Any] = {}
+    pending = [schema]
+    while pending:
+        text = json.dumps(pending.pop(), default=str, ensure_ascii=False)
+        for name in _REF.findall(text):
+            if name not in found and name in defs:
+                found[name] = defs[name]
+                pending.append(defs[name])
+    return found
+
+
+def _recursive(defs: dict[str, Any]) -> bool:
+    """Whether any of these shared schemas refers back to itself."""
+    edges = {
+        name: set(_REF.findall(json.dumps(schema, default=str, ensure_ascii=False)))
+        for name, schema in defs.items()
+    }
+    for start in edges:
+        pending, seen = list(edges[start]), set()
+        while pending:
+            name = pending.pop()
+            if name == start:
+                return True
+            if name not in seen:
+                seen.add(name)
+                pending.extend(edges.get(name, ()))
+    return False
+
+
+_REF = re.compile(r'"\$ref": "#/\$defs/([^"]+)"')
 
 
 def _number(schema: dict[str, Any], kind: str) -> int | float:

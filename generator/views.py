@@ -257,7 +257,7 @@ def _example(request: dict[str, Any] | None, defs: dict[str, Any]) -> Any:
             if request["examples"] and isinstance(request["examples"][0], str)
             else "x"
         )
-    return samples.build(request["schema"], defs, required_only=True)
+    return samples.valid_value(request["schema"], defs, required_only=True)[1]
 
 
 def _example_kwargs(
@@ -274,7 +274,7 @@ def _example_kwargs(
                 example
                 if example is not None
                 and samples.is_valid(example, arg["schema"], defs)
-                else samples.build(arg["schema"], defs, name=arg["wire"])
+                else samples.valid_value(arg["schema"], defs, name=arg["wire"])[1]
             )
     example = _example(request, defs)
     for arg in body_args:
@@ -407,16 +407,13 @@ def path_pattern(template: str) -> str:
 
 
 def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    """What the mock answers: the first 2xx response, with a documented example that satisfies
-    its schema, else a value built from the schema."""
-    success = [r for r in endpoint["responses"] if 200 <= r["code"] < 300]
+    """What the mock answers: the first 2xx response (or, when the docs give none, the first
+    documented one: an operation documented as 405 answers 405), with a documented example that
+    satisfies its schema, else a valid value generated from the schema."""
+    documented = sorted(endpoint["responses"], key=lambda r: r["code"])
+    success = [r for r in documented if 200 <= r["code"] < 300] or documented
     if not success:
-        return {
-            "code": 200,
-            "content_type": "application/json",
-            "body": None,
-            "model": None,
-        }
+        return {"code": 204, "content_type": "", "body": None, "model": None}
     response = success[0]
     if not response["content_type"]:
         return {
@@ -428,7 +425,7 @@ def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     found, body = samples.first_valid(response["examples"], response["schema"], defs)
     if not found:
         body = (
-            samples.build(response["schema"], defs, required_only=False)
+            samples.valid_value(response["schema"], defs)[1]
             if response["content_type"].endswith("json")
             else "ok"
         )

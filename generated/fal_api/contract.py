@@ -7,10 +7,13 @@ Needs `jsonschema` for the schema checks (a test dependency, not one of the clie
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
 from . import AsyncClient, Client, Completed, InProgress, InputValidationError, Queued
+from .errors import APIError
 from ._meta import AUTH_SCHEME
 from ._spec import SCHEMAS
 from .testing import FAST_POLL, TEST_API_KEY, MockServer, RecordedRequest
@@ -20,10 +23,17 @@ OutputType = type | tuple[type, ...]
 
 def validate(schema: Any, value: Any) -> None:
     """`value` satisfies `schema` (its `#/$defs/<Model>` references resolved)."""
+    _validator(json.dumps(schema, sort_keys=True)).validate(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(schema_text: str) -> Any:
+    """One compiled validator per schema for the whole test session, sharing one registry."""
     import jsonschema  # type: ignore[import-untyped,unused-ignore]  # a test dependency
 
+    schema = json.loads(schema_text)
     root = {**schema, "$defs": SCHEMAS} if isinstance(schema, dict) else schema
-    jsonschema.Draft202012Validator(root).validate(value)
+    return jsonschema.Draft202012Validator(root)
 
 
 def rejected_before_sending(
@@ -148,9 +158,28 @@ def status_stream(endpoint: Any, kwargs: dict[str, Any], output: OutputType) -> 
 # --- plain endpoints ----------------------------------------------------------------------------
 
 
-def answer_matches(answer: Any, model: Any, expected: Any) -> None:
+def answer_of(call: Callable[[], Any], code: int) -> Any:
+    """What `call()` returns; when the docs give only an error status, the APIError it raises
+    with that status (the mock answers as documented, never an invented 200)."""
+    if code < 400:
+        return call()
+    try:
+        call()
+    except APIError as error:
+        assert (
+            error.status_code == code
+        ), f"expected HTTP {code}, got {error.status_code}"
+        return None
+    raise AssertionError(
+        f"HTTP {code} was documented and answered, but no APIError was raised"
+    )
+
+
+def answer_matches(answer: Any, model: Any, expected: Any, code: int = 200) -> None:
     """The client parsed the mock's answer into the documented model (or kept it as data)."""
-    if model is None:
+    if code >= 400:
+        assert answer is None
+    elif model is None:
         assert answer == expected
     else:
         assert isinstance(answer, model)
@@ -163,6 +192,7 @@ def same_answer_async(
     kwargs: dict[str, Any],
     model: Any,
     expected: Any,
+    code: int = 200,
 ) -> None:
     async def scenario() -> Any:
         async with AsyncClient(
@@ -170,5 +200,7 @@ def same_answer_async(
         ) as client:
             return await getattr(client, attribute)(**kwargs)
 
-    answer_matches(asyncio.run(scenario()), model, expected)
+    answer_matches(
+        answer_of(lambda: asyncio.run(scenario()), code), model, expected, code
+    )
     assert len(server.requests) == 1

@@ -18,6 +18,9 @@ Faults are scripted per operation ("submit", "status", "result", "cancel", "stre
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
+import functools
 import json
 import re
 import threading
@@ -171,6 +174,16 @@ class MockServer:
             return sum(
                 1 for r in self.requests if r.method == "POST" and r.path in ENDPOINTS
             )
+
+    def reset(self) -> None:
+        """Forget what happened (requests, jobs, faults, deliveries): one server can serve many
+        tests, each seeing only its own requests."""
+        with self._lock:
+            self.requests.clear()
+            self.jobs.clear()
+            self.webhook_deliveries.clear()
+            for queue in self._faults.values():
+                queue.clear()
 
     def _next_fault(self, operation: str) -> Fault | None:
         with self._lock:
@@ -328,14 +341,21 @@ class MockServer:
         """(operation, job or plain routes) for a request, before any fault or answer."""
         if method == "POST" and path in ENDPOINTS:
             return "submit", None
-        # Docs may describe one method and path twice: every matching route gets its chance.
+        # The most specific template wins (/users/me before /users/{id}), as OpenAPI says; docs
+        # may describe one method and path twice: each route of that template gets its chance.
         matches = [
             (route, match)
             for route in ROUTES
-            if route["method"] == method and (match := re.match(route["pattern"], path))
+            if route["method"] == method
+            and (match := _route_pattern(route["pattern"]).match(path))
         ]
         if matches:
-            return "plain", matches
+            best = max(_specificity(route["path"]) for route, _ in matches)
+            return "plain", [
+                (route, match)
+                for route, match in matches
+                if _specificity(route["path"]) == best
+            ]
         if "/requests/" in path:
             request_id, _, action = path.split("/requests/", 1)[1].partition("/")
             job = self.jobs.get(request_id)
@@ -381,12 +401,49 @@ class MockServer:
             if key in source:
                 found[py_name] = source[key]
         detail = _problems(route["params_model"], found, "query")
-        if route["encoding"] == "form":
+        encoding, content_type = route["encoding"], headers.get("content-type", "")
+        if (
+            encoding is not None
+            and (raw or route.get("body_required"))
+            and not _content_type_fits(
+                encoding, route.get("content_type"), content_type
+            )
+        ):
+            return (
+                415,
+                {
+                    "detail": f"expected a {route.get('content_type') or encoding} body, got {content_type or 'none'}"
+                },
+                "application/json",
+            )
+        if encoding == "form":
             body = {
-                key: values[-1]
-                for key, values in parse_qs(raw.decode("utf-8", "replace")).items()
+                key: _field_value(values[-1])
+                for key, values in parse_qs(
+                    raw.decode("utf-8", "replace"), keep_blank_values=True
+                ).items()
             }
-        if route["encoding"] in ("json", "form") and route["input_model"]:
+        if encoding == "multipart":
+            body, files = _multipart(content_type, raw)
+            missing = [
+                name for name in route.get("required_files", []) if name not in files
+            ]
+            detail += [
+                {"loc": ["body", name], "msg": "Field required", "type": "missing"}
+                for name in missing
+            ]
+            body = {
+                **body,
+                **{
+                    name: data.decode("utf-8", "replace")
+                    for name, data in files.items()
+                },
+            }
+        if (
+            encoding in ("json", "form", "multipart")
+            and route["input_model"]
+            and (raw or route.get("body_required"))
+        ):
             detail += _problems(route["input_model"], body, "body")
         if detail:
             return 422, {"detail": detail}, "application/json"
@@ -425,12 +482,74 @@ class MockServer:
         )
 
 
+@functools.lru_cache(maxsize=None)
+def _route_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _specificity(template: str) -> tuple[int, int]:
+    """(literal segments, literal characters) of a path template: more is more specific."""
+    segments = [part for part in template.split("/") if part]
+    literal = [part for part in segments if "{" not in part]
+    return len(literal), len(re.sub(r"\{[^}]*\}", "", template))
+
+
+def _content_type_fits(encoding: str, declared: str | None, given: str) -> bool:
+    given = given.split(";", 1)[0].strip().lower()
+    if encoding == "json":
+        return (
+            given == "application/json"
+            or given.endswith("+json")
+            or given == (declared or "").lower()
+        )
+    if encoding == "form":
+        return given == "application/x-www-form-urlencoded"
+    if encoding == "multipart":
+        return given.startswith("multipart/")
+    return True  # a raw body may be sent as any type the docs name
+
+
+def _field_value(text: str) -> Any:
+    """A text form field: objects and arrays arrive as JSON text, everything else as text."""
+    if text[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _multipart(
+    content_type: str, raw: bytes
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """(text fields, file parts) of a multipart/form-data body."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+    )
+    fields: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    if not message.is_multipart():
+        return fields, files
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data = part.get_payload(decode=True)
+        data = data if isinstance(data, bytes) else b""
+        if part.get_filename() is not None:
+            files[name] = data
+        else:
+            fields[name] = _field_value(data.decode("utf-8", "replace"))
+    return fields, files
+
+
 def _is_json(headers: dict[str, str], raw: bytes) -> bool:
     return bool(raw) and (
         "json" in headers.get("content-type", "") or raw[:1] in (b"{", b"[")
     )
 
 
+@functools.lru_cache(maxsize=None)
 def _array_fields(model_name: str | None) -> set[str]:
     if model_name is None:
         return set()

@@ -34,8 +34,9 @@ class Target:
     server: MockServer | None
 
 
-@pytest.fixture
-def server() -> Iterator[MockServer]:
+@pytest.fixture(scope="session")
+def shared_server() -> Iterator[MockServer]:
+    """One mock server for the whole session: starting one per test costs more than the test."""
     with MockServer(
         polls_in_queue=1, polls_in_progress=2, api_key=TEST_API_KEY
     ) as mock:
@@ -43,18 +44,30 @@ def server() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def client(server: MockServer) -> Iterator[Client]:
-    with Client(key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL) as sync_client:
+def server(shared_server: MockServer) -> MockServer:
+    """The shared mock, with no trace of earlier tests (requests, jobs, faults)."""
+    shared_server.reset()
+    return shared_server
+
+
+@pytest.fixture(scope="session")
+def shared_client(shared_server: MockServer) -> Iterator[Client]:
+    with Client(
+        key=TEST_API_KEY, base_url=shared_server.url, poll=FAST_POLL
+    ) as sync_client:
         yield sync_client
+
+
+@pytest.fixture
+def client(server: MockServer, shared_client: Client) -> Client:
+    return shared_client
 
 
 @pytest.fixture(params=["mock", "live"])
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     if request.param == "mock":
-        with MockServer(
-            polls_in_queue=1, polls_in_progress=2, api_key=TEST_API_KEY
-        ) as mock:
-            yield Target(TEST_API_KEY, mock.url, FAST_POLL, mock)
+        mock = request.getfixturevalue("server")
+        yield Target(TEST_API_KEY, mock.url, FAST_POLL, mock)
         return
     key = os.environ.get(AUTH_ENV, "")
     if os.environ.get(LIVE_ENV) != "1" or not key:

@@ -18,6 +18,9 @@ Faults are scripted per operation ("submit", "status", "result", "cancel", "stre
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
+import functools
 import json
 import re
 import threading
@@ -158,6 +161,16 @@ class MockServer:
         with self._lock:
             return sum(1 for r in self.requests if r.method == "POST" and r.path in ENDPOINTS)
 
+    def reset(self) -> None:
+        """Forget what happened (requests, jobs, faults, deliveries): one server can serve many
+        tests, each seeing only its own requests."""
+        with self._lock:
+            self.requests.clear()
+            self.jobs.clear()
+            self.webhook_deliveries.clear()
+            for queue in self._faults.values():
+                queue.clear()
+
     def _next_fault(self, operation: str) -> Fault | None:
         with self._lock:
             queue = self._faults[operation]
@@ -274,10 +287,12 @@ class MockServer:
         """(operation, job or plain routes) for a request, before any fault or answer."""
         if method == "POST" and path in ENDPOINTS:
             return "submit", None
-        # Docs may describe one method and path twice: every matching route gets its chance.
-        matches = [(route, match) for route in ROUTES if route["method"] == method and (match := re.match(route["pattern"], path))]
+        # The most specific template wins (/users/me before /users/{id}), as OpenAPI says; docs
+        # may describe one method and path twice: each route of that template gets its chance.
+        matches = [(route, match) for route in ROUTES if route["method"] == method and (match := _route_pattern(route["pattern"]).match(path))]
         if matches:
-            return "plain", matches
+            best = max(_specificity(route["path"]) for route, _ in matches)
+            return "plain", [(route, match) for route, match in matches if _specificity(route["path"]) == best]
         if "/requests/" in path:
             request_id, _, action = path.split("/requests/", 1)[1].partition("/")
             job = self.jobs.get(request_id)
@@ -294,19 +309,30 @@ class MockServer:
         cookies = dict(part.strip().split("=", 1) for part in headers.get("cookie", "").split(";") if "=" in part)
         found: dict[str, Any] = {}
         arrays = _array_fields(route["params_model"])
+        texts = _text_fields(route["params_model"])
         for py_name, wire, location in route["params"]:
             if location == "query" and wire in query:
-                # repeated keys make an array; text is fine, pydantic's lax mode reads "1" as 1
-                found[py_name] = query[wire] if py_name in arrays else query[wire][-1]
+                # repeated keys make an array; pydantic's lax mode reads "1" as 1, not "true" as
+                # True in a Literal: non-text values are read as JSON scalars first
+                values = [_scalar(text, py_name in texts) for text in query[wire]]
+                found[py_name] = values if py_name in arrays else values[-1]
                 continue
             source = {"path": path_values, "header": headers, "cookie": cookies}.get(location, {})
             key = wire.lower() if location == "header" else wire
             if key in source:
-                found[py_name] = source[key]
+                found[py_name] = _scalar(source[key], py_name in texts)
         detail = _problems(route["params_model"], found, "query")
-        if route["encoding"] == "form":
-            body = {key: values[-1] for key, values in parse_qs(raw.decode("utf-8", "replace")).items()}
-        if route["encoding"] in ("json", "form") and route["input_model"]:
+        encoding, content_type = route["encoding"], headers.get("content-type", "")
+        if encoding is not None and (raw or route.get("body_required")) and not _content_type_fits(encoding, route.get("content_type"), content_type):
+            return 415, {"detail": f"expected a {route.get('content_type') or encoding} body, got {content_type or 'none'}"}, "application/json"
+        if encoding == "form":
+            body = {key: _field_value(values[-1]) for key, values in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        if encoding == "multipart":
+            body, files = _multipart(content_type, raw)
+            missing = [name for name in route.get("required_files", []) if name not in files]
+            detail += [{"loc": ["body", name], "msg": "Field required", "type": "missing"} for name in missing]
+            body = {**body, **{name: data.decode("utf-8", "replace") for name, data in files.items()}}
+        if encoding in ("json", "form", "multipart") and route["input_model"] and (raw or route.get("body_required")):
             detail += _problems(route["input_model"], body, "body")
         if detail:
             return 422, {"detail": detail}, "application/json"
@@ -327,10 +353,99 @@ class MockServer:
         return given.startswith(f"{AUTH_SCHEME} ") and (self.api_key is None or given == f"{AUTH_SCHEME} {self.api_key}")
 
 
+@functools.lru_cache(maxsize=None)
+def _route_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _specificity(template: str) -> tuple[int, int]:
+    """(literal segments, literal characters) of a path template: more is more specific."""
+    segments = [part for part in template.split("/") if part]
+    literal = [part for part in segments if "{" not in part]
+    return len(literal), len(re.sub(r"\{[^}]*\}", "", template))
+
+
+def _content_type_fits(encoding: str, declared: str | None, given: str) -> bool:
+    given = given.split(";", 1)[0].strip().lower()
+    if encoding == "json":
+        return given == "application/json" or given.endswith("+json") or given == (declared or "").lower()
+    if encoding == "form":
+        return given == "application/x-www-form-urlencoded"
+    if encoding == "multipart":
+        return given.startswith("multipart/")
+    return True  # a raw body may be sent as any type the docs name
+
+
+def _field_value(text: str) -> Any:
+    """A text form field: objects and arrays arrive as JSON text, everything else as text."""
+    if text[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """(text fields, file parts) of a multipart/form-data body."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    fields: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    if not message.is_multipart():
+        return fields, files
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data = part.get_payload(decode=True)
+        data = data if isinstance(data, bytes) else b""
+        if part.get_filename() is not None:
+            files[name] = data
+        else:
+            fields[name] = _field_value(data.decode("utf-8", "replace"))
+    return fields, files
+
+
 def _is_json(headers: dict[str, str], raw: bytes) -> bool:
     return bool(raw) and ("json" in headers.get("content-type", "") or raw[:1] in (b"{", b"["))
 
 
+def _scalar(text: str, is_text: bool) -> Any:
+    """A parameter's text as the value it stands for: `true`, `1`, `null` unless it is text."""
+    if is_text:
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (bool, int, float)) or value is None else text
+
+
+@functools.lru_cache(maxsize=None)
+def _text_fields(model_name: str | None) -> frozenset[str]:
+    """Fields that may hold text: their wire text is kept as it is."""
+    if model_name is None:
+        return frozenset()
+    schema = getattr(models, model_name).model_json_schema()
+    defs = schema.get("$defs", {})
+    return frozenset(name for name, prop in schema.get("properties", {}).items() if _may_be_text(prop, defs, 0))
+
+
+def _may_be_text(schema: Any, defs: dict[str, Any], depth: int) -> bool:
+    if not isinstance(schema, dict) or depth > 8:
+        return True
+    if isinstance(schema.get("$ref"), str):
+        return _may_be_text(defs.get(schema["$ref"].rsplit("/", 1)[-1]), defs, depth + 1)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if isinstance(schema.get(key), list):
+            return any(_may_be_text(part, defs, depth + 1) for part in schema[key])
+    if "enum" in schema or "const" in schema:
+        return any(isinstance(v, str) for v in [*schema.get("enum", []), *([schema["const"]] if "const" in schema else [])])
+    kind = schema.get("type")
+    return kind is None or kind == "string" or (isinstance(kind, list) and "string" in kind)
+
+
+@functools.lru_cache(maxsize=None)
 def _array_fields(model_name: str | None) -> set[str]:
     if model_name is None:
         return set()
