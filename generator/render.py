@@ -131,6 +131,7 @@ def spec_data(
                 "content_type": e["content_type"],
                 "body_required": bool(e["request"] and e["request"]["required"]),
                 "required_files": [a["wire"] for a in e["file_args"] if a["required"]],
+                "file_fields": [a["wire"] for a in e["file_args"]],
                 "answer": e["answer"],
             }
             for e in endpoints

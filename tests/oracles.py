@@ -111,6 +111,19 @@ class Package:
         return package.Client(base_url=base_url, **given, **options)
 
 
+_GENERATED: dict[Path, Package] = {}
+
+
+def generated_once(document: Path, cache: Path) -> Package:
+    """The package of `document`, generated once per test session (Prism and Schemathesis
+    share it)."""
+    if document not in _GENERATED:
+        folder = cache / f"doc{len(_GENERATED)}"
+        folder.mkdir(parents=True)
+        _GENERATED[document] = generate(document, folder / "generated")
+    return _GENERATED[document]
+
+
 def generate(document: Path, out: Path) -> Package:
     done = run_cli(
         "generate",
@@ -128,16 +141,21 @@ def generate(document: Path, out: Path) -> Package:
     return Package(document, out, registry)
 
 
+@pytest.fixture(scope="session")
+def generated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("oracles")
+
+
 @pytest.fixture
 def imported(tmp_path: Path) -> Iterator[Path]:
-    """sys.path gets the folder holding PACKAGE; the import is undone afterwards."""
+    """Import a package with `import_package`; the import is undone afterwards."""
+    before = list(sys.path)
     yield tmp_path
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[name]
     for name in [m for m in sys.modules if m.startswith(f"{PACKAGE}_tests_")]:
         del sys.modules[name]
-    if str(tmp_path / "generated") in sys.path:
-        sys.path.remove(str(tmp_path / "generated"))
+    sys.path[:] = before
 
 
 def import_package(package: Package) -> None:

@@ -20,14 +20,15 @@ from tests.oracles import (
     Package,
     Prism,
     document_id,
-    generate,
+    generated_cache,
+    generated_once,
     import_package,
     imported,
     known_gap,
     prism_or_skip,
 )
 
-__all__ = ["imported"]  # the fixture, used by name
+__all__ = ["generated_cache", "imported"]  # fixtures, used by name
 
 
 def prism_verdict(response: httpx.Response | None) -> str | None:
@@ -117,10 +118,10 @@ def call_endpoint(
 
 @pytest.mark.parametrize("document", OPENAPI_DOCUMENTS, ids=document_id)
 def test_prism_accepts_every_request_and_the_client_parses_every_answer(
-    document: Path, imported: Path
+    document: Path, imported: Path, generated_cache: Path
 ) -> None:
     prism_or_skip()
-    package = generate(document, imported / "generated")
+    package = generated_once(document, generated_cache)
     import_package(package)
     prism = Prism(document, imported / "prism.log")
     outcomes: dict[str, tuple[str, str]] = {}

@@ -389,17 +389,20 @@ class MockServer:
         )
         found: dict[str, Any] = {}
         arrays = _array_fields(route["params_model"])
+        texts = _text_fields(route["params_model"])
         for py_name, wire, location in route["params"]:
             if location == "query" and wire in query:
-                # repeated keys make an array; text is fine, pydantic's lax mode reads "1" as 1
-                found[py_name] = query[wire] if py_name in arrays else query[wire][-1]
+                # repeated keys make an array; pydantic's lax mode reads "1" as 1, not "true" as
+                # True in a Literal: non-text values are read as JSON scalars first
+                values = [_scalar(text, py_name in texts) for text in query[wire]]
+                found[py_name] = values if py_name in arrays else values[-1]
                 continue
             source = {"path": path_values, "header": headers, "cookie": cookies}.get(
                 location, {}
             )
             key = wire.lower() if location == "header" else wire
             if key in source:
-                found[py_name] = source[key]
+                found[py_name] = _scalar(source[key], py_name in texts)
         detail = _problems(route["params_model"], found, "query")
         encoding, content_type = route["encoding"], headers.get("content-type", "")
         if (
@@ -432,12 +435,11 @@ class MockServer:
                 {"loc": ["body", name], "msg": "Field required", "type": "missing"}
                 for name in missing
             ]
+            # file parts are checked for presence only: the input model holds the other fields
             body = {
-                **body,
-                **{
-                    name: data.decode("utf-8", "replace")
-                    for name, data in files.items()
-                },
+                name: value
+                for name, value in body.items()
+                if name not in route.get("file_fields", [])
             }
         if (
             encoding in ("json", "form", "multipart")
@@ -546,6 +548,57 @@ def _multipart(
 def _is_json(headers: dict[str, str], raw: bytes) -> bool:
     return bool(raw) and (
         "json" in headers.get("content-type", "") or raw[:1] in (b"{", b"[")
+    )
+
+
+def _scalar(text: str, is_text: bool) -> Any:
+    """A parameter's text as the value it stands for: `true`, `1`, `null` unless it is text."""
+    if is_text:
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (bool, int, float)) or value is None else text
+
+
+@functools.lru_cache(maxsize=None)
+def _text_fields(model_name: str | None) -> frozenset[str]:
+    """Fields that may hold text: their wire text is kept as it is."""
+    if model_name is None:
+        return frozenset()
+    schema = getattr(models, model_name).model_json_schema()
+    defs = schema.get("$defs", {})
+    return frozenset(
+        name
+        for name, prop in schema.get("properties", {}).items()
+        if _may_be_text(prop, defs, 0)
+    )
+
+
+def _may_be_text(schema: Any, defs: dict[str, Any], depth: int) -> bool:
+    if not isinstance(schema, dict) or depth > 8:
+        return True
+    if isinstance(schema.get("$ref"), str):
+        return _may_be_text(
+            defs.get(schema["$ref"].rsplit("/", 1)[-1]), defs, depth + 1
+        )
+    for key in ("anyOf", "oneOf", "allOf"):
+        if isinstance(schema.get(key), list):
+            return any(_may_be_text(part, defs, depth + 1) for part in schema[key])
+    if "enum" in schema or "const" in schema:
+        return any(
+            isinstance(v, str)
+            for v in [
+                *schema.get("enum", []),
+                *([schema["const"]] if "const" in schema else []),
+            ]
+        )
+    kind = schema.get("type")
+    return (
+        kind is None
+        or kind == "string"
+        or (isinstance(kind, list) and "string" in kind)
     )
 
 
