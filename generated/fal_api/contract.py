@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import ssl
 from collections.abc import Callable
 from typing import Any
+
+import httpx
 
 from . import AsyncClient, Client, Completed, InProgress, InputValidationError, Queued
 from .errors import APIError
@@ -158,6 +161,22 @@ def status_stream(endpoint: Any, kwargs: dict[str, Any], output: OutputType) -> 
 # --- plain endpoints ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every test client: building one per client costs more than a call."""
+    return ssl.create_default_context()
+
+
+def same_json(sent: Any, expected: Any, model: Any) -> None:
+    """The body sent is the one expected: equal, or the same once read by the input model (a
+    UUID or a date the client normalised)."""
+    if sent == expected:
+        return
+    assert model is not None and model.model_validate(sent) == model.model_validate(
+        expected
+    ), f"sent {sent!r}, expected {expected!r}"
+
+
 def answer_of(call: Callable[[], Any], code: int) -> Any:
     """What `call()` returns; when the docs give only an error status, the APIError it raises
     with that status (the mock answers as documented, never an invented 200)."""
@@ -195,8 +214,8 @@ def same_answer_async(
     code: int = 200,
 ) -> None:
     async def scenario() -> Any:
-        async with AsyncClient(
-            key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL
+        async with httpx.AsyncClient(verify=_tls()) as http, AsyncClient(
+            key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http
         ) as client:
             return await getattr(client, attribute)(**kwargs)
 
