@@ -17,7 +17,7 @@ BAD_ENUM_VALUE = "not-a-documented-value"
 FORMATS = {
     "date-time": "2024-01-01T00:00:00Z",
     "date": "2024-01-01",
-    "time": "00:00:00",
+    "time": "00:00:00Z",
     "email": "user@example.com",
     "uri": "https://example.com/",
     "url": "https://example.com/",
@@ -84,9 +84,14 @@ def build(
         isinstance(schema.get("examples"), list)
         and schema["examples"]
         and is_valid(schema["examples"][0], schema, defs)
+        and _rfc3339(schema["examples"][0], schema)
     ):
         return schema["examples"][0]
-    if "example" in schema and is_valid(schema["example"], schema, defs):
+    if (
+        "example" in schema
+        and is_valid(schema["example"], schema, defs)
+        and _rfc3339(schema["example"], schema)
+    ):
         return schema["example"]
     if isinstance(schema.get("allOf"), list) and schema["allOf"]:
         merged = merge_all_of(schema, defs)
@@ -128,6 +133,21 @@ def build(
     return (
         "x" if kind is None else None
     )  # `{}` takes anything; a value must still be sent
+
+
+RFC3339 = {
+    "date-time": re.compile(
+        r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    ),
+    "time": re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"),
+}
+
+
+def _rfc3339(value: Any, schema: dict[str, Any]) -> bool:
+    """A `date-time` or `time` value as RFC 3339 writes it (with its offset): jsonschema does
+    not check these formats without an extra package, strict validators do."""
+    pattern = RFC3339.get(str(schema.get("format")))
+    return pattern is None or not isinstance(value, str) or bool(pattern.match(value))
 
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {

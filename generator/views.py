@@ -414,7 +414,10 @@ def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     success = [r for r in documented if 200 <= r["code"] < 300] or documented
     if not success:
         return {"code": 204, "content_type": "", "body": None, "model": None}
-    response = success[0]
+    response = dict(success[0])
+    if "*" in response["content_type"]:
+        # `*/*` or `application/*` names no type to answer in: JSON is one it allows
+        response["content_type"] = "application/json"
     if not response["content_type"]:
         return {
             "code": response["code"],

@@ -36,7 +36,10 @@ def _validator(schema_text: str) -> Any:
 
     schema = json.loads(schema_text)
     root = {**schema, "$defs": SCHEMAS} if isinstance(schema, dict) else schema
-    return jsonschema.Draft202012Validator(root)
+    # formats checked as the generator checked them when it chose examples and answers
+    return jsonschema.Draft202012Validator(
+        root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def rejected_before_sending(
