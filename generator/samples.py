@@ -113,6 +113,8 @@ def build(
             key: build(sub, defs, required_only, key, depth + 1)
             for key, sub in (schema.get("properties") or {}).items()
             if isinstance(sub, dict) and (key in required or not required_only)
+            # a writeOnly field is never in an answer (optional ones are left out of requests)
+            and (key in required or not sub.get("writeOnly"))
         }
     if kind == "array":
         if depth >= 4 and not schema.get("minItems"):
