@@ -85,9 +85,6 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
     "apifox-2/openapi/shiftshen.默认模块.openapi.json": {
         "corpus": CORPUS,
     },
-    "apifox-2/openapi/code-root.Default module.openapi.json": {
-        "corpus": CORPUS,
-    },
     "apifox-2/native/jenny-org.线上测试分享文档.apifox.json": {
         "corpus": CORPUS,
     },
@@ -171,11 +168,11 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
         "GET /user/list/page/vo": ACCEPT,
         "POST /cart": ACCEPT,
         "POST /category/add": ACCEPT,
-        "POST /image": BODY_ENCODING,
+        "POST /image": BODY_ENCODING + "; " + REFUSED,
         "POST /image/avatar": BODY_ENCODING,
         "POST /image/batch": PARAMS,
-        "POST /image/news": BODY_ENCODING,
-        "POST /image/product": BODY_ENCODING,
+        "POST /image/news": BODY_ENCODING + "; " + REFUSED,
+        "POST /image/product": BODY_ENCODING + "; " + REFUSED,
         "POST /news/add": ACCEPT,
         "POST /order": ACCEPT,
         "POST /order/payment-proof": ACCEPT,
@@ -202,7 +199,8 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
         "PUT /user/{id}": ACCEPT,
         "PUT /user/{id}/status": ACCEPT,
     },
-    "apifox-2/openapi/code-root.Default": {
+    "apifox-2/openapi/code-root.Default module.openapi.json": {
+        "corpus": CORPUS,
         "POST /api/browser/closeAllProfiles": REFUSED,
         "POST /api/browser/openBrowser": REFUSED,
         "POST /api/folder/list": REFUSED,
