@@ -123,6 +123,10 @@ def test_prism_accepts_every_request_and_the_client_parses_every_answer(
     prism_or_skip()
     package = generated_once(document, generated_cache)
     import_package(package)
+    if not package.rest_endpoints:
+        pytest.skip(
+            "the document has no operations to call (Prism refuses to serve it)"
+        )
     prism = Prism(document, imported / "prism.log")
     outcomes: dict[str, tuple[str, str]] = {}
     try:
