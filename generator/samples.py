@@ -8,6 +8,9 @@ import math
 from typing import Any
 
 import jsonschema
+from referencing import Registry
+
+NO_RETRIEVAL: Registry[Any] = Registry()
 
 from generator.normalize import DEFS_REF
 
@@ -28,7 +31,8 @@ FORMATS = {
 def validator(schema: Any, defs: dict[str, Any]) -> jsonschema.Draft202012Validator:
     """A validator that resolves the registry's `#/$defs/<Model>` references."""
     root = {**schema, "$defs": defs} if isinstance(schema, dict) else schema
-    return jsonschema.Draft202012Validator(root)
+    # An empty registry: a ref that is not local fails to resolve instead of being fetched.
+    return jsonschema.Draft202012Validator(root, registry=NO_RETRIEVAL)
 
 
 def is_valid(value: Any, schema: Any, defs: dict[str, Any]) -> bool:
