@@ -124,7 +124,7 @@ def load(pyproject: Path) -> Config:
         raise fail(
             name,
             None,
-            f"external_refs {external_refs!r}: expected \"none\" (the default) or \"project\"",
+            f'external_refs {external_refs!r}: expected "none" (the default) or "project"',
         )
     return Config(
         root=pyproject.parent,

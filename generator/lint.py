@@ -14,8 +14,8 @@ from typing import Any
 
 import jsonschema
 
-from generator.samples import NO_RETRIEVAL
 from generator.findings import Finding, Locator, ordered, view
+from generator.samples import NO_RETRIEVAL
 
 RULES: dict[str, str] = {
     "duplicate-endpoint": "error",

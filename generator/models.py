@@ -195,7 +195,9 @@ def _generate(wanted: dict[str, Any]) -> str:
     }
     try:
         text = _run(document)
-    except Exception as exc:  # datamodel-code-generator's own errors have no common base
+    except (
+        Exception
+    ) as exc:  # datamodel-code-generator's own errors have no common base
         raise fail(
             "registry.json",
             None,

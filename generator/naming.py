@@ -65,12 +65,14 @@ def snake(text: str) -> str:
 MAX_LENGTH = 64
 
 
-def shorten(name: str, limit: int = MAX_LENGTH) -> str:
+def shorten(name: str, limit: int = MAX_LENGTH, separator: str = "_") -> str:
     """`name`, or its first characters and a hash of all of it: deterministic, still unique."""
     if len(name) <= limit:
         return name
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-    return f"{name[: limit - 9].rstrip('_')}_{digest}"
+    if not separator:
+        digest = "H" + digest.upper()  # stays one PascalCase word
+    return f"{name[: limit - 10].rstrip('_')}{separator}{digest}"
 
 
 def identifier(
@@ -198,7 +200,7 @@ def class_name(text: str, taken: set[str]) -> str:
     )
     if base[0].isdigit():
         base = f"Model{base}"
-    base = shorten(base)
+    base = shorten(base, separator="")
     if base in MODEL_MODULE_NAMES or base in RESERVED or base in LIBRARY_NAMES:
         base = f"{base}Model"
     return unique(base, taken)

@@ -47,7 +47,9 @@ def build(
         )
         endpoint = _endpoint(source, attribute, classes, schemas, report)
         full = naming.snake(_name_base(source, config.strip_name_prefixes))
-        if len(full) > naming.MAX_LENGTH:  # shortened: the registry keeps the whole name
+        if (
+            len(full) > naming.MAX_LENGTH
+        ):  # shortened: the registry keeps the whole name
             endpoint["names"]["full_name"] = full
         endpoint["id"] = naming.unique(endpoint["id"], ids, " #")
         result.append(endpoint)
@@ -108,7 +110,9 @@ def inheritance_cycle(schemas: dict[str, Any]) -> list[str] | None:
     def parents(name: str) -> list[str]:
         schema = schemas.get(name)
         found = []
-        for part in (schema or {}).get("allOf") or [] if isinstance(schema, dict) else []:
+        for part in (
+            (schema or {}).get("allOf") or [] if isinstance(schema, dict) else []
+        ):
             ref = part.get("$ref") if isinstance(part, dict) else None
             if isinstance(ref, str) and ref.startswith(DEFS_REF):
                 found.append(ref[len(DEFS_REF) :])
@@ -130,7 +134,7 @@ def inheritance_cycle(schemas: dict[str, Any]) -> list[str] | None:
                 stack.append((name, index + 1))
                 child = children[index]
                 if state.get(child) == 1:
-                    return path[path.index(child) :] + [child]
+                    return [*path[path.index(child) :], child]
                 if not state.get(child):
                     stack.append((child, 0))
             else:
@@ -230,7 +234,8 @@ def _schema(
 ) -> Any:
     """A reader's schema, cleaned, with its refs rewritten; a ref that leaves the document
     (another file, a URL) or points nowhere is a warning and is left out, unless
-    `external_refs = "project"` lets a file inside the project folder be read (refs.external)."""
+    `external_refs = "project"` lets a file inside the project folder be read (refs.external).
+    """
     dropped: list[str] = []
     cleaned = rewrite_refs(
         clean_schema(external.inline(raw, where[0], report)), classes, dropped
@@ -484,7 +489,11 @@ def _request(
         source.request.schema or {},
         classes,
         report,
-        (source.file, source.request_line or source.line, source.pointer + "/requestBody"),
+        (
+            source.file,
+            source.request_line or source.line,
+            source.pointer + "/requestBody",
+        ),
     )
     if encoding != "raw" and not schema:
         schema = {"type": "object", "properties": {}}

@@ -10,10 +10,10 @@ from typing import Any
 
 import jsonschema
 
-from generator import normalize, overlay, readers
-from generator.readers import external, guard
+from generator import escape, normalize, overlay, readers
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
+from generator.readers import external, guard
 
 VERSION = 1
 DEFAULT_BASE_URL = "http://localhost"
@@ -21,9 +21,7 @@ DEFAULT_BASE_URL = "http://localhost"
 
 def build(config: Config, report: Report) -> dict[str, Any]:
     """Read every input, normalize, and return the validated registry."""
-    with guard.using(config.limits), external.using(
-        config.root, config.external_refs
-    ):
+    with guard.using(config.limits), external.using(config.root, config.external_refs):
         return _build(config, report)
 
 
@@ -76,7 +74,9 @@ def check_values(registry: dict[str, Any]) -> None:
             source = registry["endpoints"][int(parts[2])]["source"]
             file, line = source["file"], source["line"]
             pointer = source.get("pointer", "") + "/" + "/".join(parts[3:])
-        raise SpecError([Diagnostic("error", file, line, exc.message, pointer)]) from None
+        raise SpecError(
+            [Diagnostic("error", file, line, exc.message, pointer)]
+        ) from None
 
 
 def _display_name(path: Path, root: Path) -> str:
@@ -122,4 +122,4 @@ def _pointer(path: Any) -> str:
 
 
 def dumps(registry: dict[str, Any]) -> str:
-    return json.dumps(registry, ensure_ascii=False, indent=2) + "\n"
+    return escape.json_text(registry) + "\n"

@@ -10,8 +10,6 @@ from typing import Any
 import jsonschema
 from referencing import Registry
 
-NO_RETRIEVAL: Registry[Any] = Registry()
-
 from generator.normalize import DEFS_REF
 
 BAD_ENUM_VALUE = "not-a-documented-value"
@@ -26,6 +24,10 @@ FORMATS = {
     "ipv4": "127.0.0.1",
     "binary": "",
 }
+
+
+# An empty registry: jsonschema resolves only what the schema holds and never fetches.
+NO_RETRIEVAL: Registry[Any] = Registry()
 
 
 def validator(schema: Any, defs: dict[str, Any]) -> jsonschema.Draft202012Validator:

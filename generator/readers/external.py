@@ -32,7 +32,9 @@ class Setting:
     mode: str = "none"  # "none" | "project"
 
 
-_ACTIVE: ContextVar[Setting] = ContextVar("specgen_external_refs", default=Setting())
+_ACTIVE: ContextVar[Setting] = ContextVar(
+    "specgen_external_refs", default=Setting()  # noqa: B039 (frozen dataclass)
+)
 
 
 @contextmanager

@@ -41,7 +41,9 @@ class Limits:
         return [f.name for f in fields(cls)]
 
 
-_ACTIVE: ContextVar[Limits] = ContextVar("specgen_limits", default=Limits())
+_ACTIVE: ContextVar[Limits] = ContextVar(
+    "specgen_limits", default=Limits()  # noqa: B039 (frozen dataclass)
+)
 
 
 def active() -> Limits:
@@ -224,6 +226,7 @@ def _surrogate_message(text: str) -> str:
 
 
 # -- YAML ------------------------------------------------------------------------------------------
+
 
 def check_yaml(text: str, loader: Any) -> None:
     """One pass over the YAML events, before anything is built: depth, alias expansion,

@@ -25,7 +25,6 @@ cell that links a model (`[token](#schematoken)`) becomes a `$ref` to that model
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any

@@ -241,7 +241,9 @@ class _Document:
         """The value a local ref points at (percent- and pointer-decoded), or None."""
         if not ref.startswith("#/"):
             # another file: only a project file, and only when the config allows it
-            return external.load_ref(ref, self.name) if external.is_external(ref) else None
+            return (
+                external.load_ref(ref, self.name) if external.is_external(ref) else None
+            )
         node: Any = self.data
         for token in unquote(ref)[2:].split("/"):
             token = unescape_pointer(token)

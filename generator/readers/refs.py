@@ -455,7 +455,9 @@ def json_text(value: Any) -> Any:
         return UNSET
     try:
         return guard.json_loads(value)
-    except ValueError:  # not JSON, or JSON this generator refuses (guard.UnsafeData): text
+    except (
+        ValueError
+    ):  # not JSON, or JSON this generator refuses (guard.UnsafeData): text
         return value
 
 
@@ -491,7 +493,8 @@ def find_line(
 
 def load_json(text: str, file: str, expected: str, line_offset: int = 0) -> Any:
     """Parsed JSON, or a SpecError naming the line and column of the first syntax error, or
-    the line and pointer of a value the guard refuses (`line_offset`: lines before `text`)."""
+    the line and pointer of a value the guard refuses (`line_offset`: lines before `text`).
+    """
     try:
         return guard.json_loads(text)
     except json.JSONDecodeError as exc:
