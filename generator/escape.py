@@ -105,7 +105,8 @@ def md_text(text: str) -> str:
 
 def md_heading(text: str) -> str:
     """One line of heading text: line breaks become spaces (a newline in a summary cannot start
-    a new block, a fake heading or a code fence), HTML and Markdown markers are escaped."""
+    a new block, a fake heading or a code fence), HTML and Markdown markers are escaped.
+    """
     line = " ".join(md_text(text).split())
     line = re.sub(r"([`*\[\]|\\])", r"\\\1", line)
     return line or "(untitled)"

@@ -51,7 +51,7 @@ NAMES = st.lists(st.one_of(TEXT, RUNTIME), min_size=1, max_size=4, unique=True)
 
 
 @settings(
-    max_examples=int(os.environ.get("SPECGEN_HYPOTHESIS_EXAMPLES", "4")),
+    max_examples=int(os.environ.get("SPECGEN_HYPOTHESIS_EXAMPLES", "3")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
