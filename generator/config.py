@@ -15,6 +15,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from generator.diagnostics import fail
+from generator.readers.guard import Limits
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class Config:
     # [tool.specgen.lint] and [tool.specgen.diff]: ignore, severity, ignore_endpoints (checked by findings.settings)
     lint: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     diff: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # [tool.specgen.limits]: bounds on the work one run may do (readers.guard.Limits)
+    limits: Limits = field(default_factory=Limits)
+    # `$ref`s that leave their document: "none" (a located warning; the ref is dropped) or
+    # "project" (files inside the project folder are read; never the network)
+    external_refs: str = "none"
 
     @property
     def out_dir(self) -> Path:
@@ -96,6 +102,8 @@ def load(pyproject: Path) -> Config:
         "overlays",
         "lint",
         "diff",
+        "limits",
+        "external_refs",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -111,6 +119,13 @@ def load(pyproject: Path) -> Config:
             None,
             f"package {package!r} is not a valid Python package name (lowercase, digits, _)",
         )
+    external_refs = str(table.get("external_refs", Config.external_refs))
+    if external_refs not in ("none", "project"):
+        raise fail(
+            name,
+            None,
+            f'external_refs {external_refs!r}: expected "none" (the default) or "project"',
+        )
     return Config(
         root=pyproject.parent,
         inputs=tuple(table.get("inputs", Config.inputs)),
@@ -125,7 +140,30 @@ def load(pyproject: Path) -> Config:
         overlays=tuple(table.get("overlays", ())),
         lint=table.get("lint", {}),
         diff=table.get("diff", {}),
+        limits=_limits(table.get("limits", {}), name),
+        external_refs=external_refs,
     )
+
+
+def _limits(table: Any, name: str) -> Limits:
+    """[tool.specgen.limits]: each key a positive integer overriding a default of Limits."""
+    if not isinstance(table, dict):
+        raise fail(name, None, "[tool.specgen.limits] must be a table")
+    unknown = sorted(set(table) - set(Limits.keys()))
+    if unknown:
+        raise fail(
+            name,
+            None,
+            f"unknown [tool.specgen.limits] keys {unknown}: expected only {Limits.keys()}",
+        )
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise fail(
+                name,
+                None,
+                f"[tool.specgen.limits] {key} = {value!r}: expected a positive integer",
+            )
+    return Limits(**table)
 
 
 def from_arguments(

@@ -6,7 +6,9 @@ by the registry schema. Everything else a spec says is data, written as a litera
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import unicodedata
 from typing import Any
 
@@ -101,6 +103,15 @@ def md_text(text: str) -> str:
     )
 
 
+def md_heading(text: str) -> str:
+    """One line of heading text: line breaks become spaces (a newline in a summary cannot start
+    a new block, a fake heading or a code fence), HTML and Markdown markers are escaped.
+    """
+    line = " ".join(md_text(text).split())
+    line = re.sub(r"([`*\[\]|\\])", r"\\\1", line)
+    return line or "(untitled)"
+
+
 def md_cell(text: str) -> str:
     """Text for one Markdown table cell: one line, pipes escaped."""
     return md_text(text).replace("|", "\\|").replace("\n", "<br>")
@@ -124,6 +135,16 @@ def sh_quote(text: str) -> str:
     return "'" + comment(text).replace("'", "'\\''") + "'"
 
 
+def json_text(value: Any, indent: int = 2) -> str:
+    """JSON text for a data file: readable (CJK stays as it is), but controls, bidi overrides
+    and line separators are written as `\\uXXXX` escapes, so no viewer or terminal acts on
+    them; non-finite numbers are refused (the readers never let one through)."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    return "".join(
+        f"\\u{ord(c):04x}" if _is_unsafe(c) and c != "\n" else c for c in text
+    )
+
+
 FILTERS = {
     "sh_quote": sh_quote,
     "py_str": py_str,
@@ -132,5 +153,6 @@ FILTERS = {
     "comment": comment,
     "md_text": md_text,
     "md_cell": md_cell,
+    "md_heading": md_heading,
     "md_code": md_code,
 }

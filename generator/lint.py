@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 
 from generator.findings import Finding, Locator, ordered, view
+from generator.samples import NO_RETRIEVAL
 
 RULES: dict[str, str] = {
     "duplicate-endpoint": "error",
@@ -348,7 +349,7 @@ def _errors(schema: Any, instance: Any, defs: dict[str, Any]) -> list[Any]:
     if defs and isinstance(schema, dict):
         schema = {**schema, "$defs": {**defs, **(schema.get("$defs") or {})}}
     try:
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = jsonschema.Draft202012Validator(schema, registry=NO_RETRIEVAL)
         return sorted(
             validator.iter_errors(instance),
             key=lambda e: [str(p) for p in e.absolute_path],

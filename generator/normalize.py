@@ -7,7 +7,8 @@ from typing import Any
 
 from generator import naming, prose
 from generator.config import Config
-from generator.diagnostics import Report
+from generator.diagnostics import Report, fail
+from generator.readers import external
 from generator.readers.source import SourceDocument, SourceEndpoint, SourceResponse
 
 QUEUE_KEYS = {"request_id", "status_url", "response_url"}
@@ -21,9 +22,20 @@ def build(
     schemas: dict[str, Any] = {}
     taken_classes: set[str] = set()
     sources: list[tuple[SourceEndpoint, dict[str, str]]] = []
+    origins: dict[str, str] = {}
     for document in documents:
         classes = _shared_schemas(document, schemas, taken_classes, report)
         sources += [(endpoint, classes) for endpoint in document.endpoints]
+        origins.update({cls: document.file for cls in classes.values()})
+    cycle = inheritance_cycle(schemas)
+    if cycle:
+        raise fail(
+            origins.get(cycle[0], "registry.json"),
+            None,
+            f"models {' -> '.join(cycle)} extend each other through allOf, a cycle no class "
+            "hierarchy can express; expected allOf references without a cycle",
+            "/components/schemas/" + _escape_pointer(cycle[0]),
+        )
     sources.sort(key=lambda item: (_stable_key(item[0]), item[0].file, item[0].line))
     _report_duplicates([source for source, _ in sources], report)
     taken: set[str] = set(RUNTIME_NAMES)
@@ -34,6 +46,11 @@ def build(
             _name_base(source, config.strip_name_prefixes), taken, fallback="endpoint"
         )
         endpoint = _endpoint(source, attribute, classes, schemas, report)
+        full = naming.snake(_name_base(source, config.strip_name_prefixes))
+        if (
+            len(full) > naming.MAX_LENGTH
+        ):  # shortened: the registry keeps the whole name
+            endpoint["names"]["full_name"] = full
         endpoint["id"] = naming.unique(endpoint["id"], ids, " #")
         result.append(endpoint)
     _class_names(result, taken_classes)
@@ -72,7 +89,12 @@ def _shared_schemas(
     """Add the document's models to `schemas` under class names; returns {source name: class}."""
     classes = {name: naming.class_name(name, taken) for name in document.schemas}
     for name, schema in document.schemas.items():
-        cleaned = rewrite_refs(clean_schema(schema), classes)
+        cleaned = _schema(
+            schema,
+            classes,
+            report,
+            (document.file, None, "/components/schemas/" + _escape_pointer(name)),
+        )
         source = SourceEndpoint(
             file=document.file, line=1, title=name, method="GET", path="/"
         )
@@ -81,22 +103,154 @@ def _shared_schemas(
     return classes
 
 
-def rewrite_refs(schema: Any, classes: dict[str, str]) -> Any:
-    """`#/components/schemas/<name>` (reader convention) -> `#/$defs/<Class>` (registry)."""
+def inheritance_cycle(schemas: dict[str, Any]) -> list[str] | None:
+    """A cycle of models through `allOf` refs (A allOf B, B allOf A): no class hierarchy can
+    express it (datamodel-code-generator's "inheritance cycle"); the names, in order."""
+
+    def parents(name: str) -> list[str]:
+        schema = schemas.get(name)
+        found = []
+        for part in (
+            (schema or {}).get("allOf") or [] if isinstance(schema, dict) else []
+        ):
+            ref = part.get("$ref") if isinstance(part, dict) else None
+            if isinstance(ref, str) and ref.startswith(DEFS_REF):
+                found.append(ref[len(DEFS_REF) :])
+        return found
+
+    state: dict[str, int] = {}
+    for start in schemas:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            name, index = stack.pop()
+            if index == 0:
+                state[name] = 1
+                path.append(name)
+            children = parents(name)
+            if index < len(children):
+                stack.append((name, index + 1))
+                child = children[index]
+                if state.get(child) == 1:
+                    return [*path[path.index(child) :], child]
+                if not state.get(child):
+                    stack.append((child, 0))
+            else:
+                state[name] = 2
+                path.pop()
+    return None
+
+
+def rewrite_refs(
+    schema: Any, classes: dict[str, str], dropped: list[str] | None = None
+) -> Any:
+    """`#/components/schemas/<name>` (reader convention) -> `#/$defs/<Class>` (registry).
+
+    Any other `$ref` (another file, a URL, a pointer to nothing) is left out and listed in
+    `dropped`: nothing downstream (datamodel-code-generator, jsonschema) ever sees a ref it
+    could follow out of the registry."""
     if isinstance(schema, list):
-        return [rewrite_refs(item, classes) for item in schema]
+        return [rewrite_refs(item, classes, dropped) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "$ref" and isinstance(value, str) and value.startswith(READER_REF):
-            name = value[len(READER_REF) :]
-            out[key] = DEFS_REF + classes[name] if name in classes else value
+        if key == "$ref":
+            name = (
+                value[len(READER_REF) :]
+                if isinstance(value, str) and value.startswith(READER_REF)
+                else None
+            )
+            if name is not None and name in classes:
+                out[key] = DEFS_REF + classes[name]
+            elif dropped is not None:
+                dropped.append(str(value))
         elif key in DATA_KEYWORDS:
             out[key] = value
+        elif key == "properties" and isinstance(value, dict):
+            # property names are data: a property called "$ref" or "default" is a schema
+            out[key] = {
+                prop: rewrite_refs(sub, classes, dropped) for prop, sub in value.items()
+            }
         else:
-            out[key] = rewrite_refs(value, classes)
+            out[key] = rewrite_refs(value, classes, dropped)
     return out
+
+
+# Python-only regex syntax that the JSON Schema dialect (ECMA-262) does not have.
+_NOT_ECMA = re.compile(r"\(\?P[<=>]|\(\?[aiLmsux-]+[):]|\(\?#|\\[AZz]|[*+?}]\+")
+
+
+def _bad_patterns(schema: Any) -> list[str]:
+    """Drop (in place) each `pattern` that Python's `re` cannot compile or that is not
+    ECMA-262 syntax; a message per dropped one. Generated models compile their patterns at
+    import, so a bad one would make the package fail to import."""
+    problems = []
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        pattern = node.get("pattern")
+        if "pattern" in node:
+            reason = None
+            if not isinstance(pattern, str):
+                reason = "is not a string"
+            else:
+                try:
+                    re.compile(pattern)
+                except (re.error, OverflowError, RecursionError) as exc:
+                    reason = f"is not a regular expression ({exc})"
+                else:
+                    if _NOT_ECMA.search(pattern):
+                        reason = "uses Python-only syntax, not the ECMA-262 dialect of JSON Schema"
+            if reason:
+                problems.append(
+                    f"pattern {escape_text(pattern)} {reason}; the constraint was left out"
+                )
+                del node["pattern"]
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                stack.extend(value.values())
+            elif key not in DATA_KEYWORDS:
+                stack.append(value)
+    return problems
+
+
+def escape_text(value: Any) -> str:
+    return repr(value)[:120]
+
+
+def _schema(
+    raw: Any,
+    classes: dict[str, str],
+    report: Report,
+    where: tuple[str, int | None, str],
+) -> Any:
+    """A reader's schema, cleaned, with its refs rewritten; a ref that leaves the document
+    (another file, a URL) or points nowhere is a warning and is left out, unless
+    `external_refs = "project"` lets a file inside the project folder be read (refs.external).
+    """
+    dropped: list[str] = []
+    cleaned = rewrite_refs(
+        clean_schema(external.inline(raw, where[0], report)), classes, dropped
+    )
+    file, line, pointer = where
+    for problem in _bad_patterns(cleaned):
+        report.warn(file, line, problem, pointer)
+    for ref in dict.fromkeys(dropped):
+        report.warn(
+            file,
+            line,
+            f"$ref {ref!r} is not a schema of the inputs ({external.why_not(ref)}); it was left out",
+            pointer,
+        )
+    return cleaned
 
 
 READER_REF, DEFS_REF = "#/components/schemas/", "#/$defs/"
@@ -184,7 +338,9 @@ def _endpoint(
     report: Report,
 ) -> dict[str, Any]:
     request = _request(source, classes, schemas, report)
-    responses = [_response(source, response, classes) for response in source.responses]
+    responses = [
+        _response(source, response, classes, report) for response in source.responses
+    ]
     parameters = _parameters(
         source,
         classes,
@@ -229,10 +385,12 @@ def _parameters(
     params = []
     placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
     for param in source.parameters:
-        schema = rewrite_refs(clean_schema(param.schema), classes)
+        pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"
+        schema = _schema(
+            param.schema, classes, report, (source.file, source.line, pointer)
+        )
         if param.description and "description" not in schema:
             schema["description"] = param.description
-        pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"
         _lift(schema, param.name, source, report, pointer)
         if isinstance(schema.get("default"), str) and APIFOX_VARIABLE.search(
             schema["default"]
@@ -245,6 +403,8 @@ def _parameters(
             )
             del schema["default"]
         location = param.location
+        if location == "header":
+            _check_header(param.name, schema, param.example, source, pointer)
         if location == "path" and param.name not in placeholders:
             report.warn(
                 source.file,
@@ -257,13 +417,49 @@ def _parameters(
             {
                 "name": param.name,
                 "in": location,
-                "python_name": naming.identifier(param.name, names),
+                "python_name": naming.identifier(
+                    param.name, names, reserved=naming.PARAMETER_RESERVED
+                ),
                 "required": param.required or location == "path",
                 "description": param.description,
                 "schema": schema,
             }
         )
     return params
+
+
+# RFC 9110 field names are tokens; values carry no control characters (HTAB aside).
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_header(
+    name: str,
+    schema: dict[str, Any],
+    example: Any,
+    source: SourceEndpoint,
+    pointer: str,
+) -> None:
+    """A header that could never be sent is an input error, found here rather than at call time."""
+    if not HEADER_NAME.match(name):
+        raise fail(
+            source.file,
+            source.line,
+            f"header parameter {name!r} is not a valid header name; expected an RFC 9110 token "
+            "(letters, digits and !#$%&'*+-.^_`|~, no spaces or control characters)",
+            pointer,
+        )
+    values = [example, schema.get("default"), schema.get("example")]
+    values += schema.get("enum") or [] if isinstance(schema.get("enum"), list) else []
+    for value in values:
+        if isinstance(value, str) and HEADER_VALUE_BAD.search(value):
+            raise fail(
+                source.file,
+                source.line,
+                f"header parameter {name!r}: value {value!r} holds a control character; "
+                "expected a value that can be sent in a header",
+                pointer,
+            )
 
 
 ENCODINGS = (
@@ -289,7 +485,16 @@ def _request(
     if source.request is None:
         return None
     encoding = encoding_of(source.request.content_type)
-    schema = rewrite_refs(clean_schema(source.request.schema or {}), classes)
+    schema = _schema(
+        source.request.schema or {},
+        classes,
+        report,
+        (
+            source.file,
+            source.request_line or source.line,
+            source.pointer + "/requestBody",
+        ),
+    )
     if encoding != "raw" and not schema:
         schema = {"type": "object", "properties": {}}
     _lift_properties(schema, source, report, pointer="")
@@ -308,7 +513,9 @@ def _request(
             fields.append(
                 {
                     "name": wire,
-                    "python_name": naming.identifier(wire, taken),
+                    "python_name": naming.identifier(
+                        wire, taken, reserved=naming.PARAMETER_RESERVED
+                    ),
                     "required": wire in required,
                     "file_types": prop.get("x-file-types"),
                     "binary": prop.get("format") == "binary",
@@ -334,15 +541,19 @@ def clean_schema(schema: Any) -> Any:
         return schema
     orders = schema.get("x-apifox-orders")
     cleaned = {
-        key: clean_schema(value)
+        key: (
+            value
+            if key in DATA_KEYWORDS or key == "properties"
+            else clean_schema(value)
+        )
         for key, value in schema.items()
         if not key.startswith("x-apifox")
     }
     properties = cleaned.get("properties")
     if isinstance(properties, dict):
-        # properties maps names to schemas; clean each schema, never the names
+        # properties maps names to schemas; clean each schema (once), never the names
         cleaned["properties"] = {
-            name: clean_schema(sub) for name, sub in schema["properties"].items()
+            name: clean_schema(sub) for name, sub in properties.items()
         }
         if isinstance(orders, list):
             ordered = [name for name in orders if name in properties]
@@ -452,9 +663,17 @@ def _drop_conflicts(
 
 
 def _response(
-    source: SourceEndpoint, response: SourceResponse, classes: dict[str, str]
+    source: SourceEndpoint,
+    response: SourceResponse,
+    classes: dict[str, str],
+    report: Report,
 ) -> dict[str, Any]:
-    schema = rewrite_refs(clean_schema(response.schema), classes)
+    schema = _schema(
+        response.schema,
+        classes,
+        report,
+        (source.file, source.line, f"{source.pointer}/responses/{response.code}"),
+    )
     examples = response.examples
     inferred = False
     if _is_empty(schema) and examples and response.content_type.endswith("json"):

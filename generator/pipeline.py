@@ -6,7 +6,7 @@ from typing import Any
 
 from generator import formatting, registry, render
 from generator.config import Config
-from generator.diagnostics import Report
+from generator.diagnostics import Report, fail
 
 
 def build(
@@ -17,4 +17,13 @@ def build(
     cache = config.root / ".specgen-cache" if use_cache else None
     texts = render.outputs(reg, cache)
     formatted = formatting.format_python(texts, cache / "black" if cache else None)
-    return reg, {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
+    files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
+    size, limit = sum(map(len, files.values())), config.limits.max_output_bytes
+    if size > limit:
+        raise fail(
+            config.inputs[0] if len(config.inputs) == 1 else "[tool.specgen] inputs",
+            None,
+            f"the outputs would take {size} bytes, more than the limit of {limit} "
+            "(raise [tool.specgen.limits] max_output_bytes to write them)",
+        )
+    return reg, files

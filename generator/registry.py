@@ -10,9 +10,10 @@ from typing import Any
 
 import jsonschema
 
-from generator import normalize, overlay, readers
+from generator import escape, normalize, overlay, readers
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
+from generator.readers import external, guard
 
 VERSION = 1
 DEFAULT_BASE_URL = "http://localhost"
@@ -20,6 +21,11 @@ DEFAULT_BASE_URL = "http://localhost"
 
 def build(config: Config, report: Report) -> dict[str, Any]:
     """Read every input, normalize, and return the validated registry."""
+    with guard.using(config.limits), external.using(config.root, config.external_refs):
+        return _build(config, report)
+
+
+def _build(config: Config, report: Report) -> dict[str, Any]:
     documents = [
         readers.read_file(path, _display_name(path, config.root), report)
         for path in config.input_files()
@@ -51,8 +57,26 @@ def build(config: Config, report: Report) -> dict[str, Any]:
         {"file": w.file, "line": w.line, "message": w.message, "pointer": w.pointer}
         for w in report.warnings
     ]
+    check_values(registry)
     validate(registry)
     return registry
+
+
+def check_values(registry: dict[str, Any]) -> None:
+    """The guard's value checks on the whole registry, whatever reader or overlay produced
+    it: an error names the endpoint's source file and line."""
+    try:
+        guard.check_data(registry)
+    except guard.UnsafeData as exc:
+        parts = exc.pointer.split("/")
+        file, line, pointer = "registry.json", None, exc.pointer
+        if len(parts) > 2 and parts[1] == "endpoints" and parts[2].isdigit():
+            source = registry["endpoints"][int(parts[2])]["source"]
+            file, line = source["file"], source["line"]
+            pointer = source.get("pointer", "") + "/" + "/".join(parts[3:])
+        raise SpecError(
+            [Diagnostic("error", file, line, exc.message, pointer)]
+        ) from None
 
 
 def _display_name(path: Path, root: Path) -> str:
@@ -98,4 +122,4 @@ def _pointer(path: Any) -> str:
 
 
 def dumps(registry: dict[str, Any]) -> str:
-    return json.dumps(registry, ensure_ascii=False, indent=2) + "\n"
+    return escape.json_text(registry) + "\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -101,7 +100,7 @@ def render(template: str, context: dict[str, Any]) -> str:
 
 def json_data(value: Any) -> str:
     """Data files: JSON needs no formatter, which keeps large schemas out of black's way."""
-    return json.dumps(value, ensure_ascii=False, indent=1) + "\n"
+    return escape.json_text(value, indent=1) + "\n"
 
 
 def spec_data(

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 import jsonschema
+from referencing import Registry
 
 from generator.normalize import DEFS_REF
 
@@ -25,10 +26,15 @@ FORMATS = {
 }
 
 
+# An empty registry: jsonschema resolves only what the schema holds and never fetches.
+NO_RETRIEVAL: Registry[Any] = Registry()
+
+
 def validator(schema: Any, defs: dict[str, Any]) -> jsonschema.Draft202012Validator:
     """A validator that resolves the registry's `#/$defs/<Model>` references."""
     root = {**schema, "$defs": defs} if isinstance(schema, dict) else schema
-    return jsonschema.Draft202012Validator(root)
+    # An empty registry: a ref that is not local fails to resolve instead of being fetched.
+    return jsonschema.Draft202012Validator(root, registry=NO_RETRIEVAL)
 
 
 def is_valid(value: Any, schema: Any, defs: dict[str, Any]) -> bool:

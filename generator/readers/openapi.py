@@ -27,6 +27,7 @@ from urllib.parse import unquote
 import yaml
 
 from generator.diagnostics import Report, fail
+from generator.readers import external, guard
 from generator.readers.refs import (
     SchemaFixer,
     YamlLoader,
@@ -125,8 +126,13 @@ def _load_yaml(
 ) -> tuple[Any, dict[tuple[str, str], int]]:
     """The data and the line of each (path, method) key; `offset` = lines before `text`."""
     try:
+        guard.check_yaml(text, YamlLoader)
         root = yaml.compose(text, Loader=YamlLoader)
         data = yaml.load(text, Loader=YamlLoader)
+    except guard.UnsafeData as exc:
+        raise fail(
+            name, offset + (exc.line or 1), f"{exc.message}", exc.pointer
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = offset + (mark.line + 1 if mark is not None else 1)
@@ -234,7 +240,10 @@ class _Document:
     def _lookup(self, ref: str) -> Any:
         """The value a local ref points at (percent- and pointer-decoded), or None."""
         if not ref.startswith("#/"):
-            return None  # another file: not available here
+            # another file: only a project file, and only when the config allows it
+            return (
+                external.load_ref(ref, self.name) if external.is_external(ref) else None
+            )
         node: Any = self.data
         for token in unquote(ref)[2:].split("/"):
             token = unescape_pointer(token)

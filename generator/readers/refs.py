@@ -25,6 +25,7 @@ from urllib.parse import unquote
 import yaml
 
 from generator.diagnostics import Report, fail
+from generator.readers import guard
 
 COMPONENTS = "#/components/schemas/"
 # Apifox's editor keys its internal bookkeeping by ULIDs (26 Crockford base-32 characters).
@@ -453,8 +454,10 @@ def json_text(value: Any) -> Any:
     if not value.strip():
         return UNSET
     try:
-        return json.loads(value)
-    except ValueError:
+        return guard.json_loads(value)
+    except (
+        ValueError
+    ):  # not JSON, or JSON this generator refuses (guard.UnsafeData): text
         return value
 
 
@@ -488,13 +491,23 @@ def find_line(
     return line_at(text, match.start()), match.start()
 
 
-def load_json(text: str, file: str, expected: str) -> Any:
-    """Parsed JSON, or a SpecError naming the line and column of the first syntax error."""
+def load_json(text: str, file: str, expected: str, line_offset: int = 0) -> Any:
+    """Parsed JSON, or a SpecError naming the line and column of the first syntax error, or
+    the line and pointer of a value the guard refuses (`line_offset`: lines before `text`).
+    """
     try:
-        return json.loads(text)
+        return guard.json_loads(text)
     except json.JSONDecodeError as exc:
         raise fail(
             file,
-            exc.lineno,
+            line_offset + exc.lineno,
             f"invalid JSON ({exc.msg}, column {exc.colno}); expected {expected}",
+        ) from None
+    except guard.UnsafeData as exc:
+        line = exc.line_in(text)
+        raise fail(
+            file,
+            None if line is None else line_offset + line,
+            exc.message,
+            exc.pointer,
         ) from None
