@@ -445,7 +445,7 @@ def submit(
     try:
         data = decode_json(reply)
         urls = (
-            [data[name] for name in ("status_url", "response_url", "cancel_url")]
+            [data.get(name) for name in ("status_url", "response_url", "cancel_url")]
             if isinstance(data, dict)
             else []
         )

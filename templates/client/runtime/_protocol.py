@@ -370,7 +370,7 @@ def submit(
     reply = yield from send(call, settings.retry, deadline)
     try:
         data = decode_json(reply)
-        urls = [data[name] for name in ("status_url", "response_url", "cancel_url")] if isinstance(data, dict) else []
+        urls = [data.get(name) for name in ("status_url", "response_url", "cancel_url")] if isinstance(data, dict) else []
         request_id = clean_id(data.get("request_id")) if isinstance(data, dict) else None
     except MalformedResponseError:
         urls, request_id = [], None
