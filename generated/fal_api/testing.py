@@ -57,6 +57,11 @@ class RecordedRequest:
     headers: dict[str, str]  # lower-case names
     json: Any  # the body parsed as JSON, when it is JSON
     body: bytes = b""
+    raw_path: str = ""  # the path as sent, percent-escapes kept (`path` is decoded)
+
+    def has_path(self, expected: str) -> bool:
+        """The path sent is `expected`, segment by segment: an escaped `/` stays inside its segment."""
+        return _segments(self.raw_path or quote(self.path)) == _segments(expected)
 
     @property
     def form(self) -> dict[str, str]:
@@ -420,6 +425,7 @@ class MockServer:
         query: dict[str, list[str]],
         headers: dict[str, str],
         raw: bytes,
+        raw_path: str = "",
     ) -> Any:
         try:
             body = json.loads(raw) if raw else None
@@ -434,6 +440,7 @@ class MockServer:
                     headers,
                     body if _is_json(headers, raw) else None,
                     raw,
+                    raw_path,
                 )
             )
         return body
@@ -443,6 +450,10 @@ class MockServer:
         return given.startswith(f"{AUTH_SCHEME} ") and (
             self.api_key is None or given == f"{AUTH_SCHEME} {self.api_key}"
         )
+
+
+def _segments(path: str) -> list[str]:
+    return [unquote(segment) for segment in path.split("/")]
 
 
 def _routable(raw_path: str) -> str:
@@ -526,7 +537,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
         mock = self.mock
-        body = mock.record(self.command, path, query, headers, raw)
+        body = mock.record(self.command, path, query, headers, raw, parts.path)
         operation, job = mock.route(self.command, path, parts.path)
         if operation == "plain":
             own_auth = any(

@@ -478,9 +478,13 @@ def _with_logs(current: Status, logs: tuple[LogLine, ...]) -> Status:
     return current
 
 
+def cancel_grace(timeout: float | None) -> float:
+    """How long the cancel sent at a timeout may take past it: a tenth of the timeout, 0.1-1 s."""
+    return min(1.0, max(0.1, (timeout or 0.0) * 0.1))
+
+
 def _cancel_quietly(settings: Settings, handle: RequestHandle, timeout: float | None) -> Flow[None]:
-    # The cancel gets a short grace of its own past the deadline: a tenth of the timeout, at most 1 s.
-    grace = min(1.0, max(0.05, (timeout or 0.0) * 0.1))
+    grace = cancel_grace(timeout)
     try:
         yield from cancel(settings, handle, time.monotonic() + grace)
     except ClientError:  # the timeout is the error worth raising; a failed cancel is not
