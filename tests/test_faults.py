@@ -4,7 +4,8 @@ bodies, garbage, resets, wrong content types, huge headers, hostile Retry-After,
 envelopes). Every run must end in a result or one of the package's typed errors, within its
 deadline plus a small margin, with at most one submit; the key never reaches another origin.
 
-`python -m tests.test_faults [runs]` prints the figures (outcomes, untyped, worst overrun)."""
+`python -m tests.test_faults [runs]` prints the figures (outcomes, untyped, worst overrun).
+"""
 
 from __future__ import annotations
 
@@ -101,7 +102,8 @@ class Seen:
 
 class RawServer:
     """HTTP by hand on 127.0.0.1. A request's path says how to misbehave:
-    `/<run>/<faulty step>/<behaviour>/<the client's path>`; other steps answer correctly."""
+    `/<run>/<faulty step>/<behaviour>/<the client's path>`; other steps answer correctly.
+    """
 
     def __init__(self, canary: RawServer | None = None) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0), backlog=512)
@@ -130,7 +132,7 @@ class RawServer:
         while not self.stopped.is_set():
             try:
                 conn, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -155,7 +157,10 @@ class RawServer:
         head, _, body = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         method, target = lines[0].split(" ")[:2]
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        headers = {
+            k.strip().lower(): v.strip()
+            for k, _, v in (line.partition(":") for line in lines[1:])
+        }
         while len(body) < int(headers.get("content-length", "0")):
             chunk = conn.recv(65536)
             if not chunk:
@@ -163,7 +168,14 @@ class RawServer:
             body += chunk
         path = urlsplit(target).path
         with self.lock:
-            self.seen.append(Seen(headers.get("host", ""), method, path, KEY in headers.get("authorization", "")))
+            self.seen.append(
+                Seen(
+                    headers.get("host", ""),
+                    method,
+                    path,
+                    KEY in headers.get("authorization", ""),
+                )
+            )
         parts = path.split("/")
         if len(parts) < 5:
             return _send(conn, 404, b'{"detail": "no such path"}')
@@ -173,12 +185,16 @@ class RawServer:
         if step == "submit":
             with self.lock:
                 self.submits[run] += 1
-        code, answer = self._correct(step, prefix, run, behaviour if step == faulty else "ok")
+        code, answer = self._correct(
+            step, prefix, run, behaviour if step == faulty else "ok"
+        )
         if step != faulty or behaviour == "ok":
             return _send(conn, code, answer, request_id=f"req-{run}")
         _misbehave(conn, behaviour, code, answer, self)
 
-    def _correct(self, step: str, prefix: str, run: str, behaviour: str) -> tuple[int, bytes]:
+    def _correct(
+        self, step: str, prefix: str, run: str, behaviour: str
+    ) -> tuple[int, bytes]:
         if step == "submit":
             origin = {
                 "off_origin": self.canary.origin if self.canary else self.origin,
@@ -196,7 +212,17 @@ class RawServer:
             }
             return 200, json.dumps(envelope).encode()
         if step == "status":
-            return 200, json.dumps({"status": "COMPLETED", "request_id": f"req-{run}", "logs": [], "metrics": {}}).encode()
+            return (
+                200,
+                json.dumps(
+                    {
+                        "status": "COMPLETED",
+                        "request_id": f"req-{run}",
+                        "logs": [],
+                        "metrics": {},
+                    }
+                ).encode(),
+            )
         if step == "cancel":
             return 202, b'{"status": "CANCELLATION_REQUESTED"}'
         return 200, self.output
@@ -240,7 +266,9 @@ def _drip(conn: socket.socket, server: RawServer, data: bytes) -> None:
         time.sleep(0.01)
 
 
-def _misbehave(conn: socket.socket, behaviour: str, code: int, answer: bytes, server: RawServer) -> None:
+def _misbehave(
+    conn: socket.socket, behaviour: str, code: int, answer: bytes, server: RawServer
+) -> None:
     half = answer[: len(answer) // 2]
     later = formatdate(time.time() + 2, usegmt=True)
     retry = {
@@ -253,12 +281,19 @@ def _misbehave(conn: socket.socket, behaviour: str, code: int, answer: bytes, se
     }
     if behaviour in retry:
         status = 429 if behaviour.endswith(("nan", "date", "garbage")) else 503
-        return _send(conn, status, b'{"detail": "busy"}', extra=f"Retry-After: {retry[behaviour]}\r\n")
+        return _send(
+            conn,
+            status,
+            b'{"detail": "busy"}',
+            extra=f"Retry-After: {retry[behaviour]}\r\n",
+        )
     if behaviour == "slow_ok":
         time.sleep(0.02)
         return _send(conn, code, answer)
     if behaviour == "html":
-        return _send(conn, 200, b"<html><body>Bad gateway\x1b[31m</body></html>", "text/html")
+        return _send(
+            conn, 200, b"<html><body>Bad gateway\x1b[31m</body></html>", "text/html"
+        )
     if behaviour == "html_as_json":
         return _send(conn, 200, b"<html><body>oops</body></html>")
     if behaviour in ("truncated", "truncated_reset"):
@@ -268,7 +303,10 @@ def _misbehave(conn: socket.socket, behaviour: str, code: int, answer: bytes, se
             _reset(conn)
         return None
     if behaviour == "cut_without_length":
-        conn.sendall(f"HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".encode() + half)
+        conn.sendall(
+            f"HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".encode()
+            + half
+        )
         return None
     if behaviour == "garbage":
         conn.sendall(random.Random(len(answer)).randbytes(300))
@@ -290,7 +328,9 @@ def _misbehave(conn: socket.socket, behaviour: str, code: int, answer: bytes, se
         conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
         return _drip(conn, server, b"abcdefgh")
     if behaviour == "drip_body":
-        conn.sendall(f"HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n".encode())
+        conn.sendall(
+            f"HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n".encode()
+        )
         return _drip(conn, server, answer)
     if behaviour == "informational_flood":
         for _ in range(300):
@@ -302,25 +342,45 @@ def _misbehave(conn: socket.socket, behaviour: str, code: int, answer: bytes, se
     if behaviour == "huge_headers":
         return _send(conn, code, answer, extra=f"X-Big: {'a' * 300_000}\r\n")
     if behaviour == "many_headers":
-        return _send(conn, code, answer, extra="".join(f"X-H{i}: v\r\n" for i in range(1000)))
+        return _send(
+            conn, code, answer, extra="".join(f"X-H{i}: v\r\n" for i in range(1000))
+        )
     if behaviour == "wrong_content_type":
         return _send(conn, code, answer, "text/html; charset=utf-8")
     if behaviour == "wrong_shape":
-        return _send(conn, code, b'{"status": "SOMETHING", "queue_position": "first", "images": "none", "logs": 7}')
+        return _send(
+            conn,
+            code,
+            b'{"status": "SOMETHING", "queue_position": "first", "images": "none", "logs": 7}',
+        )
     if behaviour == "empty":
         return _send(conn, code, b"")
     if behaviour == "deep_json":
         return _send(conn, code, b"[" * 100_000 + b"]" * 100_000)
     if behaviour == "non_finite_json":
-        return _send(conn, code, b'{"status": "IN_QUEUE", "queue_position": Infinity, "images": [NaN]}')
+        return _send(
+            conn,
+            code,
+            b'{"status": "IN_QUEUE", "queue_position": Infinity, "images": [NaN]}',
+        )
     if behaviour == "huge_int_json":
-        return _send(conn, code, b'{"status": "IN_QUEUE", "queue_position": ' + b"9" * 5000 + b"}")
+        return _send(
+            conn,
+            code,
+            b'{"status": "IN_QUEUE", "queue_position": ' + b"9" * 5000 + b"}",
+        )
     if behaviour == "gzip_garbage":
-        return _send(conn, code, b"definitely not gzip", extra="Content-Encoding: gzip\r\n")
+        return _send(
+            conn, code, b"definitely not gzip", extra="Content-Encoding: gzip\r\n"
+        )
     if behaviour == "chunked_broken":
-        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n")
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n"
+        )
         return None
-    if behaviour == "bomb":  # more than the (patched) answer limit, as fast as the socket takes it
+    if (
+        behaviour == "bomb"
+    ):  # more than the (patched) answer limit, as fast as the socket takes it
         conn.sendall(f"HTTP/1.1 {code} X\r\nContent-Length: {3 << 20}\r\n\r\n".encode())
         for _ in range(48):
             conn.sendall(b"a" * 65536)
@@ -383,12 +443,25 @@ def _mock_faults(api: ModuleType, canary: RawServer) -> list[tuple[str, Any]]:
         "cancel_url": base + "/cancel",
     }
     return [
-        *[(f"status {code}", Fault(status=code)) for code in (400, 404, 422, 429, 500, 502, 503, 504)],
+        *[
+            (f"status {code}", Fault(status=code))
+            for code in (400, 404, 422, 429, 500, 502, 503, 504)
+        ],
         ("drop", Fault(drop=True)),
         ("delay 0.05", Fault(delay=0.05)),
         ("delay 1.0", Fault(delay=1.0)),
-        ("html 200", Fault(status=200, body="<html>busy</html>", content_type="text/html")),
-        ("html labelled json", Fault(status=200, body="<html>", content_type="application/json; charset=utf-8")),
+        (
+            "html 200",
+            Fault(status=200, body="<html>busy</html>", content_type="text/html"),
+        ),
+        (
+            "html labelled json",
+            Fault(
+                status=200,
+                body="<html>",
+                content_type="application/json; charset=utf-8",
+            ),
+        ),
         ("mislabelled answer", Fault(content_type="text/plain")),
         ("truncated 5", Fault(truncate=5)),
         ("truncated 40", Fault(truncate=40)),
@@ -406,25 +479,43 @@ def one_run(api: ModuleType, index: int, raw: RawServer, canary: RawServer) -> R
     rng = random.Random(SEED * 1000 + index)
     flavour = rng.choice(("sync", "async"))
     on_mock = rng.random() < 0.4
-    operation = rng.choice(("run", "run", "run", "submit", "status", "result", "cancel", "rest"))
+    operation = rng.choice(
+        ("run", "run", "run", "submit", "status", "result", "cancel", "rest")
+    )
     if on_mock and operation == "rest":
         operation = "run"
     call_timeout = rng.uniform(0.05, 0.2)
     run_timeout = rng.uniform(0.1, 0.4)
     retry = api.RetryPolicy(max_attempts=ATTEMPTS, initial_delay=0.001, max_delay=0.05)
     if operation == "run":
-        budget = run_timeout + min(1.0, max(0.1, run_timeout * 0.1))  # the cancel's grace
+        budget = run_timeout + min(
+            1.0, max(0.1, run_timeout * 0.1)
+        )  # the cancel's grace
     else:
         budget = ATTEMPTS * (call_timeout + retry.max_delay)
     if on_mock:
         faults = _mock_faults(api, canary)
         name, fault = faults[rng.randrange(len(faults))]
         step = rng.choice(STEPS if operation == "run" else (operation,))
-        run = Run(index, flavour, "mock", operation, f"{step}: {name} x{rng.randint(1, 3)}", budget)
+        run = Run(
+            index,
+            flavour,
+            "mock",
+            operation,
+            f"{step}: {name} x{rng.randint(1, 3)}",
+            budget,
+        )
         testing = importlib.import_module(api.__name__ + ".testing")
-        with testing.MockServer(polls_in_queue=rng.randint(0, 2), polls_in_progress=rng.randint(0, 1)) as server:
+        with testing.MockServer(
+            polls_in_queue=rng.randint(0, 2), polls_in_progress=rng.randint(0, 1)
+        ) as server:
             if operation in ("status", "result", "cancel"):
-                with httpx.Client(verify=TLS) as http, api.Client(key=KEY, base_url=server.url, http_client=http) as client:
+                with (
+                    httpx.Client(verify=TLS) as http,
+                    api.Client(
+                        key=KEY, base_url=server.url, http_client=http
+                    ) as client,
+                ):
                     request_id = client.flux_lora.submit(prompt="x").request_id
             else:
                 request_id = ""
@@ -432,11 +523,23 @@ def one_run(api: ModuleType, index: int, raw: RawServer, canary: RawServer) -> R
             _execute(api, run, server.url, request_id, call_timeout, run_timeout, retry)
             run.submits = server.submits - (1 if request_id else 0)
         return run
-    step = rng.choice(STEPS if operation == "run" else ("result",) if operation == "rest" else (operation,))
+    step = rng.choice(
+        STEPS
+        if operation == "run"
+        else ("result",) if operation == "rest" else (operation,)
+    )
     behaviour = BEHAVIOURS[rng.randrange(len(BEHAVIOURS))]
     run = Run(index, flavour, "raw", operation, f"{step}: {behaviour}", budget)
     faulty = "rest" if operation == "rest" else step
-    _execute(api, run, f"{raw.origin}/r{index}/{faulty}/{behaviour}", "req-x", call_timeout, run_timeout, retry)
+    _execute(
+        api,
+        run,
+        f"{raw.origin}/r{index}/{faulty}/{behaviour}",
+        "req-x",
+        call_timeout,
+        run_timeout,
+        retry,
+    )
     run.submits = raw.submits[f"r{index}"]
     return run
 
@@ -452,8 +555,18 @@ def _execute(
 ) -> None:
     testing = importlib.import_module(api.__name__ + ".testing")
     rest = importlib.import_module(api.__name__ + "._rest")
-    operation = rest.Operation("GET", "/items/{item}", params=(("item", "item", "path"),), responses={200: api.models.FluxLoraOutput})
-    options = {"key": KEY, "base_url": base_url, "retry": retry, "poll": testing.FAST_POLL}
+    operation = rest.Operation(
+        "GET",
+        "/items/{item}",
+        params=(("item", "item", "path"),),
+        responses={200: api.models.FluxLoraOutput},
+    )
+    options = {
+        "key": KEY,
+        "base_url": base_url,
+        "retry": retry,
+        "poll": testing.FAST_POLL,
+    }
     # One TLS context for all runs: building one per client costs more than most runs take.
     transport = {"timeout": call_timeout, "verify": TLS}
 
@@ -488,12 +601,18 @@ def _execute(
 
     try:
         if run.flavour == "sync":
-            with httpx.Client(**transport) as http, api.Client(**options, http_client=http) as client:
+            with (
+                httpx.Client(**transport) as http,
+                api.Client(**options, http_client=http) as client,
+            ):
                 outcome = timed(lambda: action(client))
         else:
 
             async def scenario() -> Any:
-                async with httpx.AsyncClient(**transport) as http, api.AsyncClient(**options, http_client=http) as client:
+                async with (
+                    httpx.AsyncClient(**transport) as http,
+                    api.AsyncClient(**options, http_client=http) as client,
+                ):
                     return await timed_async(lambda: action(client))
 
             outcome = asyncio.run(scenario())
@@ -502,7 +621,9 @@ def _execute(
         run.outcome = type(error).__name__
     except Exception as error:  # the property under test: this must never happen
         run.outcome = type(error).__name__
-        run.untyped = f"{type(error).__module__}.{type(error).__name__}: {str(error)[:160]}"
+        run.untyped = (
+            f"{type(error).__module__}.{type(error).__name__}: {str(error)[:160]}"
+        )
 
 
 def campaign(api: ModuleType, runs: int = RUNS, workers: int = 8) -> Campaign:
@@ -510,25 +631,35 @@ def campaign(api: ModuleType, runs: int = RUNS, workers: int = 8) -> Campaign:
     http = importlib.import_module(api.__name__ + "._http")
     limit = getattr(http, "MAX_ANSWER_BYTES", None)
     if limit is not None:
-        http.MAX_ANSWER_BYTES = 1 << 20  # so that the bomb is bigger than the limit, in milliseconds
+        http.MAX_ANSWER_BYTES = (
+            1 << 20
+        )  # so that the bomb is bigger than the limit, in milliseconds
     canary = RawServer().start()
     raw = RawServer(canary).start()
-    raw.output = json.dumps(importlib.import_module(api.__name__ + "._sample").sample(_output_schema(api))).encode()
+    raw.output = json.dumps(
+        importlib.import_module(api.__name__ + "._sample").sample(_output_schema(api))
+    ).encode()
     try:
         with ThreadPoolExecutor(workers) as pool:
-            done = list(pool.map(lambda index: one_run(api, index, raw, canary), range(runs)))
+            done = list(
+                pool.map(lambda index: one_run(api, index, raw, canary), range(runs))
+            )
     finally:
         raw.stop()
         canary.stop()
         if limit is not None:
             http.MAX_ANSWER_BYTES = limit
     own = f"127.0.0.1:{raw.port}"
-    stolen = [seen for seen in raw.seen if seen.host != own and seen.had_key] + [s for s in canary.seen if s.had_key]
+    stolen = [seen for seen in raw.seen if seen.host != own and seen.had_key] + [
+        s for s in canary.seen if s.had_key
+    ]
     return Campaign(done, stolen + [s for s in canary.seen if not s.had_key])
 
 
 def _output_schema(api: ModuleType) -> Any:
-    return importlib.import_module(api.__name__ + "._spec").ENDPOINTS[f"/{APP}"]["output_schema"]
+    return importlib.import_module(api.__name__ + "._spec").ENDPOINTS[f"/{APP}"][
+        "output_schema"
+    ]
 
 
 # --- the test -----------------------------------------------------------------------------------
@@ -548,11 +679,19 @@ def test_every_failure_is_typed(result: Campaign) -> None:
     outcomes = Counter(run.outcome for run in result.runs)
     assert outcomes["FluxLoraOutput"] > 20 and outcomes["RequestTimeoutError"] > 20
     typed = {name for name in outcomes if name.endswith("Error")}
-    assert {"MalformedResponseError", "ConnectionFailedError", "ServerError"} <= typed, outcomes
+    assert {
+        "MalformedResponseError",
+        "ConnectionFailedError",
+        "ServerError",
+    } <= typed, outcomes
 
 
 def test_no_run_outlives_its_deadline(result: Campaign) -> None:
-    late = [f"{run.index} {run.operation} {run.fault}: {run.elapsed:.2f} s for {run.budget:.2f}" for run in result.runs if run.elapsed > run.budget + MARGIN]
+    late = [
+        f"{run.index} {run.operation} {run.fault}: {run.elapsed:.2f} s for {run.budget:.2f}"
+        for run in result.runs
+        if run.elapsed > run.budget + MARGIN
+    ]
     assert late == []
 
 
@@ -568,24 +707,35 @@ def test_the_key_never_leaves_the_origin(result: Campaign) -> None:
 def main(argv: list[str]) -> None:  # pragma: no cover - the figures for a report
     runs = int(argv[0]) if argv else RUNS
     started = time.monotonic()
-    found = campaign(importlib.import_module("fal_api"), runs, int(argv[1]) if len(argv) > 1 else 8)
-    print(f"{len(found.runs)} runs in {time.monotonic() - started:.1f} s ({sum(r.elapsed for r in found.runs):.1f} s in calls)")
+    found = campaign(
+        importlib.import_module("fal_api"), runs, int(argv[1]) if len(argv) > 1 else 8
+    )
+    print(
+        f"{len(found.runs)} runs in {time.monotonic() - started:.1f} s ({sum(r.elapsed for r in found.runs):.1f} s in calls)"
+    )
     print("outcomes:", dict(Counter(run.outcome for run in found.runs).most_common()))
     print(f"untyped: {len(found.untyped)}")
     for run in found.untyped[:40]:
         print(f"  {run.flavour} {run.operation} {run.fault}: {run.untyped}")
     over = sorted(found.runs, key=lambda run: run.budget - run.elapsed)[:5]
-    print(f"worst overrun: {found.worst_overrun:+.3f} s; past the margin: {sum(r.elapsed > r.budget + MARGIN for r in found.runs)}")
+    print(
+        f"worst overrun: {found.worst_overrun:+.3f} s; past the margin: {sum(r.elapsed > r.budget + MARGIN for r in found.runs)}"
+    )
     for run in over:
-        print(f"  {run.flavour} {run.operation} {run.fault}: {run.elapsed:.2f} s for {run.budget:.2f}")
-    print(f"duplicate submits: {len(found.duplicates)}; off-origin requests: {len(found.off_origin)}")
+        print(
+            f"  {run.flavour} {run.operation} {run.fault}: {run.elapsed:.2f} s for {run.budget:.2f}"
+        )
+    print(
+        f"duplicate submits: {len(found.duplicates)}; off-origin requests: {len(found.off_origin)}"
+    )
     for run in found.duplicates:
-        print(f"  {run.flavour} {run.operation} {run.target} {run.fault}: {run.submits}")
+        print(
+            f"  {run.flavour} {run.operation} {run.target} {run.fault}: {run.submits}"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover
     main(sys.argv[1:])
-
 
 
 # --- the mock routes a path parameter that holds a slash (issue 16) ---------------------------
@@ -593,9 +743,29 @@ if __name__ == "__main__":  # pragma: no cover
 
 def slash_spec() -> str:
     """A plain GET whose path parameter's documented example holds `/`, `%` and a space."""
-    params = {"path": [{"name": "name", "required": True, "schema": {"type": "string", "example": "dir/50% a.txt"}}]}
-    schema = {"type": "object", "properties": {"size": {"type": "integer"}}, "required": ["size"]}
-    responses = [{"id": 1, "name": "ok", "code": 200, "contentType": "json", "jsonSchema": schema}]
+    params = {
+        "path": [
+            {
+                "name": "name",
+                "required": True,
+                "schema": {"type": "string", "example": "dir/50% a.txt"},
+            }
+        ]
+    }
+    schema = {
+        "type": "object",
+        "properties": {"size": {"type": "integer"}},
+        "required": ["size"],
+    }
+    responses = [
+        {
+            "id": 1,
+            "name": "ok",
+            "code": 200,
+            "contentType": "json",
+            "jsonSchema": schema,
+        }
+    ]
     examples = [{"responseId": 1, "name": "ok", "data": json.dumps({"size": 3})}]
     return "\n".join(
         [
@@ -615,12 +785,24 @@ def slash_spec() -> str:
     )
 
 
-def test_a_path_parameter_holding_a_slash_passes_its_contract_tests(tmp_path: Path) -> None:
-    pyproject = write_project(tmp_path, {"files.txt": slash_spec()}, package="slash_api")
+def test_a_path_parameter_holding_a_slash_passes_its_contract_tests(
+    tmp_path: Path,
+) -> None:
+    pyproject = write_project(
+        tmp_path, {"files.txt": slash_spec()}, package="slash_api"
+    )
     done = run_cli("generate", "--config", str(pyproject))
     assert done.returncode == 0, done.stderr
     tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "generated/tests"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "generated/tests",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -628,4 +810,7 @@ def test_a_path_parameter_holding_a_slash_passes_its_contract_tests(tmp_path: Pa
         timeout=300,
     )
     assert tests.returncode == 0, tests.stdout[-3000:]
-    assert " passed" in tests.stdout and "skipped" not in tests.stdout.split("passed")[0][-40:]
+    assert (
+        " passed" in tests.stdout
+        and "skipped" not in tests.stdout.split("passed")[0][-40:]
+    )

@@ -203,6 +203,11 @@ def _detail_line(item: Any) -> str:
 def excerpt(body: bytes | str, limit: int = 300) -> str:
     """The first `limit` characters of an answer, printable: control, bidi and other invisible
     characters escaped, so a hostile body cannot rewrite a terminal or a log line."""
-    text = body[: limit * 4].decode("utf-8", "replace") if isinstance(body, bytes) else body
-    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[:limit])
-    return shown + ("..." if len(text) > limit or len(body) > limit * 4 else "")
+    text = body[: limit * 4].decode("utf-8", "replace") if isinstance(body, bytes) else body[: limit * 4]
+    shown, used = "", 0
+    for used, ch in enumerate(text, 1):
+        shown += ch if ch.isprintable() else repr(ch)[1:-1]
+        if len(shown) >= limit:
+            break
+    shown = shown[:limit]
+    return shown + ("..." if used < len(text) or len(body) > limit * 4 else "")
