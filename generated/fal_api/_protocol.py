@@ -444,7 +444,7 @@ def submit(
     reply = yield from send(call, settings.retry, deadline)
     try:
         data = decode_json(reply)
-        urls = (
+        found = (
             [data.get(name) for name in ("status_url", "response_url", "cancel_url")]
             if isinstance(data, dict)
             else []
@@ -453,12 +453,9 @@ def submit(
             clean_id(data.get("request_id")) if isinstance(data, dict) else None
         )
     except MalformedResponseError:
-        urls, request_id = [], None
-    if (
-        request_id is None
-        or len(urls) != 3
-        or not all(isinstance(url, str) for url in urls)
-    ):
+        found, request_id = [], None
+    urls = [url for url in found if isinstance(url, str)]
+    if request_id is None or len(urls) != 3:
         # The server answered, so the job may well exist: say so, with any id the answer carried.
         raise ConnectionFailedError(
             f"submit answered HTTP {reply.status_code} without a readable queue envelope ({excerpt(reply.body, 120)!r});"
