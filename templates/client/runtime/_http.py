@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import os
 import threading
@@ -175,7 +176,8 @@ class SyncDriver:
             finally:
                 done.set()
 
-        threading.Thread(target=work, name="http-exchange", daemon=True).start()
+        # The caller's context variables go along (tracing, instrumentation of httpx).
+        threading.Thread(target=contextvars.copy_context().run, args=(work,), name="http-exchange", daemon=True).start()
         if not done.wait(max(0.0, until - time.monotonic())):
             raise protocol.TransportFailure("no complete answer by the deadline", maybe_sent=progress.maybe_sent)
         if isinstance(outcome[0], BaseException):
