@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -23,8 +24,11 @@ class _ClientBase:
         retry: protocol.RetryPolicy | None,
         poll: protocol.PollPolicy | None,
         owns_http: bool,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
-        self._settings, self._key = settings_for(key, base_url, retry, poll)
+        self._settings, self._key = settings_for(
+            key, base_url, retry, poll, allowed_hosts
+        )
         self._owns_http = owns_http
 
     def _bind_endpoints(self) -> None:
@@ -48,11 +52,21 @@ class SyncClientBase(_ClientBase):
         retry: protocol.RetryPolicy | None = None,
         poll: protocol.PollPolicy | None = None,
         http_client: httpx.Client | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         """`key` defaults to the auth environment variable, `base_url` to the base-URL variable,
         then to the documented service. Pass `http_client` to control proxies, TLS or transport.
+        `timeout` also bounds each call's whole exchange. The key goes only to the base URL's
+        origin and to `allowed_hosts` (host names the server's request URLs may point at).
         """
-        self._configure(key, base_url, retry, poll, owns_http=http_client is None)
+        self._configure(
+            key,
+            base_url,
+            retry,
+            poll,
+            owns_http=http_client is None,
+            allowed_hosts=allowed_hosts,
+        )
         self._http = http_client or httpx.Client(timeout=timeout)
         self._driver = SyncDriver(self._http)
         self._bind_endpoints()
@@ -86,9 +100,17 @@ class AsyncClientBase(_ClientBase):
         retry: protocol.RetryPolicy | None = None,
         poll: protocol.PollPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         """Same arguments as the blocking client; `http_client` is an httpx.AsyncClient."""
-        self._configure(key, base_url, retry, poll, owns_http=http_client is None)
+        self._configure(
+            key,
+            base_url,
+            retry,
+            poll,
+            owns_http=http_client is None,
+            allowed_hosts=allowed_hosts,
+        )
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._driver = AsyncDriver(self._http)
         self._bind_endpoints()

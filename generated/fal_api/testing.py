@@ -13,13 +13,17 @@ CANCELLATION_REQUESTED, 400 ALREADY_COMPLETED or 404; a body that breaks the sch
 with `{"detail": [{"loc", "msg", "type"}]}`. Every response carries `x-fal-request-id`.
 
 Faults are scripted per operation ("submit", "status", "result", "cancel", "stream"):
-`server.inject("status", Fault(status=429, retry_after=0.1), times=2)`.
+`server.inject("status", Fault(status=429, retry_after=0.1), times=2)`; a wrong content type
+(`Fault(status=200, body="<html>", content_type="text/html")`) or an answer cut short after the
+work was done (`Fault(truncate=20)`: a submit so answered has queued its job).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import sys
 import threading
 import time
 import urllib.request
@@ -28,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pydantic
 
@@ -53,6 +57,11 @@ class RecordedRequest:
     headers: dict[str, str]  # lower-case names
     json: Any  # the body parsed as JSON, when it is JSON
     body: bytes = b""
+    raw_path: str = ""  # the path as sent, percent-escapes kept (`path` is decoded)
+
+    def has_path(self, expected: str) -> bool:
+        """The path sent is `expected`, segment by segment: an escaped `/` stays inside its segment."""
+        return _segments(self.raw_path or quote(self.path)) == _segments(expected)
 
     @property
     def form(self) -> dict[str, str]:
@@ -69,11 +78,19 @@ class Fault:
 
     status: int | None = None  # answer this status instead of the real one
     body: Any = None  # with this body (default: fal's flat error body)
-    retry_after: float | None = None  # and this Retry-After header
+    retry_after: float | str | None = (
+        None  # and this Retry-After header (text as given: "NaN", a date)
+    )
     drop: bool = False  # close the connection without answering
     delay: float = 0.0  # wait this long first (then answer normally unless status/drop)
     with_request_id: bool = (
         True  # without x-fal-request-id a 5xx looks like an ingress error
+    )
+    content_type: str | None = (
+        None  # answer with this Content-Type (a non-JSON one sends `body` as text)
+    )
+    truncate: int | None = (
+        None  # send only this many bytes of the body (the job is still queued), then close
     )
 
 
@@ -324,15 +341,23 @@ class MockServer:
                 target=_post_json, args=(job.webhook, payload), daemon=True
             ).start()
 
-    def route(self, method: str, path: str) -> tuple[str, Any]:
-        """(operation, job or plain routes) for a request, before any fault or answer."""
+    def route(
+        self, method: str, path: str, raw_path: str | None = None
+    ) -> tuple[str, Any]:
+        """(operation, job or plain routes) for a request, before any fault or answer. Plain
+        routes match the path as sent (`raw_path`), segment by segment, so that an encoded
+        slash (`%2F`) inside a path parameter stays inside it."""
         if method == "POST" and path in ENDPOINTS:
             return "submit", None
+        routable = _routable(
+            raw_path if raw_path is not None else quote(path, safe="/")
+        )
         # Docs may describe one method and path twice: every matching route gets its chance.
         matches = [
             (route, match)
             for route in ROUTES
-            if route["method"] == method and (match := re.match(route["pattern"], path))
+            if route["method"] == method
+            and (match := re.match(route["pattern"], routable))
         ]
         if matches:
             return "plain", matches
@@ -400,6 +425,7 @@ class MockServer:
         query: dict[str, list[str]],
         headers: dict[str, str],
         raw: bytes,
+        raw_path: str = "",
     ) -> Any:
         try:
             body = json.loads(raw) if raw else None
@@ -414,6 +440,7 @@ class MockServer:
                     headers,
                     body if _is_json(headers, raw) else None,
                     raw,
+                    raw_path,
                 )
             )
         return body
@@ -423,6 +450,20 @@ class MockServer:
         return given.startswith(f"{AUTH_SCHEME} ") and (
             self.api_key is None or given == f"{AUTH_SCHEME} {self.api_key}"
         )
+
+
+def _segments(path: str) -> list[str]:
+    return [unquote(segment) for segment in path.split("/")]
+
+
+def _routable(raw_path: str) -> str:
+    """Each segment decoded, except that `/` and `%` inside one stay encoded: a route pattern's
+    `[^/]+` then matches exactly one segment, and unquoting its group gives the value sent.
+    """
+    return "/".join(
+        unquote(segment).replace("%", "%25").replace("/", "%2F")
+        for segment in raw_path.split("/")
+    )
 
 
 def _is_json(headers: dict[str, str], raw: bytes) -> bool:
@@ -475,6 +516,14 @@ class _Server(ThreadingHTTPServer):
     )
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up, or a slow handler finishing after stop(), is no error.
+        if (
+            not isinstance(sys.exc_info()[1], ConnectionError)
+            and self.socket.fileno() != -1
+        ):
+            super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     mock: MockServer
@@ -483,12 +532,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         path, query = unquote(parts.path), parse_qs(parts.query, keep_blank_values=True)
+        self._fault: Fault | None = None
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
         mock = self.mock
-        body = mock.record(self.command, path, query, headers, raw)
-        operation, job = mock.route(self.command, path)
+        body = mock.record(self.command, path, query, headers, raw, parts.path)
+        operation, job = mock.route(self.command, path, parts.path)
         if operation == "plain":
             own_auth = any(
                 location == "header" and wire.lower() == "authorization"
@@ -547,6 +597,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return True
+        self._fault = (
+            fault  # truncate applies to whatever is answered, the real answer included
+        )
         if fault.status is None:
             return False
         body = (
@@ -554,17 +607,24 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.body is not None
             else {"detail": "Injected fault", "error_type": "runner_scheduling_failure"}
         )
+        retry_after = fault.retry_after
         extra = (
-            {"Retry-After": f"{fault.retry_after:g}"}
-            if fault.retry_after is not None
+            {
+                "Retry-After": (
+                    retry_after if isinstance(retry_after, str) else f"{retry_after:g}"
+                )
+            }
+            if retry_after is not None
             else {}
         )
+        content_type = fault.content_type or "application/json"
         self._answer(
             fault.status,
             body,
             request_id if fault.with_request_id else None,
             extra,
             fault.with_request_id,
+            content_type,
         )
         return True
 
@@ -583,6 +643,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload = json.dumps(body).encode()
         else:
             payload = str(body if body is not None else "").encode()
+        fault = getattr(self, "_fault", None)
+        if fault is not None and fault.content_type is not None:
+            content_type = fault.content_type  # the real answer under a wrong type, too
         self.send_response(code)
         if payload:
             self.send_header("Content-Type", content_type)
@@ -592,6 +655,12 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
+        if fault is not None and fault.truncate is not None:
+            self.wfile.write(payload[: fault.truncate])  # Content-Length promised more
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.wfile.write(payload)
 
     def _stream(self, job: _Job, with_logs: bool) -> None:

@@ -129,9 +129,13 @@ def parse(responses: Mapping[int, type[pydantic.BaseModel] | None], reply: proto
     if not reply.body:
         return None
     content_type = reply.headers.get("content-type", "")
-    data: Any = reply.json() if "json" in content_type or not content_type else reply.body.decode("utf-8", "replace")
+    # Declared JSON must be JSON (MalformedResponseError); undeclared is read as JSON when it is.
+    data: Any = protocol.decode_json(reply) if "json" in content_type else reply.json() if not content_type else reply.body.decode("utf-8", "replace")
     model = responses.get(reply.status_code)
-    return model.model_validate(data) if model is not None else data
+    try:
+        return model.model_validate(data) if model is not None else data
+    except pydantic.ValidationError as error:
+        raise protocol.unfit(reply, data, error) from None
 
 
 def prepare_body(

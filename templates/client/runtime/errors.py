@@ -41,11 +41,25 @@ class InputValidationError(ClientError, ValueError):
 
 
 class ConnectionFailedError(ClientError):
-    """The server could not be reached. `maybe_sent` tells whether the request may have arrived."""
+    """The server could not be reached, or its answer broke off. `maybe_sent` tells whether the
+    request may have arrived. A submit whose answer was cut short or unreadable raises this with
+    `maybe_sent=True` and `request_id` set to whatever id the partial answer carried (or None):
+    the job may exist, so it was not sent again."""
 
-    def __init__(self, message: str, *, maybe_sent: bool) -> None:
+    def __init__(self, message: str, *, maybe_sent: bool, request_id: str | None = None) -> None:
         self.maybe_sent = maybe_sent
+        self.request_id = request_id
         super().__init__(message)
+
+
+class UntrustedURLError(ClientError):
+    """The server pointed at a URL on another origin than the base URL (and not on a host in
+    `allowed_hosts`); it was not followed and no credential was sent there."""
+
+    def __init__(self, url: str, request_id: str | None) -> None:
+        self.url = url
+        self.request_id = request_id
+        super().__init__(f"refused to follow {excerpt(url, 200)}: not on the base URL's origin or an allowed host")
 
 
 class APIError(ClientError):
@@ -56,6 +70,37 @@ class APIError(ClientError):
         self.request_id = request_id
         self.body = body
         super().__init__(f"HTTP {status_code}: {message}" + (f" (request {request_id})" if request_id else ""))
+
+
+class MalformedResponseError(APIError):
+    """The server answered, but not in a form this client reads: not JSON, or not the documented
+    shape. `body` is a bounded, printable excerpt of what came; `content_type` its declared type."""
+
+    def __init__(
+        self, message: str, *, status_code: int, request_id: str | None, body: Any, content_type: str = ""
+    ) -> None:
+        self.content_type = content_type
+        super().__init__(message, status_code=status_code, request_id=request_id, body=body)
+
+
+class ResponseValidationError(MalformedResponseError):
+    """The answer is JSON but does not fit the documented model: `data` holds it as parsed,
+    `problems` the broken fields ("loc: message")."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None,
+        body: Any,
+        data: Any,
+        problems: list[str],
+        content_type: str = "",
+    ) -> None:
+        self.data = data
+        self.problems = problems
+        super().__init__(message, status_code=status_code, request_id=request_id, body=body, content_type=content_type)
 
 
 class ValidationError(APIError):
@@ -96,17 +141,31 @@ class RequestFailedError(ClientError):
 
 
 class RequestTimeoutError(ClientError, TimeoutError):
-    """The overall timeout passed before the request completed; a cancel was sent."""
+    """The overall timeout passed before the request completed. `cancelled`: a cancel was sent
+    (the request was still running). `request_id` is None when the submit itself got no answer
+    in time; `maybe_sent` then tells whether it may have reached the server."""
 
-    def __init__(self, request_id: str, timeout: float) -> None:
+    def __init__(
+        self, request_id: str | None, timeout: float, *, cancelled: bool = True, maybe_sent: bool = True
+    ) -> None:
         self.request_id = request_id
         self.timeout = timeout
-        super().__init__(f"request {request_id} did not complete within {timeout:g} s; it was cancelled")
+        self.cancelled = cancelled
+        self.maybe_sent = maybe_sent
+        if request_id is None:
+            sent = "the request may have reached the server" if maybe_sent else "nothing was sent"
+            message = f"the submit got no answer within {timeout:g} s; {sent}"
+        else:
+            message = f"request {request_id} did not complete within {timeout:g} s" + ("; it was cancelled" if cancelled else "")
+        super().__init__(message)
 
 
 def error_for(status_code: int, body: Any, request_id: str | None, retry_after: float | None) -> APIError:
     """The typed error for an HTTP error response."""
-    message = _message(body)
+    try:
+        message = _message(body)
+    except RecursionError:  # a hostile body nested too deep to show
+        message = "error"
     kwargs: dict[str, Any] = {"status_code": status_code, "request_id": request_id, "body": body}
     if status_code == 422:
         return ValidationError(message, **kwargs)
@@ -139,3 +198,16 @@ def _detail_line(item: Any) -> str:
         return str(item)
     loc = ".".join(str(part) for part in item.get("loc", []) if part != "body")
     return f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", ""))
+
+
+def excerpt(body: bytes | str, limit: int = 300) -> str:
+    """The first `limit` characters of an answer, printable: control, bidi and other invisible
+    characters escaped, so a hostile body cannot rewrite a terminal or a log line."""
+    text = body[: limit * 4].decode("utf-8", "replace") if isinstance(body, bytes) else body[: limit * 4]
+    shown, used = "", 0
+    for used, ch in enumerate(text, 1):
+        shown += ch if ch.isprintable() else repr(ch)[1:-1]
+        if len(shown) >= limit:
+            break
+    shown = shown[:limit]
+    return shown + ("..." if used < len(text) or len(body) > limit * 4 else "")
