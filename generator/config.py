@@ -35,6 +35,8 @@ class Config:
     # [tool.specgen.lint] and [tool.specgen.diff]: ignore, severity, ignore_endpoints (checked by findings.settings)
     lint: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     diff: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # [[tool.specgen.pull]]: where `specgen pull` fetches the exports (checked by pull.sources)
+    pull: list[Any] = field(default_factory=list, compare=False, hash=False)
 
     @property
     def out_dir(self) -> Path:
@@ -96,6 +98,7 @@ def load(pyproject: Path) -> Config:
         "overlays",
         "lint",
         "diff",
+        "pull",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -125,6 +128,7 @@ def load(pyproject: Path) -> Config:
         overlays=tuple(table.get("overlays", ())),
         lint=table.get("lint", {}),
         diff=table.get("diff", {}),
+        pull=table.get("pull", []),
     )
 
 
