@@ -93,8 +93,9 @@ class Source:
         """How messages name the source: never with a query string (it may hold a secret)."""
         if self.project is not None:
             return f"apifox project {self.project}"
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+        parts = urlsplit(self.url)  # without user:password@ and ?query
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
     def request(self) -> tuple[str, str, dict[str, str], bytes | None]:
         """(method, url, headers without the token, body)."""
@@ -346,8 +347,18 @@ def fetch(
         else:
             if response.status_code < 300:
                 return response.content
-            if response.status_code not in RETRY_STATUSES or last:
+            if response.status_code not in RETRY_STATUSES:
                 raise PullError(_refused(source, response, token))
+            if last:
+                said = _server_message(response)
+                raise PullError(
+                    _scrub(
+                        f"{source.label}: HTTP {response.status_code} after {source.retries + 1} attempts; "
+                        "the service is overloaded or down, try again later"
+                        + (f" (server: {said})" if said else ""),
+                        token,
+                    )
+                )
             wait = _retry_after(response.headers.get("retry-after"))
             if wait is not None and wait > MAX_RETRY_AFTER:
                 raise PullError(
