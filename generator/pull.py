@@ -594,9 +594,17 @@ def run(
         )
     for item in pulled:
         out(f"{item.source.to} ({item.source.label}): {item.summary()}")
-        for finding in item.findings:
-            if finding.level != "info" or finding.rule.startswith("endpoint-"):
-                subject = f"{finding.endpoint}: " if finding.endpoint else ""
-                out(f"  {finding.level} {finding.rule}: {subject}{finding.message}")
+        shown = [
+            f
+            for f in item.findings
+            if f.level != "info" or f.rule.startswith("endpoint-")
+        ]
+        for finding in shown:
+            subject = f"{finding.endpoint}: " if finding.endpoint else ""
+            out(f"  {finding.level} {finding.rule}: {subject}{finding.message}")
+        if len(item.findings) > len(shown):
+            out(
+                f"  and {len(item.findings) - len(shown)} other compatible changes (`specgen diff` lists them)"
+            )
     written = [] if check else write_all(config.root, pulled)
     return Outcome(pulled, written)
