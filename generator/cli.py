@@ -161,7 +161,83 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 100 on findings at or above this level (default: error)",
     )
     formats(check_docs)
+    _add_pull_and_mock(command)
     return parser
+
+
+def _add_pull_and_mock(command: Any) -> None:
+    """`specgen pull` (generator/pull.py) and `specgen mock` (generator/mockserve.py)."""
+    pull = command(
+        "pull",
+        "fetch the exports named in [[tool.specgen.pull]] and update specs/ (all or nothing)",
+        _pull,
+    )
+    pull.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when any source differs from specs/",
+    )
+    pull.add_argument(
+        "--generate",
+        action="store_true",
+        help="run `specgen generate` afterwards",
+    )
+    pull.add_argument(
+        "--changelog",
+        action="store_true",
+        help="with --generate: prepend what changed to CHANGELOG.md",
+    )
+    mock = command(
+        "mock",
+        "serve the generated client's mock server (documented examples, CORS for localhost)",
+        _mock,
+    )
+    mock.add_argument(
+        "--input",
+        dest="inputs",
+        action="append",
+        metavar="PATH",
+        help="serve a mock of this export instead of the configured project (repeat for several)",
+    )
+    from generator.mockserve import add_server_options
+
+    add_server_options(mock)
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from generator import pull
+
+    if args.check and (args.generate or args.changelog):
+        print(
+            "pull: --check writes nothing, so it takes no --generate/--changelog",
+            file=sys.stderr,
+        )
+        return EXIT_SPEC_ERROR
+    try:
+        config = config_module.load(args.config)
+        outcome = pull.run(config, check=args.check, where=str(args.config))
+    except SpecError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    for target in pull.not_read(config, [p.source for p in outcome.pulled]):
+        print(
+            f"warning: {target} is not matched by [tool.specgen] inputs; generate will not read it",
+            file=sys.stderr,
+        )
+    if args.check:
+        return EXIT_STALE if outcome.changed else EXIT_OK
+    if args.generate:
+        again = ["generate", "--config", str(args.config)]
+        return main([*again, "--changelog"] if args.changelog else again)
+    return EXIT_OK
+
+
+def _mock(args: argparse.Namespace) -> int:
+    from generator import mockserve
+
+    return mockserve.run(args)
 
 
 def _format(value: str) -> tuple[str, Path | None]:

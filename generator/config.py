@@ -41,6 +41,8 @@ class Config:
     # `$ref`s that leave their document: "none" (a located warning; the ref is dropped) or
     # "project" (files inside the project folder are read; never the network)
     external_refs: str = "none"
+    # [[tool.specgen.pull]]: where `specgen pull` fetches the exports (checked by pull.sources)
+    pull: list[Any] = field(default_factory=list, compare=False, hash=False)
 
     @property
     def out_dir(self) -> Path:
@@ -104,6 +106,7 @@ def load(pyproject: Path) -> Config:
         "diff",
         "limits",
         "external_refs",
+        "pull",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -142,6 +145,7 @@ def load(pyproject: Path) -> Config:
         diff=table.get("diff", {}),
         limits=_limits(table.get("limits", {}), name),
         external_refs=external_refs,
+        pull=table.get("pull", []),
     )
 
 

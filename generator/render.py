@@ -128,6 +128,7 @@ def spec_data(
                 "input_model": e["names"]["input_model"],
                 "encoding": e["encoding"],
                 "answer": e["answer"],
+                "responses": e["mock_responses"],
             }
             for e in endpoints
             if not e["is_queue"]

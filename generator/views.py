@@ -389,6 +389,7 @@ def rest_view(
         ),
         "answer": ok,
         "answer_check": f"models.{ok['model']}" if ok["model"] else None,
+        "mock_responses": mock_responses(endpoint, defs),
         "response_models": [(r["code"], r.get("model")) for r in endpoint["responses"]],
     }
 
@@ -440,6 +441,41 @@ def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
         "body": body,
         "model": response.get("model"),
     }
+
+
+def mock_responses(
+    endpoint: dict[str, Any], defs: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every documented response, for the mock's `Prefer: code=N` / `Prefer: example=NAME`:
+    its examples as documented, and a body built from its schema when it has none."""
+    found = []
+    for response in endpoint["responses"]:
+        content_type = response["content_type"]
+        json_body = content_type.endswith("json")
+        if not content_type:
+            built: Any = None
+        elif json_body:
+            built = samples.build(response["schema"], defs, required_only=False)
+        else:
+            built = "ok"
+        examples = [
+            (
+                example
+                if json_body or isinstance(example, str)
+                else json.dumps(example, ensure_ascii=False)
+            )
+            for example in response["examples"]
+        ]
+        found.append(
+            {
+                "code": response["code"],
+                "name": response["name"],
+                "content_type": content_type,
+                "examples": examples if content_type else [],
+                "built": built,
+            }
+        )
+    return found
 
 
 def negative_views(

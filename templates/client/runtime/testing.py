@@ -16,12 +16,22 @@ Faults are scripted per operation ("submit", "status", "result", "cancel", "stre
 `server.inject("status", Fault(status=429, retry_after=0.1), times=2)`; a wrong content type
 (`Fault(status=200, body="<html>", content_type="text/html")`) or an answer cut short after the
 work was done (`Fault(truncate=20)`: a submit so answered has queued its job).
+
+From the command line (`python -m <package>.testing --help`, or `specgen mock`) it listens on
+127.0.0.1:4010, answers browsers' CORS preflight for localhost origins, and logs one line per
+request. A `Prefer: code=404` or `Prefer: example=NAME` request header picks another documented
+response of a plain endpoint (as Prism does): NAME is the response's name in the docs, or N for
+the N-th documented example.
 """
 
 from __future__ import annotations
 
+import argparse
+import fnmatch
 import json
+import random
 import re
+import signal
 import socket
 import sys
 import threading
@@ -31,7 +41,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pydantic
@@ -47,6 +57,10 @@ TEST_API_KEY = "test-key"
 FAST_POLL = PollPolicy(initial=0.001, factor=2.0, maximum=0.01)
 OPERATIONS = ("submit", "status", "result", "cancel", "stream")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+DEFAULT_PORT = 4010  # as Prism's: front-end configs can name it
+# Browser pages served from any port of this machine (the dev server of a front-end).
+LOCAL_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://[[]::1]:*", "https://localhost:*", "http://localhost", "http://127.0.0.1")
+ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,12 @@ class MockServer:
         results: dict[str, Any] | None = None,
         fail_requests: tuple[str, str] | None = None,
         stream_interval: float = 0.01,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        cors_origins: tuple[str, ...] | None = None,
+        delay: float = 0.0,
+        seed: int | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.polls_in_queue = polls_in_queue
         self.polls_in_progress = polls_in_progress
@@ -128,11 +148,19 @@ class MockServer:
         self._faults: dict[str, deque[Fault]] = {op: deque() for op in OPERATIONS}
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
+        # The command-line layer: where to listen, CORS (None: no CORS headers), a delay before
+        # every answer, reproducible request ids, and one log line per request.
+        self.host, self.port = host, port
+        self.cors_origins = cors_origins
+        self.delay = delay
+        self.log = log
+        self._ids = random.Random(seed) if seed is not None else None
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> MockServer:
         handler = type("Handler", (_Handler,), {"mock": self})
-        self._httpd = _Server(("127.0.0.1", 0), handler)
+        server_class = _Server6 if ":" in self.host else _Server
+        self._httpd = server_class((self.host, self.port), handler)
         threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="mock-fal-queue", daemon=True).start()
         return self
 
@@ -153,7 +181,7 @@ class MockServer:
         if self._httpd is None:
             raise RuntimeError("the mock server is not running: call start() or use `with`")
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://[{host!s}]:{port}" if ":" in str(host) else f"http://{host!s}:{port}"
 
     # --- what tests ask for ------------------------------------------------------------
     def inject(self, operation: str, fault: Fault, times: int = 1) -> None:
@@ -168,6 +196,49 @@ class MockServer:
         """How many submits arrived (a retried submit shows here twice)."""
         with self._lock:
             return sum(1 for r in self.requests if r.method == "POST" and r.path in ENDPOINTS)
+
+    def new_id(self) -> str:
+        """A request id: random, or from the seed (the same ids in every run)."""
+        if self._ids is None:
+            return str(uuid.uuid4())
+        with self._lock:
+            return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def origin_allowed(self, origin: str) -> bool:
+        """Whether CORS headers go to this Origin (`*` allows any; patterns match scheme://host:port)."""
+        if self.cors_origins is None or not origin:
+            return False
+        return "*" in self.cors_origins or (bool(ORIGIN.match(origin)) and any(fnmatch.fnmatchcase(origin, p) for p in self.cors_origins))
+
+    def preferred(self, route: dict[str, Any], prefer: str) -> tuple[int, Any, str] | None:
+        """The documented response a `Prefer: code=N, example=NAME` header asks for (RFC 7240 syntax)."""
+        wanted: dict[str, str] = {}
+        for part in re.split(r"[,;]", prefer):
+            key, _, value = part.strip().partition("=")
+            if key.strip().lower() in ("code", "example") and value.strip():
+                wanted[key.strip().lower()] = value.strip().strip('"')
+        responses = route.get("responses")
+        if not wanted or responses is None:
+            return None
+        where = f"{route['method']} {route['path']}"
+        if "code" in wanted:
+            responses = [r for r in responses if str(r["code"]) == wanted["code"]]
+            if not responses:
+                codes = ", ".join(sorted({str(r["code"]) for r in route["responses"]})) or "none"
+                return 400, {"detail": f"Prefer: code={wanted['code']}: no such documented response of {where} (documented: {codes})"}, "application/json"
+        if "example" not in wanted:
+            chosen = responses[0]
+            return chosen["code"], (chosen["examples"] or [chosen["built"]])[0], chosen["content_type"]
+        name = wanted["example"]
+        for response in responses:
+            if response["name"].casefold() == name.casefold():
+                return response["code"], (response["examples"] or [response["built"]])[0], response["content_type"]
+        numbered = [(r, example) for r in responses for example in r["examples"]]
+        if name.isdigit() and 1 <= int(name) <= len(numbered):
+            response, example = numbered[int(name) - 1]
+            return response["code"], example, response["content_type"]
+        names = ", ".join(repr(r["name"]) for r in responses if r["name"]) or "none"
+        return 400, {"detail": f"Prefer: example={name}: no such documented example of {where} (names: {names}; or 1..{len(numbered)})"}, "application/json"
 
     def _next_fault(self, operation: str) -> Fault | None:
         with self._lock:
@@ -196,7 +267,7 @@ class MockServer:
                 for item in error.errors(include_url=False)
             ]
             return 422, {"detail": detail}, None
-        job = _Job(str(uuid.uuid4()), path, spec["app_id"], body, webhook)
+        job = _Job(self.new_id(), path, spec["app_id"], body, webhook)
         if self.fail_requests is not None:
             job.failure = (500, {"detail": self.fail_requests[0], "error_type": self.fail_requests[1]})
         with self._lock:
@@ -324,6 +395,9 @@ class MockServer:
             detail += _problems(route["input_model"], body, "body")
         if detail:
             return 422, {"detail": detail}, "application/json"
+        preferred = self.preferred(route, headers.get("prefer", ""))
+        if preferred is not None:
+            return preferred
         answer = route["answer"]
         return answer["code"], answer["body"], answer["content_type"]
 
@@ -393,9 +467,17 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class _Handler(BaseHTTPRequestHandler):
     mock: MockServer
     protocol_version = "HTTP/1.1"
+    _status = 0  # the status sent, for the log line
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK hold every answer on a kept-alive connection for ~40 ms.
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
@@ -436,11 +518,56 @@ class _Handler(BaseHTTPRequestHandler):
             return self._stream(job, with_logs)
         return self._answer(*mock._result(job), request_id)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+    def _layered(self) -> None:
+        """Around `_serve`: CORS preflight, the configured delay, one log line per request."""
+        started = time.perf_counter()
+        self._status = 0
+        try:
+            if self.command == "OPTIONS" and self.headers.get("Access-Control-Request-Method") and self.mock.cors_origins is not None:
+                self._preflight()
+                return
+            if self.mock.delay:
+                time.sleep(self.mock.delay)
+            self._serve()
+        finally:
+            if self.mock.log is not None:
+                elapsed = (time.perf_counter() - started) * 1000
+                self.mock.log(f"{self.command} {urlsplit(self.path).path} {self._status or '-'} {elapsed:.1f}ms")
+
+    def _preflight(self) -> None:
+        """A browser asks whether it may send the real request (Fetch standard, CORS protocol)."""
+        if not self.mock.origin_allowed(self.headers.get("Origin", "")):
+            return self._answer(403, {"detail": "origin not allowed by the mock's CORS settings (--cors-origin)"}, None)
+        self.send_response(204)
+        self.send_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")
+        requested = self.headers.get("Access-Control-Request-Headers")
+        if requested:
+            self.send_header("Access-Control-Allow-Headers", requested)
+        self.send_header("Access-Control-Max-Age", "600")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._status = code
+        super().send_response(code, message)
+
+    def end_headers(self) -> None:
+        headers = getattr(self, "headers", None)  # unset when the request line itself was bad
+        origin = headers.get("Origin", "") if headers is not None else ""
+        if self.mock.origin_allowed(origin):
+            everyone = "*" in (self.mock.cors_origins or ())
+            self.send_header("Access-Control-Allow-Origin", "*" if everyone else origin)
+            if not everyone:
+                self.send_header("Vary", "Origin")
+                self.send_header("Access-Control-Allow-Credentials", "true")
+            self.send_header("Access-Control-Expose-Headers", "x-fal-request-id, Retry-After, Content-Type")
+        super().end_headers()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _layered
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("do_"):  # WebDAV and other methods the docs may name (COPY, MOVE, ...)
-            return self._serve
+            return self._layered
         raise AttributeError(name)
 
     def _misbehave(self, fault: Fault, request_id: str | None) -> bool:
@@ -484,7 +611,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         if with_request_id:
-            self.send_header("x-fal-request-id", request_id or str(uuid.uuid4()))
+            self.send_header("x-fal-request-id", request_id or self.mock.new_id())
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -519,11 +646,63 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def main() -> None:  # pragma: no cover - manual use: python -m <package>.testing
-    with MockServer() as server:
-        print(f"mock queue server on {server.url} (Ctrl-C to stop)", flush=True)
+def options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The command line's options (`specgen mock` offers the same ones and hands them on)."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT}; 0 for any free port)")
+    parser.add_argument("--cors", action=argparse.BooleanOptionalAction, default=True, help="answer CORS preflight and send Access-Control-Allow-* headers (default: on)")
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="an allowed browser origin, * as a wildcard (e.g. http://localhost:*, https://app.example.com); repeat for several; default: localhost on any port",
+    )
+    parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS", help="wait this long before every answer (default: 0)")
+    parser.add_argument("--seed", type=int, help="make the generated request ids the same in every run")
+    parser.add_argument("--api-key", help="accept only this key in Authorization (default: any key)")
+    parser.add_argument("--polls", type=int, default=1, metavar="N", help="queue requests stay IN_QUEUE, then IN_PROGRESS, for N status polls each (default: 1)")
+    return parser
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m <package>.testing`: serve the mock until Ctrl-C."""
+    parser = options(argparse.ArgumentParser(prog=f"python -m {__package__}.testing", description="Serve this client's mock server: documented examples, the queue protocol, CORS for localhost."))
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535 or args.delay < 0:
+        parser.error("--port must be 0..65535 and --delay 0 or more")
+    cors = tuple(args.cors_origin or LOCAL_ORIGINS) if args.cors else None
+    server = MockServer(
+        host=args.host,
+        port=args.port,
+        cors_origins=cors,
+        delay=args.delay,
+        seed=args.seed,
+        api_key=args.api_key,
+        polls_in_queue=args.polls,
+        polls_in_progress=args.polls,
+        log=lambda line: print(line, flush=True),
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; pass another --port (0 = any free port)", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    routes = len(ROUTES) + len(ENDPOINTS)
+    print(f"mock server for {__package__} ({routes} endpoints) on {server.url} (Ctrl-C to stop)", flush=True)
+    try:
         threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("mock server stopped", flush=True)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    sys.exit(main())
