@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 
+from generator import prose
 from generator.findings import Finding, Locator, ordered, view
 
 RULES: dict[str, str] = {
@@ -399,7 +400,7 @@ def _unlifted_numbers(prop: dict[str, Any]) -> list[str]:
     """
     if prop.get("enum") is not None or ("minimum" in prop and "maximum" in prop):
         return []
-    return NUMBER.findall(_remaining_prose(prop))
+    return NUMBER.findall(prose.without_names(_remaining_prose(prop)))
 
 
 def _is_empty(schema: dict[str, Any]) -> bool:

@@ -392,7 +392,7 @@ def _lift(
             f"/requestBody/jsonSchema{pointer}",
         )
 
-    for lifted in prose.find(str(prop.get("description") or "")):
+    for lifted in prose.find(str(prop.get("description") or ""), declared):
         try:
             value = _coerce(lifted, declared)
         except prose.CoercionError as exc:
@@ -418,7 +418,9 @@ def _coerce(lifted: prose.Lifted, declared: str | None) -> Any:
         return lifted.value
     if lifted.keyword == "enum":
         return [prose.coerce(value, declared or "string") for value in lifted.value]
-    if lifted.keyword in ("minimum", "maximum"):
+    if lifted.keyword in prose.SIZES:
+        return prose.coerce(lifted.value, "integer")
+    if lifted.keyword in prose.BOUNDS:
         if declared not in ("integer", "number", None):
             raise prose.CoercionError(f"a range does not apply to a {declared}")
         return prose.coerce(lifted.value, declared or "number")
