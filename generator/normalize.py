@@ -389,7 +389,11 @@ def _lift(
             source.file,
             line,
             f"field {name!r}: {message}",
-            f"/requestBody/jsonSchema{pointer}",
+            (
+                pointer
+                if pointer.startswith("/parameters/")
+                else f"/requestBody/jsonSchema{pointer}"
+            ),
         )
 
     for lifted in prose.find(str(prop.get("description") or ""), declared):

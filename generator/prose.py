@@ -54,18 +54,31 @@ DEFAULT = re.compile(
 )
 # "1 表示最严格,5 表示最宽松", "1 = strict, 5 = lenient": the two ends of a scale.
 SCALE = re.compile(
-    r"(?<![\w.-])(?P<low>" + _NUM + r")\s*(?:表示|代表|为|=|means|is)\s*[^,，;；。\n\d]{1,30}?"
-    r"\s*[,，;；]\s*(?:而\s*)?(?P<high>" + _NUM + r")\s*(?:表示|代表|为|=|means|is)\s*[^,，;；。\n\d]{1,30}",
+    r"(?<![\w.-])(?P<low>"
+    + _NUM
+    + r")\s*(?:表示|代表|为|=|means|is)\s*[^,，;；。\n\d]{1,30}?"
+    r"\s*[,，;；]\s*(?:而\s*)?(?P<high>"
+    + _NUM
+    + r")\s*(?:表示|代表|为|=|means|is)\s*[^,，;；。\n\d]{1,30}",
     _CI,
 )
-_RANGE_WORD = r"(?:范围值|取值范围|范围|取值|区间|介于|(?<!\w)range|(?<!\w)between|(?<!\w)from)"
+_RANGE_WORD = (
+    r"(?:范围值|取值范围|范围|取值|区间|介于|(?<!\w)range|(?<!\w)between|(?<!\w)from)"
+)
 RANGE = re.compile(
     r"(?:(?P<length>长度|字数|字符数|(?<!\w)length)\s*"
     + _RANGE_WORD
     + "?|"
     + _RANGE_WORD
     + r")\s*(?:is|of|from|in)?\s*[:：为是]?\s*"
-    r"[\[(（]?\s*(?P<low>" + _NUM + ")" + _SEP + r"(?P<high>" + _NUM + r")\s*[\])）]?" + _UNIT,
+    r"[\[(（]?\s*(?P<low>"
+    + _NUM
+    + ")"
+    + _SEP
+    + r"(?P<high>"
+    + _NUM
+    + r")\s*[\])）]?"
+    + _UNIT,
     _CI,
 )
 BARE_RANGE = re.compile(
@@ -240,7 +253,7 @@ def find(description: str, declared: str | None = None) -> list[Lifted]:
 
 
 def _unit(match: re.Match[str]) -> str | None:
-    """"length" (a unit of length, or the word 长度 before), "count" (another unit) or None."""
+    """ "length" (a unit of length, or the word 长度 before), "count" (another unit) or None."""
     unit = match.groupdict().get("unit")
     if match.groupdict().get("length") or (unit and LENGTH_UNITS.match(unit)):
         return "length"
@@ -265,7 +278,8 @@ def _bound(
     keyword: str, value: str, snippet: str, unit: str | None, declared: str | None
 ) -> Lifted:
     """A bound as the keyword the field's type takes: a length for a string measured in
-    characters, a size for an array; a strict bound on a size is the next whole number."""
+    characters, a size for an array; a strict bound on a size is the next whole number.
+    """
     kind = (
         "array"
         if declared == "array" and unit != "length"

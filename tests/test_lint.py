@@ -80,7 +80,7 @@ CASES = [
         "prose-not-lifted",
         "warning",
         "num_images",
-        [(FL, "图片数量,范围值:1-4", "图片数量,最多 4 张")],
+        [(FL, "图片数量,范围值:1-4", "图片数量,一次可生成 4 张")],
         0,
     ),
     case(
@@ -191,8 +191,6 @@ SEED_WARNINGS = {
     ("enum-suspicious-value", "POST /fal-ai/flux-pro/kontext", "output_format"),
     # "square pro" is not a fal image size (square_hd is); a space in an enum value is a typo.
     ("enum-suspicious-value", "POST /fal-ai/flux-lora", "image_size"),
-    # "1 表示最严格,5 表示最宽松" states a 1-5 scale that no pattern lifts.
-    ("prose-not-lifted", "POST /fal-ai/flux-pro/kontext", "safety_tolerance"),
     # Every page documents the 200 response as `{"properties": {}}`; the model comes from examples.
     *{
         ("empty-response-schema", endpoint, "")
@@ -244,7 +242,6 @@ def test_settings_ignore_severity_and_per_endpoint(
     assert rules == {
         ("enum-suspicious-value", "error", "POST /fal-ai/flux-lora"),
         ("enum-suspicious-value", "error", "POST /fal-ai/flux-pro/kontext"),
-        ("prose-not-lifted", "warning", "POST /fal-ai/flux-pro/kontext"),
     }
     assert code == 100
 
