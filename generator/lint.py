@@ -40,8 +40,6 @@ WARNINGS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"the description says .* but the schema declares"), "prose-conflict"),
     (re.compile(r" not applied: "), "prose-not-lifted"),
 )
-# How pointers into an endpoint (not into the whole file) start.
-_IN_ENDPOINT = ("/requestBody/", "/parameters/", "/responses/")
 # A number standing on its own ("1 表示最严格"), not part of a word ("base64", "landscape_4_3").
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_])")
 
@@ -122,6 +120,11 @@ class _Linter:
             endpoint = _endpoint_at(endpoints, file, line, pointer)
             named = re.match(r"field '([^']+)'", message)
             field = named.group(1) if named else ""
+            parameter = re.search(
+                r"/parameters/(path|query|header|cookie)/([^/]+)$", pointer
+            )
+            if named and parameter:  # a parameter's field, as lint names it
+                field = f"{parameter.group(1)}:{_untoken(parameter.group(2))}"
             if endpoint is not None:
                 self.warned.add((endpoint["id"], field))
             self.append(rule, endpoint, message, field, self.place(endpoint, warning))
@@ -136,8 +139,10 @@ class _Linter:
             found = self.locator.place_pointer(file, pointer)
             if found is not None:
                 return found
-            if endpoint is not None and pointer.startswith(_IN_ENDPOINT):
-                place = self.locator.place(endpoint, pointer)
+            base = str(((endpoint or {}).get("source") or {}).get("pointer") or "")
+            inside = pointer[len(base) :] if base else ""
+            if endpoint is not None and pointer.startswith(base + "/") and inside:
+                place = self.locator.place(endpoint, inside)
                 if place.column is not None:
                     return place
         return Place(file, line, None, pointer)
@@ -329,6 +334,11 @@ def _endpoint_at(
         if before
         else (here[0] if here else None)
     )
+
+
+def _untoken(token: str) -> str:
+    """A pointer token unescaped."""
+    return token.replace("~1", "/").replace("~0", "~")
 
 
 def _token(name: str) -> str:

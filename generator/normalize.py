@@ -241,7 +241,7 @@ def _parameters(
                 source.file,
                 source.line,
                 f"parameter {param.name!r}: default {schema['default']!r} is an Apifox environment variable, not a value; it was left out",
-                pointer,
+                source.pointer + pointer,
             )
             del schema["default"]
         location = param.location
@@ -250,7 +250,7 @@ def _parameters(
                 source.file,
                 source.line,
                 f"path parameter {param.name!r} does not appear in {source.path}; it is sent as a query parameter",
-                pointer,
+                source.pointer + pointer,
             )
             location = "query"
         params.append(
@@ -381,7 +381,7 @@ def _lift(
 ) -> None:
     """Apply what the description states; conflicts become warnings and the keyword is not applied."""
     declared = prop.get("type") if isinstance(prop.get("type"), str) else None
-    line = source.line_of(f'"{name}"', source.request_line)
+    line = source.line_of(f'"{name}"', source.request_line or source.line)
     provenance: dict[str, str] = {}
 
     def warn(message: str) -> None:
@@ -389,7 +389,9 @@ def _lift(
             source.file,
             line,
             f"field {name!r}: {message}",
-            (
+            # inside the endpoint (Apifox terms), after the endpoint's own pointer in the file
+            source.pointer
+            + (
                 pointer
                 if pointer.startswith("/parameters/")
                 else f"/requestBody/jsonSchema{pointer}"

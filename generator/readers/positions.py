@@ -84,9 +84,8 @@ class _Positions:
         while pending:
             step = self.step(node, pending[0])
             if step is None:
-                target = self._ref(node) if hops < 20 else None
-                resolved = None if target is None else self._resolve(target)
-                if target is None or resolved is None:
+                target, resolved = self._follow(node) if hops < 20 else (None, None)
+                if target is None:
                     break
                 hops += 1
                 node, here, found = resolved, resolved, tokens(target)
@@ -96,14 +95,19 @@ class _Positions:
         text = "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in found)
         return Located(self.position(here), text, not pending)
 
-    def _ref(self, node: Any) -> str | None:
+    def _follow(self, node: Any) -> tuple[str | None, Any]:
+        """(the pointer, the node) a `$ref` member of `node` leads to, or (None, None)."""
         step = self.step(node, "$ref")
         ref = self.string(step[1]) if step is not None else None
         if ref is None:
-            return None
-        if ref.startswith("#/") or ref == "#":
-            return unquote(ref[1:])
-        return self.refs(ref) if self.refs is not None else None
+            return None, None
+        targets = [unquote(ref[1:])] if ref.startswith("#/") else []
+        other = self.refs(ref) if self.refs is not None else None
+        for target in [*targets, *([other] if other is not None else [])]:
+            resolved = self._resolve(target)
+            if resolved is not None:
+                return target, resolved
+        return None, None
 
     def _resolve(self, pointer: str) -> Any:
         node = self.root()
