@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from generator import cli, lint
+from generator.readers.positions import JsonPositions, YamlPositions
 from tests.test_diff import FI, FL, Edit, make_project
 
 LORA = "POST /fal-ai/flux-lora"
@@ -595,3 +596,29 @@ def test_numbers_inside_names_are_not_unlifted_prose(
         for f in report["findings"]
         if f["rule"] == "prose-not-lifted" and f["field"] == "prompt"
     ]
+
+
+def test_positions_of_json_and_yaml_nodes() -> None:
+    text = '{"a~b": {"x/y": [10, {"k": "v"}]}, "a~b": {"dup": 1}, "名": "值", "esc\\"q": 2,\n "r": {"$ref": "#/m"}, "m": {"deep": 3}, "loop": {"$ref": "#/loop"}}'
+    positions = JsonPositions(text)
+
+    def at(pointer: str) -> tuple[int, int, bool]:
+        found = positions.locate(pointer)
+        assert found is not None
+        return found.line, found.column, found.exact
+
+    # a repeated key is found at its first occurrence (scanning stops there)
+    assert at("/a~0b/x~1y/1") == (1, text.index('{"k"') + 1, True)
+    assert at("/a~0b/dup")[2] is False
+    assert at("/名") == (1, text.index('"名"') + 1, True)
+    assert at('/esc"q') == (1, text.index('"esc') + 1, True)
+    assert at("/r/deep") == (2, text.split("\n")[1].index('"deep"') + 1, True)
+    assert at("/loop/x")[2] is False  # a ref cycle ends
+    assert at("")[:2] == (1, 1)
+    yaml_text = "a:\n  - x\n  - k: v\nb: {c: 1}\n"
+    yaml_positions = YamlPositions(yaml_text, offset=10)
+    found = yaml_positions.locate("/a/1/k")
+    assert found is not None and (found.line, found.column) == (13, 5)
+    found = yaml_positions.locate("/b/c")
+    assert found is not None and (found.line, found.column) == (14, 5)
+    assert JsonPositions("{ broken").locate("/a") is not None  # never raises

@@ -11,6 +11,9 @@ points at an operation); an array element's is the element's own. Lines and colu
 1-based, columns counted in characters, as editors and GitHub annotations count them. A local
 `$ref` on the way is followed (`#/components/schemas/Pet` then `/properties/name`); `refs` may
 turn other spellings (Apifox's `#/definitions/<id>`) into pointers.
+
+A key repeated in one JSON object is found at its first occurrence (json.loads keeps the last
+value): finding the last would mean scanning every object on the way to its end. YAML: the last.
 """
 
 from __future__ import annotations
@@ -224,7 +227,7 @@ class JsonPositions(_Positions):
                 if text[index] != ":":
                     raise ValueError("expected ':'")
                 index = self._skip_ws(index + 1)
-                container.keyed[key] = (key_at, index)  # a repeated key: the last wins
+                container.keyed.setdefault(key, (key_at, index))  # see the docstring
             else:
                 container.items.append(index)
             container.resume, container.pending = index, True
