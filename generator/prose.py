@@ -59,7 +59,9 @@ SCALE = re.compile(
     + r")\s*(?:表示|代表|为|=|means|is)\s*[^,，;；。\n\d]{1,30}?"
     r"\s*[,，;；]\s*(?:而\s*)?(?P<high>"
     + _NUM
-    + r")\s*(?:表示|代表|为|=|means|is)\s*[^,，;；。\n\d]{1,30}",
+    + r")\s*(?:表示|代表|为|=|means|is)\s*[^,，;；。\n\d]{1,30}"
+    # ... and no third value after it: "400=Bad Request, 401=Unauthorized, etc." is a list
+    r"(?=[,，;；。.\n)）]|$)(?![,，;；]\s*(?:etc|等|\d))",
     _CI,
 )
 _RANGE_WORD = (
@@ -94,9 +96,14 @@ BARE_RANGE = re.compile(
     _CI,
 )
 _AT = r"\s*(?:is|of)?\s*[:：=为是]?\s*"
+# A comparator sign right after a name is a condition on that name (`status≥2`, `remaining>0`),
+# and `>` at the start of a line is a Markdown quote.
+_SIGN = r"(?<![A-Za-z0-9_`\n])"
 MINIMUM = re.compile(
     _LENGTH_WORD
-    + r"(?:最小值|最小|最少|至少|不少于|不小于|不低于|大于等于|大于或等于|>=|≥|(?<!\w)min(?:imum)?|(?<!\w)at least|(?<!\w)no (?:less|fewer) than)"
+    + r"(?:最小值|最小|最少|至少|不少于|不小于|不低于|大于等于|大于或等于|"
+    + _SIGN
+    + r"(?:>=|≥)|(?<!\w)min(?:imum)?|(?<!\w)at least|(?<!\w)no (?:less|fewer) than)"
     + _AT
     + r"(?P<value>"
     + _NUM
@@ -106,7 +113,9 @@ MINIMUM = re.compile(
 )
 MAXIMUM = re.compile(
     _LENGTH_WORD
-    + r"(?:最大值|最大|最多|至多|不超过|不多于|不大于|不高于|小于等于|小于或等于|<=|≤|(?<!\w)max(?:imum)?|(?<!\w)at most|(?<!\w)no (?:more|greater) than|(?<!\w)up to)"
+    + r"(?:最大值|最大|最多|至多|不超过|不多于|不大于|不高于|小于等于|小于或等于|"
+    + _SIGN
+    + r"(?:<=|≤)|(?<!\w)max(?:imum)?|(?<!\w)at most|(?<!\w)no (?:more|greater) than|(?<!\w)up to)"
     + _AT
     + r"(?P<value>"
     + _NUM
@@ -116,7 +125,9 @@ MAXIMUM = re.compile(
 )
 EXCLUSIVE_MINIMUM = re.compile(
     _LENGTH_WORD
-    + r"(?:大于|超过|多于|>|(?<!\w)greater than|(?<!\w)more than)"
+    + r"(?:大于|超过|多于|"
+    + _SIGN
+    + r">|(?<!\w)greater than|(?<!\w)more than)"
     + _AT
     + r"(?P<value>"
     + _NUM
@@ -126,7 +137,9 @@ EXCLUSIVE_MINIMUM = re.compile(
 )
 EXCLUSIVE_MAXIMUM = re.compile(
     _LENGTH_WORD
-    + r"(?:小于|少于|低于|<|(?<!\w)less than|(?<!\w)fewer than)"
+    + r"(?:小于|少于|低于|"
+    + _SIGN
+    + r"<|(?<!\w)less than|(?<!\w)fewer than)"
     + _AT
     + r"(?P<value>"
     + _NUM
@@ -167,11 +180,6 @@ _FULL_WIDTH = str.maketrans(
         "＜": "<",
         "＞": ">",
         "＝": "=",
-        "（": "(",
-        "）": ")",
-        "［": "[",
-        "］": "]",
-        "　": " ",
         "−": "-",
     }
 )

@@ -148,6 +148,11 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("string", "RFC 3339 时间,如 2024-01-01", {}),
     ("string", "支持 base64 编码的数据", {}),
     ("string", "支持中文", {}),
+    # false friends: a condition on another name, a Markdown quote, a list of meanings
+    ("boolean", "为 true 时仅当简历已提交(status≥2)才返回", {}),
+    ("string", "返回仍有剩余名额(`remaining>0`)的场次", {}),
+    ("string", "## 引用格式\n>1.时序图支持\n>2.公式支持", {}),
+    ("integer", "Error code (400=Bad Request, 401=Unauthorized, etc.)", {}),
 ]
 
 
