@@ -375,6 +375,12 @@ class Locator:
         """(file, line) of an endpoint, of one of its sections, or of a request field or parameter in it."""
         source = endpoint.get("source") or {}
         file = str(source.get("file") or "")
+        if source.get("pointer") and self.structured(file) is not None:
+            # JSON / YAML: the node's own line (a response field: the endpoint's line)
+            inside = _field_pointer(section, field)
+            if inside is None:
+                return file, source.get("line")
+            return file, self.place(endpoint, inside).line
         needles = [SECTIONS[section]] if section in SECTIONS else []
         leaf = re.split(r"[.:]", field.replace("[]", ""))[-1] if field else ""
         if leaf and section in ("request", "parameter"):
@@ -428,6 +434,23 @@ class Locator:
             if hit is not None:
                 line = hit
         return line
+
+
+def _field_pointer(section: str, field: str) -> str | None:
+    """A request field (`loras[].path`) or parameter (`query:seed`) as a pointer into its
+    endpoint, in the terms `Locator.place` takes; None for anything else."""
+    if section == "parameter" and ":" in field:
+        location, name = field.split(":", 1)
+        return _join("parameters", location, name)
+    if section != "request" or not field:
+        return "" if not field else None
+    parts: list[str] = ["requestBody", "jsonSchema"]
+    for name in field.split("."):
+        depth = 0
+        while name.endswith("[]"):
+            name, depth = name[:-2], depth + 1
+        parts += ["properties", name] + ["items"] * depth
+    return _join(*parts)
 
 
 def _load_structured(text: str) -> _Structured | None:
