@@ -399,7 +399,7 @@ def _parameters(
                 source.file,
                 source.line,
                 f"parameter {param.name!r}: default {schema['default']!r} is an Apifox environment variable, not a value; it was left out",
-                pointer,
+                source.pointer + pointer,
             )
             del schema["default"]
         location = param.location
@@ -410,7 +410,7 @@ def _parameters(
                 source.file,
                 source.line,
                 f"path parameter {param.name!r} does not appear in {source.path}; it is sent as a query parameter",
-                pointer,
+                source.pointer + pointer,
             )
             location = "query"
         params.append(
@@ -592,7 +592,7 @@ def _lift(
 ) -> None:
     """Apply what the description states; conflicts become warnings and the keyword is not applied."""
     declared = prop.get("type") if isinstance(prop.get("type"), str) else None
-    line = source.line_of(f'"{name}"', source.request_line)
+    line = source.line_of(f'"{name}"', source.request_line or source.line)
     provenance: dict[str, str] = {}
 
     def warn(message: str) -> None:
@@ -600,10 +600,16 @@ def _lift(
             source.file,
             line,
             f"field {name!r}: {message}",
-            f"/requestBody/jsonSchema{pointer}",
+            # inside the endpoint (Apifox terms), after the endpoint's own pointer in the file
+            source.pointer
+            + (
+                pointer
+                if pointer.startswith("/parameters/")
+                else f"/requestBody/jsonSchema{pointer}"
+            ),
         )
 
-    for lifted in prose.find(str(prop.get("description") or "")):
+    for lifted in prose.find(str(prop.get("description") or ""), declared):
         try:
             value = _coerce(lifted, declared)
         except prose.CoercionError as exc:
@@ -629,7 +635,9 @@ def _coerce(lifted: prose.Lifted, declared: str | None) -> Any:
         return lifted.value
     if lifted.keyword == "enum":
         return [prose.coerce(value, declared or "string") for value in lifted.value]
-    if lifted.keyword in ("minimum", "maximum"):
+    if lifted.keyword in prose.SIZES:
+        return prose.coerce(lifted.value, "integer")
+    if lifted.keyword in prose.BOUNDS:
         if declared not in ("integer", "number", None):
             raise prose.CoercionError(f"a range does not apply to a {declared}")
         return prose.coerce(lifted.value, declared or "number")

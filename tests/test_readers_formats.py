@@ -206,10 +206,11 @@ def test_native_line_and_pointer_locate_the_api_object() -> None:
     path = "native/go_ws_sh.apifox.json"
     lines = (FIXTURES / path).read_text(encoding="utf-8").split("\n")
     for endpoint in read(path).endpoints:
-        assert (
-            endpoint.source_id is not None
-            and f'"id": "{endpoint.source_id}"' in lines[endpoint.line - 1]
-        )
+        # the line of the item's "api" key; the api's own id follows before the next item
+        assert '"api": {' in lines[endpoint.line - 1]
+        rest = lines[endpoint.line :]
+        end = next((n for n, line in enumerate(rest) if '"api": {' in line), len(rest))
+        assert any(f'"id": "{endpoint.source_id}"' in line for line in rest[:end])
         assert endpoint.pointer.startswith(
             "/apiCollection/0/items/"
         ) and endpoint.pointer.endswith("/api")

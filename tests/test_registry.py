@@ -126,7 +126,12 @@ def test_qwen_image_edit_lora(endpoints: dict[str, dict[str, Any]]) -> None:
 
 def test_flux_pro_kontext(endpoints: dict[str, dict[str, Any]]) -> None:
     p = props(endpoints, "/fal-ai/flux-pro/kontext")
-    assert constraints(p["safety_tolerance"]) == {"type": "string", "default": "2"}
+    # "1 表示最严格,5 表示最宽松": a scale by its ends; a string field takes it as an enum
+    assert constraints(p["safety_tolerance"]) == {
+        "type": "string",
+        "default": "2",
+        "enum": ["1", "2", "3", "4", "5"],
+    }
     assert constraints(p["guidance_scale"]) == {
         "type": "number",
         "minimum": 1,

@@ -185,7 +185,7 @@ class FluxProKontextInput(BaseModel):
     """
     生成图片的格式。默认值:"jpeg"  支持default、png、jpeg
     """
-    safety_tolerance: str | None = "2"
+    safety_tolerance: Literal["1", "2", "3", "4", "5"] | None = "2"
     """
     生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2"
     """

@@ -18,11 +18,11 @@ import re
 from typing import Any
 
 from generator.diagnostics import Report, fail
+from generator.readers.positions import JsonPositions
 from generator.readers.refs import (
     UNSET,
     SchemaFixer,
     as_dict,
-    find_line,
     json_text,
     load_json,
     pointer,
@@ -87,8 +87,7 @@ class _Project:
         self.document = SourceDocument(
             name, "apifox-native", servers=self._environment_servers()
         )
-        # ids are searched for after the collection starts: test cases repeat them later on
-        self._search_from = max(text.find('"apiCollection"'), 0)
+        self.positions = JsonPositions(text)  # lines of endpoints, found lazily
 
     def read(self) -> SourceDocument:
         if isinstance(self.data.get("apiCollection"), list):
@@ -171,7 +170,7 @@ class _Project:
     ) -> None:
         where = pointer(*at)
         source_id = str(api["id"]) if api.get("id") not in (None, "") else None
-        line = self._line(source_id)
+        line = self._line(at)
         if api.get("type") not in (None, "http"):
             return  # not an HTTP endpoint (a socket or doc item misplaced in the tree)
         method = str(api.get("method") or "").strip().upper()
@@ -216,14 +215,10 @@ class _Project:
         endpoint.responses = self._responses(api, line, where)
         self.document.endpoints.append(endpoint)
 
-    def _line(self, source_id: str | None) -> int:
-        """Where the api object starts: its `"id": "<id>"` (no id, as in 1.1.0: line 1)."""
-        if source_id is None:
-            return 1
-        line, _ = find_line(
-            self.text, r'"id"\s*:\s*"' + re.escape(source_id) + '"', self._search_from
-        )
-        return line
+    def _line(self, at: tuple[str | int, ...]) -> int:
+        """Where the endpoint starts: its item in the collection (the `"api"` key in 1.0.0)."""
+        located = self.positions.locate(pointer(*at))
+        return located.line if located is not None else 1
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -484,6 +479,24 @@ def _models(data: dict[str, Any], name: str, report: Report) -> SchemaFixer:
             if not ident.startswith("#"):
                 aliases[f"#/definitions/{ident}"] = model
     return SchemaFixer(name, report, models, aliases, pointers=pointers)
+
+
+def model_pointers(data: Any) -> dict[str, str]:
+    """Where each model's schema sits, by the refs that name it (`#/definitions/<id>`)."""
+    found: dict[str, str] = {}
+    if not isinstance(data, dict):
+        return found
+    key = "schemaCollection" if "schemaCollection" in data else "dataSchemaCollection"
+    for at, leaf in _model_leaves(data.get(key), (key,)):
+        holder = (
+            "/schema/jsonSchema"
+            if isinstance(leaf.get("schema"), dict)
+            else "/jsonSchema"
+        )
+        ident = str(leaf.get("id") or "")
+        if ident:
+            found[ident] = found[f"#/definitions/{ident}"] = pointer(*at) + holder
+    return found
 
 
 def _model_leaves(

@@ -28,12 +28,11 @@ import yaml
 
 from generator.diagnostics import Report, fail
 from generator.readers import external, guard
+from generator.readers.positions import JsonPositions
 from generator.readers.refs import (
     SchemaFixer,
     YamlLoader,
     as_dict,
-    find_line,
-    line_at,
     load_json,
     plain_data,
     pointer,
@@ -197,6 +196,7 @@ class _Document:
     ) -> None:
         self.text, self.name, self.report, self.data = text, name, report, data
         self.lines, self.is_json = lines, is_json
+        self.positions = JsonPositions(text) if is_json else None
         self.swagger2 = "swagger" in data and "openapi" not in data
         models = (
             as_dict(data.get("definitions"))
@@ -318,19 +318,11 @@ class _Document:
         self.document.endpoints.append(endpoint)
 
     def _line(self, path: str, method: str) -> int:
-        """YAML: the method key's line. JSON: the path key, then the method key after it."""
-        if not self.is_json:
+        """The method key's line (YAML: from the composed nodes, JSON: found lazily)."""
+        if self.positions is None:
             return self.lines.get((path, method.lower()), self.lines.get((path, ""), 1))
-        found = re.search(re.escape(_json_string(path)) + r"\s*:\s*\{", self.text)
-        if found is None:
-            return 1
-        line, _ = find_line(
-            self.text,
-            re.escape(_json_string(method)) + r"\s*:",
-            found.end(),
-            default=line_at(self.text, found.start()),
-        )
-        return line
+        located = self.positions.locate("/paths" + pointer(path, method))
+        return located.line if located is not None else 1
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -660,8 +652,3 @@ def _source_id(operation: dict[str, Any]) -> str | None:
         if match:
             return match.group(1)
     return None
-
-
-def _json_string(value: str) -> str:
-    """How a key is written in the JSON text (Apifox leaves non-ASCII unescaped)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -10,7 +10,8 @@ The main piece is `SchemaFixer`: every schema a reader hands out goes through it
 - `nullable: true` (OpenAPI 3.0) becomes a JSON Schema type list, `type: file` a binary string;
 - leftovers of unfinished Apifox edits (ULID property names) are dropped.
 
-The rest are small helpers: base URL / path splitting, lenient JSON-in-a-string, line lookup.
+The rest are small helpers: base URL / path splitting, lenient JSON-in-a-string, loading JSON
+with a located syntax error (positions of nodes: readers/positions.py).
 """
 
 from __future__ import annotations
@@ -475,20 +476,6 @@ def plain_data(value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value
-
-
-def line_at(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
-def find_line(
-    text: str, pattern: str, start: int = 0, default: int = 1
-) -> tuple[int, int]:
-    """(line, offset) of the first match of regex `pattern` at or after `start`."""
-    match = re.compile(pattern).search(text, start)
-    if match is None:
-        return default, start
-    return line_at(text, match.start()), match.start()
 
 
 def load_json(text: str, file: str, expected: str, line_offset: int = 0) -> Any:

@@ -32,7 +32,7 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
         guidance_scale: float = 3.5,
         num_images: int = 1,
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
-        safety_tolerance: str = "2",
+        safety_tolerance: Literal["1", "2", "3", "4", "5"] = "2",
         image_url: str | Path | bytes,
         webhook_url: str | None = None,
     ) -> protocol.RequestHandle:
@@ -43,7 +43,7 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1   范围值1-4 (1–4; default 1)
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
-            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (default "2")
+            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             webhook_url: where the service POSTs the result when the request finishes.
@@ -72,7 +72,7 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
         guidance_scale: float = 3.5,
         num_images: int = 1,
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
-        safety_tolerance: str = "2",
+        safety_tolerance: Literal["1", "2", "3", "4", "5"] = "2",
         image_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
@@ -84,7 +84,7 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1   范围值1-4 (1–4; default 1)
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
-            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (default "2")
+            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             timeout: seconds to wait in all; when they pass, the request is cancelled and
@@ -129,7 +129,7 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
         guidance_scale: float = 3.5,
         num_images: int = 1,
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
-        safety_tolerance: str = "2",
+        safety_tolerance: Literal["1", "2", "3", "4", "5"] = "2",
         image_url: str | Path | bytes,
         webhook_url: str | None = None,
     ) -> protocol.RequestHandle:
@@ -140,7 +140,7 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1   范围值1-4 (1–4; default 1)
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
-            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (default "2")
+            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             webhook_url: where the service POSTs the result when the request finishes.
@@ -168,7 +168,7 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
         guidance_scale: float = 3.5,
         num_images: int = 1,
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
-        safety_tolerance: str = "2",
+        safety_tolerance: Literal["1", "2", "3", "4", "5"] = "2",
         image_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
@@ -180,7 +180,7 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1   范围值1-4 (1–4; default 1)
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
-            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (default "2")
+            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             timeout: seconds to wait in all; when they pass, the request is cancelled and
