@@ -119,7 +119,9 @@ def test_each_ingredient_sends_check_to_a_full_regeneration(
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"manifest: {why}" in done.stderr and "regenerating" in done.stderr
     assert snapshot(proj / "generated") == before, "check wrote something"
-    if ingredient == "a generated file":  # (the formatter test compares the two on many files)
+    if (
+        ingredient == "a generated file"
+    ):  # (the formatter test compares the two on many files)
         slow = check(proj, "--no-cache")
         assert slow.returncode == 1 and stale_files(slow) == stale_files(done)
 
