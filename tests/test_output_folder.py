@@ -4,7 +4,6 @@ what an interrupted run left. Refusals come before anything is read or written."
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
