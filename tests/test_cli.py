@@ -258,3 +258,61 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     assert piped.returncode == 0 and "specgen:" not in piped.stderr
     status, shown = _on_terminal([*command, "-q"])
     assert status == 0 and shown == b""
+
+
+def test_changelog_and_package_version_agree(seed_project: Path) -> None:
+    root = seed_project.parent
+    assert (
+        run_cli("generate", "--changelog", "--config", str(seed_project)).returncode
+        == 0
+    )
+    spec = root / "specs" / "flux-lora.txt"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "支持:jpeg、png", "支持:jpeg、png、webp"
+        ),
+        encoding="utf-8",
+    )
+    done = run_cli("generate", "--changelog", "--config", str(seed_project))
+    assert done.returncode == 0, done.stderr
+    assert "CHANGELOG.md: added fal_api 0.2.0 (minor" in done.stdout
+    assert "pyproject.toml: [tool.specgen] version = '0.2.0' (was 0.1.0)" in done.stdout
+    assert 'version = "0.2.0"' in seed_project.read_text(encoding="utf-8")
+    out = root / "generated"
+    assert 'VERSION = "0.2.0"' in (out / "fal_api" / "_meta.py").read_text()
+    assert 'version = "0.2.0"' in (out / "pyproject.toml").read_text()
+    assert run_cli("check", "--config", str(seed_project)).returncode == 0
+
+
+def test_check_lint_and_diff_do_not_import_the_formatters(seed_project: Path) -> None:
+    """Pay only for what runs: a current folder is checked without black, datamodel-code-
+    generator or the readers; lint and diff need the readers but never the formatters.
+    """
+    import subprocess
+    import sys
+
+    assert run_cli("generate", "--config", str(seed_project)).returncode == 0
+    heavy = ("black", "datamodel_code_generator")
+    for command, absent in (
+        (["check"], (*heavy, "generator.readers", "jsonschema")),
+        (["lint"], heavy),
+        (["diff"], heavy),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "generator", *command],
+            cwd=seed_project.parent,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode in (0, 100), done.stderr[-2000:]
+        imported = {
+            line.rsplit("|", 1)[-1].strip()
+            for line in done.stderr.splitlines()
+            if line.startswith("import time:")
+        }
+        assert "generator.cli" in imported
+        assert not [m for m in imported if m.split(".")[0] in absent or m in absent], (
+            command,
+            sorted(m for m in imported if m.split(".")[0] in absent or m in absent),
+        )
