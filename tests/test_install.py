@@ -80,7 +80,8 @@ def pip_install(python: Path, target: Path, cwd: Path) -> None:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """specgen's wheel, built from a copy of the sources, installed into a fresh venv."""
+    """specgen's wheel, built from the sdist of a copy of the sources, installed into a fresh
+    venv."""
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"
     for name in ("generator", "templates"):
@@ -89,6 +90,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
+    # sdist first, the wheel from it: what `pip install git+...`, pipx and uvx do
+    run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])",
+            str(base / "dist"),
+        ],
+        cwd=source,
+    )
+    (sdist,) = (base / "dist").glob("apifox_specgen-*.tar.gz")
     run(
         [
             sys.executable,
@@ -100,7 +112,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-build-isolation",
             "-w",
             str(base / "wheelhouse"),
-            str(source),
+            str(sdist),
         ],
         cwd=base,
     )
