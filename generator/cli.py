@@ -278,8 +278,9 @@ def _generate(args: argparse.Namespace) -> int:
         if not args.no_cache and not args.changelog:
             current, why = manifest.verdict(config, config.out_dir)
             CONSOLE.detail(f"manifest: {why}")
-            if current:
-                count = len(manifest.files_on_disk(config.out_dir))
+            recorded = manifest.read(config.out_dir) if current else None
+            if recorded is not None:
+                count = len(recorded["files"]) + 1  # and the manifest
                 CONSOLE.say(f"{config.out}/: {count} files, 0 changed")
                 return EXIT_OK
         registry, files = _build(config, args)
@@ -416,8 +417,9 @@ def _check(args: argparse.Namespace) -> int:
     if not args.no_cache:
         current, why = manifest.verdict(config, config.out_dir)
         CONSOLE.detail(f"manifest: {why}")
-        if current:
-            files = {p: b"" for p in manifest.files_on_disk(config.out_dir)}
+        recorded = manifest.read(config.out_dir) if current else None
+        if recorded is not None:
+            files = {p: b"" for p in [*recorded["files"], manifest.NAME]}
             return _report_check(args, config, Outcome("check", [], "error"), {}, files)
     _, files = _build(config, args)
     recorded = manifest.read(config.out_dir)

@@ -112,11 +112,15 @@ def ingredients(config: Config) -> dict[str, Any]:
 
 def render(recipe: dict[str, Any], files: dict[str, bytes]) -> bytes:
     """The manifest's bytes: sorted, no timestamps, no absolute paths."""
+    return render_hashes(recipe, {path: sha256(data) for path, data in files.items()})
+
+
+def render_hashes(recipe: dict[str, Any], hashes: dict[str, str]) -> bytes:
     document = {
         "generator": "specgen",
         "format": FORMAT,
         **recipe,
-        "files": {path: sha256(data) for path, data in sorted(files.items())},
+        "files": dict(sorted(hashes.items())),
     }
     return (
         json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
@@ -164,17 +168,17 @@ def verdict(config: Config, out_dir: Path) -> tuple[bool, str]:
             return False, _difference(key, recorded.get(key), value)
     on_disk = files_on_disk(out_dir)
     listed = recorded["files"]
-    for path in sorted(set(on_disk) | set(listed) | {NAME}):
-        if path == NAME:
-            continue
+    on_disk.pop(NAME, None)
+    for path in sorted(set(on_disk) ^ set(listed)):
         if path not in on_disk:
             return False, f"{path} is missing"
-        if path not in listed:
-            return False, f"{path} is not one of the generated files"
-        if sha256(on_disk[path].read_bytes()) != listed[path]:
+        return False, f"{path} is not one of the generated files"
+    hashes = {}
+    for path in sorted(listed):
+        hashes[path] = sha256(on_disk[path].read_bytes())
+        if hashes[path] != listed[path]:
             return False, f"{path} was edited"
-    files = {path: on_disk[path].read_bytes() for path in listed}
-    if (out_dir / NAME).read_bytes() != render(wanted, files):
+    if (out_dir / NAME).read_bytes() != render_hashes(wanted, hashes):
         return False, f"{NAME} was edited"
     return True, "every input, setting and file matches the manifest"
 
