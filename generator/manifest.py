@@ -78,7 +78,11 @@ def tool_versions() -> dict[str, str]:
 
 
 def _display(path: Path, root: Path) -> str:
-    """As the registry names inputs: relative and slash-separated, never absolute."""
+    """Relative and slash-separated, never absolute (inputs outside the project by name)."""
+    try:
+        return path.relative_to(root).as_posix()  # what the globs matched: below root
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -145,11 +149,13 @@ def files_on_disk(out_dir: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
     if not out_dir.is_dir():
         return found
-    for root, dirs, names in os.walk(out_dir):
+    top = os.fspath(out_dir)
+    for root, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS)
+        prefix = os.path.relpath(root, top).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
         for name in names:
-            path = Path(root, name)
-            found[path.relative_to(out_dir).as_posix()] = path
+            found[prefix + name] = Path(root, name)
     return found
 
 

@@ -316,3 +316,11 @@ def test_check_lint_and_diff_do_not_import_the_formatters(seed_project: Path) ->
             command,
             sorted(m for m in imported if m.split(".")[0] in absent or m in absent),
         )
+
+
+def test_the_cli_names_what_findings_defines() -> None:
+    """cli keeps its own copies so that parsing arguments imports nothing heavy."""
+    from generator import cli, findings
+
+    assert tuple(cli.FORMATS) == tuple(findings.FORMATS)
+    assert cli.EXIT_TOOL_FAILED == findings.EXIT_TOOL_FAILED
