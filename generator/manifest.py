@@ -33,6 +33,9 @@ OUTPUT_TOOLS = ("black", "datamodel-code-generator")
 # list of files they matched, with their hashes).
 NOT_OUTPUT = {"root", "out", "inputs", "overlays", "lint", "diff"}
 IGNORED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+# What the fingerprint reads: the files git holds and the wheel ships, never an editor's backup
+# or an untracked stray (CI's fresh clone must compute the committer's fingerprint).
+SOURCE_SUFFIXES = (".py", ".json", ".j2")
 
 
 def sha256(data: bytes) -> str:
@@ -47,7 +50,7 @@ def _walk(
             continue
         if child.is_dir():
             yield from _walk(child, f"{prefix}{child.name}/", skip)
-        elif not child.name.endswith((".pyc", ".pyo")):
+        elif child.name.endswith(SOURCE_SUFFIXES) and not child.name.startswith("."):
             yield f"{prefix}{child.name}", child.read_bytes()
 
 
