@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import keyword
 import re
 import sys
 from dataclasses import dataclass, field
@@ -75,7 +76,8 @@ class Config:
 def load(pyproject: Path) -> Config:
     name = pyproject.name
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        text = pyproject.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise fail(
             str(pyproject),
@@ -115,12 +117,20 @@ def load(pyproject: Path) -> Config:
             None,
             f"unknown [tool.specgen] keys {unknown}: expected only {sorted(known)}",
         )
+    _check_types(table, pyproject, text)
     package = str(table.get("package", Config.package))
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", package):
+    problem = package_problem(package)
+    if problem:
+        raise fail(
+            name, _line(text, "package"), f"package {package!r} {problem}", "/package"
+        )
+    version = str(table.get("version", Config.version))
+    if not VERSION.fullmatch(version):
         raise fail(
             name,
-            None,
-            f"package {package!r} is not a valid Python package name (lowercase, digits, _)",
+            _line(text, "version"),
+            f"version {version!r} is not a package version: expected one like 1.2.0 (PEP 440)",
+            "/version",
         )
     external_refs = str(table.get("external_refs", Config.external_refs))
     if external_refs not in ("none", "project"):
@@ -175,10 +185,142 @@ def from_arguments(
 ) -> Config:
     """A configuration from the command line alone: `generate --input PATH --out DIR --package NAME`."""
     name = package or Config.package
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise fail(
-            "--package",
-            None,
-            f"{name!r} is not a valid Python package name (lowercase, digits, _)",
-        )
+    problem = package_problem(name)
+    if problem:
+        raise fail("--package", None, f"{name!r} {problem}")
+    if out is not None and not out.strip():
+        raise fail("--out", None, "the output folder must not be empty")
     return Config(root=root, inputs=tuple(inputs), out=out or Config.out, package=name)
+
+
+# What a value of each key must be. Keys not listed here are checked where they are used.
+STRINGS = (
+    "out",
+    "package",
+    "base_url",
+    "base_url_env",
+    "auth_env",
+    "auth_scheme",
+    "version",
+)
+STRING_LISTS = ("inputs", "strip_name_prefixes", "overlays")
+TABLES = ("lint", "diff")
+NON_EMPTY = ("inputs", "out", "package")
+EXAMPLES = {"inputs": '["specs/*.json"]', "overlays": '["specs/overlays/*.yaml"]'}
+VERSION = re.compile(
+    r"([1-9][0-9]*!)?(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*((a|b|rc)(0|[1-9][0-9]*))?"
+    r"(\.post(0|[1-9][0-9]*))?(\.dev(0|[1-9][0-9]*))?(\+[a-z0-9]+(\.[a-z0-9]+)*)?"
+)
+# Import names a generated package must not take: it would shadow what its own code imports
+# (or the folders beside it in the output, or specgen itself).
+DEPENDENCIES = frozenset(
+    {
+        "httpx",
+        "httpcore",
+        "h11",
+        "anyio",
+        "sniffio",
+        "certifi",
+        "idna",
+        "pydantic",
+        "pydantic_core",
+        "annotated_types",
+        "typing_extensions",
+        "typing_inspection",
+        "jsonschema",
+        "jsonschema_specifications",
+        "referencing",
+        "rpds",
+        "attrs",
+        "pytest",
+        "_pytest",
+        "pluggy",
+        "iniconfig",
+        "packaging",
+        "generator",
+        "tests",
+        "docs",
+    }
+)
+
+
+def package_problem(package: str) -> str | None:
+    """Why `package` cannot name the generated package, or None."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", package) or not package.isidentifier():
+        return "is not a valid Python package name: expected lowercase letters, digits and _"
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        return "is a Python keyword: `import` cannot name it; choose another name"
+    if package in sys.stdlib_module_names:
+        return "is a standard library module: the package would shadow it; choose another name"
+    if package in DEPENDENCIES:
+        return "is a module the generated code or its tests import: the package would shadow it; choose another name"
+    return None
+
+
+def _line(text: str, key: str) -> int | None:
+    """The line of `key = ...` in the [tool.specgen] table (TOML parsers do not say)."""
+    inside = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped.replace(" ", "").startswith("[tool.specgen")
+        elif inside and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return None
+
+
+def _check_types(table: dict[str, Any], pyproject: Path, text: str) -> None:
+    """Each value of the type its key needs, with a message naming the key (a string where a
+    list belongs would otherwise be read letter by letter)."""
+    for key, value in table.items():
+        expected = None
+        if key in STRINGS and not isinstance(value, str):
+            expected = "a string"
+        elif key in STRING_LISTS and not (
+            isinstance(value, list) and all(isinstance(item, str) for item in value)
+        ):
+            example = EXAMPLES.get(key, '["/prefix/"]')
+            expected = f"a list of strings, e.g. {key} = {example}"
+        elif key in TABLES and not isinstance(value, dict):
+            expected = "a table"
+        elif key in NON_EMPTY and not (
+            value.strip() if isinstance(value, str) else value
+        ):
+            expected = (
+                'at least one export to read, e.g. inputs = ["specs/*.json"]'
+                if key == "inputs"
+                else "a non-empty string"
+            )
+        if expected:
+            raise fail(
+                pyproject.name,
+                _line(text, key),
+                f"[tool.specgen] {key} = {_toml(value)}: expected {expected}",
+                f"/{key}",
+            )
+
+
+def _toml(value: Any) -> str:
+    """A short rendering of a config value for a message."""
+    shown = repr(value) if not isinstance(value, bool) else str(value).lower()
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def set_version(pyproject: Path, version: str) -> None:
+    """Write `version` into [tool.specgen] of `pyproject`, changing only that line (or adding it
+    after the table's header): `generate --changelog` and the package then agree."""
+    text = pyproject.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    number = _line(text, "version")
+    entry = f'version = "{version}"\n'
+    if number is not None:
+        old = lines[number - 1]
+        lines[number - 1] = old[: len(old) - len(old.lstrip())] + entry
+    else:
+        header = next(
+            i
+            for i, line in enumerate(lines)
+            if line.strip().replace(" ", "") == "[tool.specgen]"
+        )
+        lines.insert(header + 1, entry)
+    pyproject.write_text("".join(lines), encoding="utf-8")

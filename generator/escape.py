@@ -145,7 +145,27 @@ def json_text(value: Any, indent: int = 2) -> str:
     )
 
 
+def toml_str(text: str) -> str:
+    """A TOML basic string that reads back as exactly `text`."""
+    out = ['"']
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) < 0x20 or ord(char) == 0x7F or _is_unsafe(char):
+            code = ord(char)
+            out.append(f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
 FILTERS = {
+    "toml_str": toml_str,
     "sh_quote": sh_quote,
     "py_str": py_str,
     "py_literal": py_literal,

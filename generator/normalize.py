@@ -59,6 +59,8 @@ def build(
 
 # Attributes of the generated clients that an endpoint must not take.
 RUNTIME_NAMES = ("base_url", "close", "aclose")
+# Pages of docs/ that are not an endpoint's (`snake` never makes `index_`: no clash with those).
+INDEX_PAGES = frozenset({"index"})
 
 
 def _stable_key(source: SourceEndpoint) -> str:
@@ -368,7 +370,8 @@ def _endpoint(
             "params_model": None,
             "output_model": None,
             "test_module": f"test_{attribute}",
-            "doc_page": f"{attribute}.md",
+            # docs/index.md is the index page: an endpoint named `index` gets index_.md
+            "doc_page": f"{attribute}{'_' if attribute in INDEX_PAGES else ''}.md",
         },
         "parameters": parameters,
         "request": request,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -12,6 +12,9 @@ from . import _protocol as protocol
 from ._http import AsyncDriver, SyncDriver, settings_for
 
 T = TypeVar("T")
+# `with Client() as client:` keeps the client's own type (and so every method's signature).
+SyncSelf = TypeVar("SyncSelf", bound="SyncClientBase")
+AsyncSelf = TypeVar("AsyncSelf", bound="AsyncClientBase")
 
 
 class _ClientBase:
@@ -68,7 +71,7 @@ class SyncClientBase(_ClientBase):
         if self._owns_http:
             self._http.close()
 
-    def __enter__(self: Any) -> Any:
+    def __enter__(self: SyncSelf) -> SyncSelf:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
@@ -100,7 +103,7 @@ class AsyncClientBase(_ClientBase):
         if self._owns_http:
             await self._http.aclose()
 
-    async def __aenter__(self: Any) -> Any:
+    async def __aenter__(self: AsyncSelf) -> AsyncSelf:
         return self
 
     async def __aexit__(
