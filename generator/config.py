@@ -16,7 +16,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from generator.diagnostics import fail
-from generator.readers.guard import Limits
+from generator.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Config:
     # [tool.specgen.lint] and [tool.specgen.diff]: ignore, severity, ignore_endpoints (checked by findings.settings)
     lint: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     diff: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    # [tool.specgen.limits]: bounds on the work one run may do (readers.guard.Limits)
+    # [tool.specgen.limits]: bounds on the work one run may do (generator/limits.py)
     limits: Limits = field(default_factory=Limits)
     # `$ref`s that leave their document: "none" (a located warning; the ref is dropped) or
     # "project" (files inside the project folder are read; never the network)

@@ -13,16 +13,16 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
-import yaml
-
 from generator.diagnostics import fail
-from generator.readers import native, openapi
-from generator.readers.positions import JsonPositions, Positions, YamlPositions, tokens
-from generator.readers.refs import YamlLoader, plain_data, pointer_token
+
+# generator.readers loads on first use only (any submodule runs the package's __init__, which
+# loads every reader): `check` and the report formats do without it.
+if TYPE_CHECKING:
+    from generator.readers.positions import Positions
 
 EXIT_OK, EXIT_TOOL_FAILED, EXIT_FINDINGS = 0, 1, 100
 RANK = {"info": 0, "warning": 1, "error": 2, "breaking": 2}
@@ -320,6 +320,8 @@ class _Structured:
         )
 
     def node(self, pointer: str) -> Any:
+        from generator.readers.positions import tokens
+
         node = self.data
         for token in tokens(pointer):
             if isinstance(node, dict) and token in node:
@@ -454,6 +456,13 @@ def _field_pointer(section: str, field: str) -> str | None:
 
 
 def _load_structured(text: str) -> _Structured | None:
+    # The readers load only when a finding must be placed: `check` reports without them.
+    import yaml
+
+    from generator.readers import native, openapi
+    from generator.readers.positions import JsonPositions, YamlPositions
+    from generator.readers.refs import YamlLoader, plain_data
+
     if not text.strip():
         return None
     try:
@@ -478,6 +487,8 @@ def _in_file(
     structured: _Structured, base: str, pointer: str, endpoint: dict[str, Any]
 ) -> str:
     """An endpoint-relative pointer (Apifox terms) as the pointer in the file, below `base`."""
+    from generator.readers.positions import tokens
+
     parts = tokens(pointer)
     api = structured.node(base)
     if not parts or not isinstance(api, dict):
@@ -500,6 +511,8 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _join(*parts: str | int) -> str:
+    from generator.readers.refs import pointer_token
+
     return "".join("/" + pointer_token(part) for part in parts)
 
 

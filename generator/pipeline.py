@@ -54,5 +54,13 @@ def build(
         texts, cache / "black" if cache else None, progress
     )
     files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
+    size, limit = sum(map(len, files.values())), config.limits.max_output_bytes
+    if size > limit:
+        raise fail(
+            config.inputs[0] if len(config.inputs) == 1 else "[tool.specgen] inputs",
+            None,
+            f"the outputs would take {size} bytes, more than the limit of {limit} "
+            "(raise [tool.specgen.limits] max_output_bytes to write them)",
+        )
     files[manifest.NAME] = manifest.render(recipe, files)
     return reg, dict(sorted(files.items()))

@@ -21,24 +21,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, fields
 from typing import Any
 
 import yaml
 
+from generator.limits import Limits
+
 INT64 = 2**63
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_input_bytes: int = 20_000_000  # one input file
-    max_depth: int = 64  # nested JSON/YAML containers (a schema level is about two)
-    max_yaml_nodes: int = 1_000_000  # YAML nodes after alias expansion
-    max_output_bytes: int = 200_000_000  # everything one run writes
-
-    @classmethod
-    def keys(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
 
 
 _ACTIVE: ContextVar[Limits] = ContextVar(
