@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
@@ -94,8 +97,13 @@ def _failure(error: httpx.TransportError) -> protocol.TransportFailure:
 
 
 class SyncDriver:
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(
+        self, http: httpx.Client, gate: threading.BoundedSemaphore | None = None
+    ) -> None:
         self.http = http
+        self.gate: Any = (
+            gate or contextlib.nullcontext()
+        )  # bounds the calls in flight (max_concurrency)
 
     def drive(self, flow: protocol.Flow[T]) -> T:
         outcome: Any = None
@@ -110,22 +118,43 @@ class SyncDriver:
             outcome, failure = None, None
             if isinstance(step, protocol.HttpCall):
                 try:
-                    outcome = reply_of(
-                        self.http.request(
-                            step.method, step.url, **_request_kwargs(step)
+                    with self.gate:
+                        outcome = reply_of(
+                            self.http.request(
+                                step.method, step.url, **_request_kwargs(step)
+                            )
                         )
-                    )
                 except httpx.TransportError as error:
                     failure = _failure(error)
             elif isinstance(step, protocol.Sleep):
                 time.sleep(step.seconds)
+            elif isinstance(step, protocol.Parallel):
+                try:
+                    with ThreadPoolExecutor(
+                        max_workers=min(step.limit, len(step.flows))
+                    ) as pool:
+                        outcome = [
+                            task.result()
+                            for task in [
+                                pool.submit(self.drive, flow) for flow in step.flows
+                            ]
+                        ]
+                except (
+                    Exception
+                ) as error:  # a failed branch fails the step, inside the flow that asked
+                    failure = error
             else:
                 step.callback(step.value)
 
 
 class AsyncDriver:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, gate: asyncio.Semaphore | None = None
+    ) -> None:
         self.http = http
+        self.gate: Any = (
+            gate or contextlib.nullcontext()
+        )  # bounds the calls in flight (max_concurrency)
 
     async def drive(self, flow: protocol.Flow[T]) -> T:
         outcome: Any = None
@@ -140,16 +169,33 @@ class AsyncDriver:
             outcome, failure = None, None
             if isinstance(step, protocol.HttpCall):
                 try:
-                    outcome = reply_of(
-                        await self.http.request(
-                            step.method, step.url, **_request_kwargs(step)
+                    async with self.gate:
+                        outcome = reply_of(
+                            await self.http.request(
+                                step.method, step.url, **_request_kwargs(step)
+                            )
                         )
-                    )
                 except httpx.TransportError as error:
                     failure = _failure(error)
             elif isinstance(step, protocol.Sleep):
                 await asyncio.sleep(step.seconds)
+            elif isinstance(step, protocol.Parallel):
+                try:
+                    outcome = await self._parallel(step)
+                except (
+                    Exception
+                ) as error:  # a failed branch fails the step, inside the flow that asked
+                    failure = error
             else:
                 returned = step.callback(step.value)
                 if inspect.isawaitable(returned):
                     await returned
+
+    async def _parallel(self, step: protocol.Parallel) -> list[Any]:
+        limit = asyncio.Semaphore(step.limit)
+
+        async def one(flow: protocol.Flow[Any]) -> Any:
+            async with limit:
+                return await self.drive(flow)
+
+        return list(await asyncio.gather(*(one(flow) for flow in step.flows)))
