@@ -179,6 +179,7 @@ def test_a_failing_cdn_falls_back_to_the_storage_repository(
     server: MockServer, flavour: str
 ) -> None:
     server.inject("upload", Fault(status=500, body={"detail": "CDN down"}))
+    lifecycle = StoragePolicy(lifecycle={"expiration_duration_seconds": 3600})
 
     def sync(client: Client) -> str:
         return client.upload(b"fallback bytes", "text/plain", "f.txt")
@@ -186,12 +187,19 @@ def test_a_failing_cdn_falls_back_to_the_storage_repository(
     async def asynchronous(client: AsyncClient) -> str:
         return await client.upload(b"fallback bytes", "text/plain", "f.txt")
 
-    url = use(flavour, server, sync if flavour == "sync" else asynchronous)
+    scenario = sync if flavour == "sync" else asynchronous
+    url = use(flavour, server, scenario, storage=lifecycle)
     assert httpx.get(url).content == b"fallback bytes"
-    [put] = [r for r in server.storage.requests if r.path.startswith("/uploads/")]
+    cdn, initiate, put = server.storage.requests[1:4]  # after the token
     assert (
-        "authorization" not in put.headers
-    )  # the signed URL gets the bytes, not the key
+        cdn.headers["x-fal-object-lifecycle"] == '{"expiration_duration_seconds":3600}'
+    )
+    preference = json.loads(initiate.headers["x-fal-object-lifecycle-preference"])
+    assert initiate.path == "/storage/upload/initiate"
+    assert preference == {"expiration_duration_seconds": 3600}
+    assert put.path.startswith("/uploads/")
+    # the signed URL gets the bytes, not the key
+    assert "authorization" not in put.headers
 
 
 def test_both_repositories_failing_is_one_upload_error(server: MockServer) -> None:

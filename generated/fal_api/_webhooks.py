@@ -160,7 +160,7 @@ def message(request_id: str, user_id: str, timestamp: str, body: bytes) -> bytes
 
 def verify_webhook(
     headers: Mapping[str, str],
-    body: bytes,
+    body: bytes | str,
     *,
     jwks: JWKS | Mapping[str, Any] | None = None,
     tolerance: float = 300.0,
@@ -176,6 +176,7 @@ def verify_webhook(
     WebhookSignatureError (no key verifies the body) or WebhookReplayError (seen before; pass
     `replay=None` to allow, or your own ReplayGuard)."""
     ed25519 = _ed25519()
+    body = body.encode() if isinstance(body, str) else bytes(body)
     lower = {name.lower(): value for name, value in headers.items()}
     missing = [name for name in HEADERS if not lower.get(name)]
     if missing:
@@ -195,14 +196,14 @@ def verify_webhook(
         raise WebhookTimestampError(
             f"the webhook was signed {clock - signed_at:.0f} s from now; the tolerance is {tolerance:g} s"
         )
-    signed = message(request_id, user_id, timestamp, bytes(body))
+    signed = message(request_id, user_id, timestamp, body)
     if not _verified(ed25519, signed, raw_signature, jwks):
         raise WebhookSignatureError(
             "the webhook signature does not match its body under any published key"
         )
     if replay is not None:
         replay.check(signature.lower(), signed_at + tolerance, clock)
-    return protocol.parse_webhook(bytes(body), parse or (lambda data: data))
+    return protocol.parse_webhook(body, parse or (lambda data: data))
 
 
 def _verified(

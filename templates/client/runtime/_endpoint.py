@@ -118,7 +118,7 @@ class _Shared(Generic[OutputT]):
     def verify_webhook(
         self,
         headers: Mapping[str, str],
-        body: bytes,
+        body: bytes | str,
         *,
         jwks: Any = None,
         tolerance: float = 300.0,
