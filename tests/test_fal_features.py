@@ -114,19 +114,26 @@ def test_upload_goes_to_the_tokens_base_url_and_the_token_is_cached(
     photo.write_bytes(PNG)
 
     def sync(client: Client) -> list[str]:
-        return [client.upload(b"hello", file_name="a.txt"), client.upload_file(photo)]
+        return [
+            client.upload(b"hello", file_name="a.txt"),
+            client.upload_file(photo),
+            client.upload(photo),
+        ]
 
     async def asynchronous(client: AsyncClient) -> list[str]:
         return [
             await client.upload(b"hello", file_name="a.txt"),
             await client.upload_file(photo),
+            await client.upload(photo),
         ]
 
     urls = use(flavour, server, sync if flavour == "sync" else asynchronous)
     assert all(url.startswith(server.storage_url + "/files/") for url in urls)
     assert httpx.get(urls[0]).content == b"hello"
-    fetched = httpx.get(urls[1])
-    assert fetched.content == PNG and fetched.headers["content-type"] == "image/png"
+    for url in urls[1:]:
+        fetched = httpx.get(url)
+        assert fetched.content == PNG and fetched.headers["content-type"] == "image/png"
+        assert url.endswith("/cat.png")
     assert len(server.storage.tokens) == 1  # cached between the uploads
     uploads = [r for r in server.storage.requests if r.path == "/files/upload"]
     assert uploads[0].headers["authorization"] == f"Bearer {server.storage.tokens[0]}"

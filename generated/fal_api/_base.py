@@ -112,9 +112,14 @@ class SyncClientBase(_ClientBase):
         return self._driver.drive(flow)
 
     def upload(
-        self, data: bytes, content_type: str | None = None, file_name: str | None = None
+        self,
+        data: bytes | Path,
+        content_type: str | None = None,
+        file_name: str | None = None,
     ) -> str:
-        """Store `data` on fal storage and return its URL (multipart above the threshold)."""
+        """Store `data` (bytes, or a file's) on fal storage and return its URL (multipart above the threshold)."""
+        if isinstance(data, Path):
+            return self.upload_file(data, content_type, file_name)
         name = file_name or "upload.bin"
         return self._drive(
             _storage.upload(
@@ -126,11 +131,14 @@ class SyncClientBase(_ClientBase):
         )
 
     def upload_file(
-        self, path: str | os.PathLike[str], content_type: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        content_type: str | None = None,
+        file_name: str | None = None,
     ) -> str:
         """Store a local file on fal storage and return its URL."""
         file = Path(path)
-        return self.upload(file.read_bytes(), content_type, file.name)
+        return self.upload(file.read_bytes(), content_type, file_name or file.name)
 
     def close(self) -> None:
         if self._owns_http:
@@ -190,9 +198,14 @@ class AsyncClientBase(_ClientBase):
         return await self._driver.drive(flow)
 
     async def upload(
-        self, data: bytes, content_type: str | None = None, file_name: str | None = None
+        self,
+        data: bytes | Path,
+        content_type: str | None = None,
+        file_name: str | None = None,
     ) -> str:
-        """Store `data` on fal storage and return its URL (multipart above the threshold)."""
+        """Store `data` (bytes, or a file's) on fal storage and return its URL (multipart above the threshold)."""
+        if isinstance(data, Path):
+            return await self.upload_file(data, content_type, file_name)
         name = file_name or "upload.bin"
         return await self._drive(
             _storage.upload(
@@ -204,12 +217,17 @@ class AsyncClientBase(_ClientBase):
         )
 
     async def upload_file(
-        self, path: str | os.PathLike[str], content_type: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        content_type: str | None = None,
+        file_name: str | None = None,
     ) -> str:
         """Store a local file on fal storage and return its URL (read in a thread, off the loop)."""
         file = Path(path)
         return await self.upload(
-            await asyncio.to_thread(file.read_bytes), content_type, file.name
+            await asyncio.to_thread(file.read_bytes),
+            content_type,
+            file_name or file.name,
         )
 
     async def aclose(self) -> None:

@@ -95,15 +95,17 @@ class SyncClientBase(_ClientBase):
     def _drive(self, flow: protocol.Flow[T]) -> T:
         return self._driver.drive(flow)
 
-    def upload(self, data: bytes, content_type: str | None = None, file_name: str | None = None) -> str:
-        """Store `data` on fal storage and return its URL (multipart above the threshold)."""
+    def upload(self, data: bytes | Path, content_type: str | None = None, file_name: str | None = None) -> str:
+        """Store `data` (bytes, or a file's) on fal storage and return its URL (multipart above the threshold)."""
+        if isinstance(data, Path):
+            return self.upload_file(data, content_type, file_name)
         name = file_name or "upload.bin"
         return self._drive(_storage.upload(self._settings, bytes(data), content_type or _files.content_type_of(data, file_name), name))
 
-    def upload_file(self, path: str | os.PathLike[str], content_type: str | None = None) -> str:
+    def upload_file(self, path: str | os.PathLike[str], content_type: str | None = None, file_name: str | None = None) -> str:
         """Store a local file on fal storage and return its URL."""
         file = Path(path)
-        return self.upload(file.read_bytes(), content_type, file.name)
+        return self.upload(file.read_bytes(), content_type, file_name or file.name)
 
     def close(self) -> None:
         if self._owns_http:
@@ -147,15 +149,19 @@ class AsyncClientBase(_ClientBase):
     async def _drive(self, flow: protocol.Flow[T]) -> T:
         return await self._driver.drive(flow)
 
-    async def upload(self, data: bytes, content_type: str | None = None, file_name: str | None = None) -> str:
-        """Store `data` on fal storage and return its URL (multipart above the threshold)."""
+    async def upload(self, data: bytes | Path, content_type: str | None = None, file_name: str | None = None) -> str:
+        """Store `data` (bytes, or a file's) on fal storage and return its URL (multipart above the threshold)."""
+        if isinstance(data, Path):
+            return await self.upload_file(data, content_type, file_name)
         name = file_name or "upload.bin"
         return await self._drive(_storage.upload(self._settings, bytes(data), content_type or _files.content_type_of(data, file_name), name))
 
-    async def upload_file(self, path: str | os.PathLike[str], content_type: str | None = None) -> str:
+    async def upload_file(
+        self, path: str | os.PathLike[str], content_type: str | None = None, file_name: str | None = None
+    ) -> str:
         """Store a local file on fal storage and return its URL (read in a thread, off the loop)."""
         file = Path(path)
-        return await self.upload(await asyncio.to_thread(file.read_bytes), content_type, file.name)
+        return await self.upload(await asyncio.to_thread(file.read_bytes), content_type, file_name or file.name)
 
     async def aclose(self) -> None:
         if self._owns_http:
