@@ -165,6 +165,9 @@ class MockServer:
         self.max_overlap = (
             0  # the most delayed (Fault(delay=...)) requests in flight at once
         )
+        self._queue: list[_Job] = (
+            []
+        )  # jobs that may still be IN_QUEUE, in order of submission
         self._overlapping = 0
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -320,6 +323,7 @@ class MockServer:
             )
         with self._lock:
             self.jobs[job.request_id] = job
+            self._queue.append(job)
             ahead = self._position(job)
         envelope = {
             **self._envelope(job, "IN_QUEUE"),
@@ -331,22 +335,21 @@ class MockServer:
             job.request_id,
         )
 
+    def _queued(self) -> list[_Job]:
+        """The jobs IN_QUEUE, in order of submission (one that left the queue never returns)."""
+        self._queue = [job for job in self._queue if self._state(job) == "IN_QUEUE"]
+        return self._queue
+
     def _position(self, job: _Job) -> int:
         """Queued jobs ahead of `job`: normal priority before low, then in order of submission."""
         rank = {"normal": 0, "low": 1}
-        ahead = 0
-        for other in self.jobs.values():
+        mine, ahead, before = rank.get(job.priority, 0), 0, True
+        for other in self._queued():
             if other is job:
-                break
-            if self._state(other) == "IN_QUEUE" and rank.get(
-                other.priority, 0
-            ) <= rank.get(job.priority, 0):
-                ahead += 1
-        behind = list(self.jobs.values())
-        for other in behind[behind.index(job) + 1 :] if job in behind else []:
-            if self._state(other) == "IN_QUEUE" and rank.get(
-                other.priority, 0
-            ) < rank.get(job.priority, 0):
+                before = False
+                continue
+            theirs = rank.get(other.priority, 0)
+            if theirs < mine or (before and theirs == mine):
                 ahead += 1
         return ahead
 
@@ -361,9 +364,7 @@ class MockServer:
             leaving
             and job.priority == "low"
             and any(
-                other.priority != "low" and self._state(other) == "IN_QUEUE"
-                for other in self.jobs.values()
-                if other is not job
+                other.priority != "low" for other in self._queued() if other is not job
             )
         )
 

@@ -146,6 +146,7 @@ class MockServer:
         self.webhook_requests: list[tuple[str, dict[str, str], bytes]] = []  # (url, headers, body) as sent
         self._signing_key = _new_signing_key()
         self.max_overlap = 0  # the most delayed (Fault(delay=...)) requests in flight at once
+        self._queue: list[_Job] = []  # jobs that may still be IN_QUEUE, in order of submission
         self._overlapping = 0
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -259,22 +260,26 @@ class MockServer:
             job.failure = (500, {"detail": self.fail_requests[0], "error_type": self.fail_requests[1]})
         with self._lock:
             self.jobs[job.request_id] = job
+            self._queue.append(job)
             ahead = self._position(job)
         envelope = {**self._envelope(job, "IN_QUEUE"), "gateway_request_id": job.request_id}
         return 200, {**envelope, "queue_position": ahead, "logs": None, "metrics": {}}, job.request_id
 
+    def _queued(self) -> list[_Job]:
+        """The jobs IN_QUEUE, in order of submission (one that left the queue never returns)."""
+        self._queue = [job for job in self._queue if self._state(job) == "IN_QUEUE"]
+        return self._queue
+
     def _position(self, job: _Job) -> int:
         """Queued jobs ahead of `job`: normal priority before low, then in order of submission."""
         rank = {"normal": 0, "low": 1}
-        ahead = 0
-        for other in self.jobs.values():
+        mine, ahead, before = rank.get(job.priority, 0), 0, True
+        for other in self._queued():
             if other is job:
-                break
-            if self._state(other) == "IN_QUEUE" and rank.get(other.priority, 0) <= rank.get(job.priority, 0):
-                ahead += 1
-        behind = list(self.jobs.values())
-        for other in behind[behind.index(job) + 1 :] if job in behind else []:
-            if self._state(other) == "IN_QUEUE" and rank.get(other.priority, 0) < rank.get(job.priority, 0):
+                before = False
+                continue
+            theirs = rank.get(other.priority, 0)
+            if theirs < mine or (before and theirs == mine):
                 ahead += 1
         return ahead
 
@@ -284,9 +289,7 @@ class MockServer:
         if self._timed_out(job):
             return True
         leaving = job.polls == self.polls_in_queue and not job.cancelled
-        return leaving and job.priority == "low" and any(
-            other.priority != "low" and self._state(other) == "IN_QUEUE" for other in self.jobs.values() if other is not job
-        )
+        return leaving and job.priority == "low" and any(other.priority != "low" for other in self._queued() if other is not job)
 
     def _timed_out(self, job: _Job) -> bool:
         if job.start_timeout is None or job.ended or job.cancelled or self._state(job) != "IN_QUEUE":
