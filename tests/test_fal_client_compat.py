@@ -2,6 +2,7 @@
 
 If fal's own client works end to end against the mock, the mock speaks the real protocol (the
 research notes' "Option B": fal-client's URL constants, patched to plain http on loopback).
+Its uploads (`upload_file`, multipart) go to the mock's storage address the same way.
 """
 
 from __future__ import annotations
