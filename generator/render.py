@@ -39,6 +39,9 @@ RUNTIME_FILES = (
     "_rest.py",
     "_base.py",
     "_sample.py",
+    "_storage.py",
+    "_handles.py",
+    "_webhooks.py",
     "testing.py",
     "contract.py",
 )

@@ -131,7 +131,9 @@ def test_rate_limit_after_the_last_attempt_says_when_to_come_back(
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-@pytest.mark.parametrize("code", [429, 503])
+@pytest.mark.parametrize(
+    "code", [503, 504]
+)  # a 429 is a refusal: see test_fal_features
 def test_a_submit_that_reached_the_server_is_never_sent_again(
     server: MockServer, flavour: str, code: int
 ) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import os
+import threading
 from collections.abc import Iterable
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
 import httpx
 
+from . import _files, _storage
 from . import _protocol as protocol
+from ._endpoint import AsyncRaw, Raw
 from ._http import AsyncDriver, SyncDriver, settings_for
 
 T = TypeVar("T")
@@ -27,12 +34,27 @@ class _ClientBase:
         retry: protocol.RetryPolicy | None,
         poll: protocol.PollPolicy | None,
         owns_http: bool,
+        rest_url: str | None = None,
+        inline_files_up_to: int | None = protocol.DEFAULT_INLINE_FILES_UP_TO,
+        storage: protocol.StoragePolicy | None = None,
+        max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
     ) -> None:
-        self._settings, self._key = settings_for(
-            key, base_url, retry, poll, allowed_hosts
+        settings, self._key = settings_for(key, base_url, retry, poll, allowed_hosts)
+        if max_concurrency is not None and max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self._settings = dataclasses.replace(
+            settings,
+            rest_url=(
+                rest_url
+                or os.environ.get(protocol.REST_URL_ENV)
+                or protocol.DEFAULT_REST_URL
+            ).rstrip("/"),
+            inline_files_up_to=inline_files_up_to,
+            storage=storage or protocol.StoragePolicy(),
         )
         self._owns_http = owns_http
+        self.max_concurrency = max_concurrency
 
     def _bind_endpoints(self) -> None:
         pass
@@ -55,10 +77,19 @@ class SyncClientBase(_ClientBase):
         retry: protocol.RetryPolicy | None = None,
         poll: protocol.PollPolicy | None = None,
         http_client: httpx.Client | None = None,
+        rest_url: str | None = None,
+        inline_files_up_to: int | None = protocol.DEFAULT_INLINE_FILES_UP_TO,
+        storage: protocol.StoragePolicy | None = None,
+        max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
     ) -> None:
         """`key` defaults to the auth environment variable, `base_url` to the base-URL variable,
         then to the documented service. Pass `http_client` to control proxies, TLS or transport.
+
+        `rest_url` (default $FAL_REST_URL, then https://rest.fal.ai) serves storage tokens and
+        the webhook keys; Path/bytes inputs up to `inline_files_up_to` bytes go inline as data
+        URIs, bigger ones are uploaded (None: always inline); `storage` tunes uploads;
+        `max_concurrency` bounds the HTTP calls in flight (submits and polls together).
         `timeout` also bounds each call's whole exchange. The key goes only to the base URL's
         origin and to `allowed_hosts` (host names the server's request URLs may point at).
         """
@@ -67,15 +98,56 @@ class SyncClientBase(_ClientBase):
             base_url,
             retry,
             poll,
-            owns_http=http_client is None,
-            allowed_hosts=allowed_hosts,
+            http_client is None,
+            rest_url,
+            inline_files_up_to,
+            storage,
+            max_concurrency,
+            allowed_hosts,
         )
         self._http = http_client or httpx.Client(timeout=timeout)
-        self._driver = SyncDriver(self._http)
+        self._driver = SyncDriver(
+            self._http,
+            threading.BoundedSemaphore(max_concurrency) if max_concurrency else None,
+        )
         self._bind_endpoints()
+
+    @property
+    def raw(self) -> Raw:
+        """Any queue app by its id, untyped, with the same retries and errors: `client.raw.run("owner/app", {...})`."""
+        return Raw(self)
 
     def _drive(self, flow: protocol.Flow[T]) -> T:
         return self._driver.drive(flow)
+
+    def upload(
+        self,
+        data: bytes | Path,
+        content_type: str | None = None,
+        file_name: str | None = None,
+    ) -> str:
+        """Store `data` (bytes, or a file's) on fal storage and return its URL (multipart above the threshold)."""
+        if isinstance(data, Path):
+            return self.upload_file(data, content_type, file_name)
+        name = file_name or "upload.bin"
+        return self._drive(
+            _storage.upload(
+                self._settings,
+                bytes(data),
+                content_type or _files.content_type_of(data, file_name),
+                name,
+            )
+        )
+
+    def upload_file(
+        self,
+        path: str | os.PathLike[str],
+        content_type: str | None = None,
+        file_name: str | None = None,
+    ) -> str:
+        """Store a local file on fal storage and return its URL."""
+        file = Path(path)
+        return self.upload(file.read_bytes(), content_type, file_name or file.name)
 
     def close(self) -> None:
         if self._owns_http:
@@ -103,6 +175,10 @@ class AsyncClientBase(_ClientBase):
         retry: protocol.RetryPolicy | None = None,
         poll: protocol.PollPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
+        rest_url: str | None = None,
+        inline_files_up_to: int | None = protocol.DEFAULT_INLINE_FILES_UP_TO,
+        storage: protocol.StoragePolicy | None = None,
+        max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
     ) -> None:
         """Same arguments as the blocking client; `http_client` is an httpx.AsyncClient."""
@@ -111,15 +187,59 @@ class AsyncClientBase(_ClientBase):
             base_url,
             retry,
             poll,
-            owns_http=http_client is None,
-            allowed_hosts=allowed_hosts,
+            http_client is None,
+            rest_url,
+            inline_files_up_to,
+            storage,
+            max_concurrency,
+            allowed_hosts,
         )
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
-        self._driver = AsyncDriver(self._http)
+        self._driver = AsyncDriver(
+            self._http, asyncio.Semaphore(max_concurrency) if max_concurrency else None
+        )
         self._bind_endpoints()
+
+    @property
+    def raw(self) -> AsyncRaw:
+        """Any queue app by its id, untyped, with the same retries and errors: `await client.raw.run("owner/app", {...})`."""
+        return AsyncRaw(self)
 
     async def _drive(self, flow: protocol.Flow[T]) -> T:
         return await self._driver.drive(flow)
+
+    async def upload(
+        self,
+        data: bytes | Path,
+        content_type: str | None = None,
+        file_name: str | None = None,
+    ) -> str:
+        """Store `data` (bytes, or a file's) on fal storage and return its URL (multipart above the threshold)."""
+        if isinstance(data, Path):
+            return await self.upload_file(data, content_type, file_name)
+        name = file_name or "upload.bin"
+        return await self._drive(
+            _storage.upload(
+                self._settings,
+                bytes(data),
+                content_type or _files.content_type_of(data, file_name),
+                name,
+            )
+        )
+
+    async def upload_file(
+        self,
+        path: str | os.PathLike[str],
+        content_type: str | None = None,
+        file_name: str | None = None,
+    ) -> str:
+        """Store a local file on fal storage and return its URL (read in a thread, off the loop)."""
+        file = Path(path)
+        return await self.upload(
+            await asyncio.to_thread(file.read_bytes),
+            content_type,
+            file_name or file.name,
+        )
 
     async def aclose(self) -> None:
         if self._owns_http:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import os
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
@@ -155,8 +157,9 @@ def _broken(response: httpx.Response, error: Exception, partial: bytes) -> proto
 
 
 class SyncDriver:
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, gate: threading.BoundedSemaphore | None = None) -> None:
         self.http = http
+        self.gate: Any = gate or contextlib.nullcontext()  # bounds the calls in flight (max_concurrency)
 
     def exchange(self, call: protocol.HttpCall) -> protocol.Reply:
         """One request and its whole answer, within its deadline. The exchange runs in a worker
@@ -214,18 +217,26 @@ class SyncDriver:
             outcome, failure = None, None
             if isinstance(step, protocol.HttpCall):
                 try:
-                    outcome = self.exchange(step)
+                    with self.gate:
+                        outcome = self.exchange(step)
                 except protocol.TransportFailure as error:
                     failure = error
             elif isinstance(step, protocol.Sleep):
                 time.sleep(max(0.0, step.seconds))
+            elif isinstance(step, protocol.Parallel):
+                try:
+                    with ThreadPoolExecutor(max_workers=min(step.limit, len(step.flows))) as pool:
+                        outcome = [task.result() for task in [pool.submit(self.drive, flow) for flow in step.flows]]
+                except Exception as error:  # a failed branch fails the step, inside the flow that asked
+                    failure = error
             else:
                 step.callback(step.value)
 
 
 class AsyncDriver:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, gate: asyncio.Semaphore | None = None) -> None:
         self.http = http
+        self.gate: Any = gate or contextlib.nullcontext()  # bounds the calls in flight (max_concurrency)
 
     async def exchange(self, call: protocol.HttpCall) -> protocol.Reply:
         """One request and its whole answer, cancelled at its deadline."""
@@ -268,12 +279,27 @@ class AsyncDriver:
             outcome, failure = None, None
             if isinstance(step, protocol.HttpCall):
                 try:
-                    outcome = await self.exchange(step)
+                    async with self.gate:
+                        outcome = await self.exchange(step)
                 except protocol.TransportFailure as error:
                     failure = error
             elif isinstance(step, protocol.Sleep):
                 await asyncio.sleep(max(0.0, step.seconds))
+            elif isinstance(step, protocol.Parallel):
+                try:
+                    outcome = await self._parallel(step)
+                except Exception as error:  # a failed branch fails the step, inside the flow that asked
+                    failure = error
             else:
                 returned = step.callback(step.value)
                 if inspect.isawaitable(returned):
                     await returned
+
+    async def _parallel(self, step: protocol.Parallel) -> list[Any]:
+        limit = asyncio.Semaphore(step.limit)
+
+        async def one(flow: protocol.Flow[Any]) -> Any:
+            async with limit:
+                return await self.drive(flow)
+
+        return list(await asyncio.gather(*(one(flow) for flow in step.flows)))

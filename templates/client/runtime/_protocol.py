@@ -12,19 +12,22 @@ import math
 import random
 import re
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar, Union
+from typing import Any, Generic, TypeVar, Union
 from urllib.parse import quote, urlsplit
 
 from .errors import (
+    APIError,
     ClientError,
     ConnectionFailedError,
     FieldProblem,
     InputValidationError,
     MalformedResponseError,
+    NotReadyError,
+    RateLimitError,
     RequestFailedError,
     RequestTimeoutError,
     ResponseValidationError,
@@ -89,8 +92,26 @@ class Notify:
     value: Any
 
 
-Step = Union[HttpCall, Sleep, Notify]
+@dataclass(frozen=True)
+class Parallel:
+    """Run these flows at the same time (at most `limit` at once); the outcome is their results, in order."""
+
+    flows: tuple[Generator[Any, Any, Any], ...]
+    limit: int = 10
+
+
+Step = Union[HttpCall, Sleep, Notify, Parallel]
 Flow = Generator[Step, Any, T]
+
+
+def gather(flows: list[Flow[T]], limit: int) -> Flow[list[T]]:
+    """The results of `flows`, run in parallel when there is more than one."""
+    if len(flows) == 1:
+        return [(yield from flows[0])]
+    if not flows:
+        return []
+    results: list[T] = yield Parallel(tuple(flows), max(1, limit))
+    return results
 
 
 @dataclass(frozen=True)
@@ -119,6 +140,38 @@ class PollPolicy:
 
 
 @dataclass(frozen=True)
+class StoragePolicy:
+    """Uploads to fal storage: files above `multipart_threshold` bytes go up in `chunk_size`
+    parts, `parallel_parts` at once; `lifecycle` (e.g. {"expiration_duration_seconds": 3600})
+    is sent as the object lifecycle preference."""
+
+    multipart_threshold: int = 100 * 1024 * 1024
+    chunk_size: int = 10 * 1024 * 1024
+    parallel_parts: int = 10
+    lifecycle: Mapping[str, Any] | None = None
+
+
+@dataclass
+class CdnToken:
+    token: str = field(repr=False)
+    token_type: str
+    base_url: str
+    expires_at: float  # epoch seconds
+
+
+@dataclass
+class TokenCache:
+    """The storage token, shared by every call of one client until it expires."""
+
+    current: CdnToken | None = None
+
+
+DEFAULT_REST_URL = "https://rest.fal.ai"
+REST_URL_ENV = "FAL_REST_URL"
+DEFAULT_INLINE_FILES_UP_TO = 64 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     base_url: str
     headers: dict[str, str] = field(repr=False)  # carries the key
@@ -126,6 +179,10 @@ class Settings:
     poll: PollPolicy
     # Hosts besides the base URL's origin whose envelope URLs may be followed (with the key).
     allowed_hosts: tuple[str, ...] = ()
+    rest_url: str = DEFAULT_REST_URL  # storage tokens, fallback uploads, the webhook JWKS
+    inline_files_up_to: int | None = DEFAULT_INLINE_FILES_UP_TO  # bigger Path/bytes inputs are uploaded
+    storage: StoragePolicy = StoragePolicy()
+    tokens: TokenCache = field(default_factory=TokenCache, repr=False, compare=False)
 
 
 # --- statuses ---------------------------------------------------------------------------
@@ -235,11 +292,13 @@ def send(call: HttpCall, policy: RetryPolicy, deadline: float | None = None) -> 
             yield Sleep(_until(policy.delay(attempt, None), deadline))
             continue
         retry_after = _retry_after(reply)
-        if reply.status_code in policy.retry_statuses and call.idempotent and attempt < policy.max_attempts:
+        # A 429 is a refusal (the concurrency limit): the request was not taken, so even a submit may go again.
+        repeatable = call.idempotent or reply.status_code == 429
+        if reply.status_code in policy.retry_statuses and repeatable and attempt < policy.max_attempts:
             yield Sleep(_until(policy.delay(attempt, retry_after), deadline))
             continue
         if reply.status_code >= 400:
-            raise error_for(reply.status_code, _error_body(reply), request_id_of(reply), retry_after)
+            raise error_for(reply.status_code, _error_body(reply), request_id_of(reply), retry_after, reply.headers)
         return reply
 
 
@@ -362,11 +421,45 @@ def _port(parts: Any) -> int | None:
     return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
+PRIORITIES = ("normal", "low")
+
+
+def queue_headers(
+    priority: str | None = None,
+    hint: str | None = None,
+    start_timeout: float | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The queue-control headers of a submit or run; InputValidationError for a bad value."""
+    problems = []
+    out = dict(headers or {})
+    if priority is not None:
+        if priority not in PRIORITIES:
+            problems.append(FieldProblem("priority", "enum", f"must be one of {', '.join(PRIORITIES)} (got {priority!r})"))
+        out["X-Fal-Queue-Priority"] = str(priority)
+    if hint is not None:
+        out["X-Fal-Runner-Hint"] = hint
+    if start_timeout is not None:
+        if not isinstance(start_timeout, (int, float)) or start_timeout <= 0.1:
+            problems.append(FieldProblem("start_timeout", "exclusiveMinimum", f"must be more than 0.1 seconds (got {start_timeout!r})"))
+        else:
+            out["X-Fal-Request-Timeout"] = str(float(start_timeout))
+    if problems:
+        raise InputValidationError("queue controls", problems)
+    return out
+
+
 def submit(
-    settings: Settings, path: str, body: Any, webhook_url: str | None, deadline: float | None = None
+    settings: Settings,
+    path: str,
+    body: Any,
+    webhook_url: str | None,
+    headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> Flow[RequestHandle]:
     params: dict[str, str | list[str]] = {"fal_webhook": webhook_url} if webhook_url else {}
-    call = HttpCall("POST", settings.base_url + path, json=body, params=params, headers=settings.headers, idempotent=False)
+    sent = {**settings.headers, **headers} if headers else settings.headers
+    call = HttpCall("POST", settings.base_url + path, json=body, params=params, headers=sent, idempotent=False)
     reply = yield from send(call, settings.retry, deadline)
     try:
         data = decode_json(reply)
@@ -404,16 +497,73 @@ def status(settings: Settings, handle: RequestHandle, logs: bool, deadline: floa
         raise malformed(reply, f"not a queue status: {excerpt(str(error), 120)}") from None
 
 
+@dataclass(frozen=True)
+class Response(Generic[T]):
+    """A result with what the service said about it: who ran it and what it cost."""
+
+    output: T
+    request_id: str
+    billable_units: float | None = None  # x-fal-billable-units
+    metrics: dict[str, Any] = field(default_factory=dict)  # e.g. inference_time, when known
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+# Answers a result URL may give while the request is still running (the service's is unverified).
+_NOT_YET = (400, 409, 425)
+
+
+def fetch(settings: Settings, handle: RequestHandle, deadline: float | None = None) -> Flow[Reply]:
+    """The result reply; NotReadyError (never a bare APIError) while the request is not done."""
+    check_url(settings, handle.response_url, handle.request_id)
+    try:
+        reply = yield from send(HttpCall("GET", handle.response_url, headers=settings.headers), settings.retry, deadline)
+    except APIError as error:
+        if error.status_code not in _NOT_YET or isinstance(error, RequestFailedError):
+            raise
+        current = yield from status(settings, handle, logs=False, deadline=deadline)
+        if not isinstance(current, Completed):
+            raise NotReadyError(handle.request_id, current) from None
+        if current.error:
+            raise _failed(error, current, handle) from None
+        raise
+    if reply.status_code == 202:
+        raise NotReadyError(handle.request_id, _status_or_none(decode_json(reply), handle.request_id))
+    return reply
+
+
+def _status_or_none(data: Any, request_id: str) -> Status | None:
+    try:
+        return parse_status(data, request_id)
+    except ValueError:
+        return None
+
+
 def result(
     settings: Settings, handle: RequestHandle, parse: Callable[[Any], T], deadline: float | None = None
 ) -> Flow[T]:
-    check_url(settings, handle.response_url, handle.request_id)
-    reply = yield from send(HttpCall("GET", handle.response_url, headers=settings.headers), settings.retry, deadline)
+    reply = yield from fetch(settings, handle, deadline)
+    return _parsed(reply, parse)
+
+
+def _parsed(reply: Reply, parse: Callable[[Any], T]) -> T:
     data = decode_json(reply)
     try:
         return parse(data)
     except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
         raise unfit(reply, data, error) from None
+
+
+def response(
+    settings: Settings, handle: RequestHandle, parse: Callable[[Any], T], metrics: dict[str, Any] | None = None
+) -> Flow[Response[T]]:
+    reply = yield from fetch(settings, handle)
+    units = reply.headers.get("x-fal-billable-units")
+    try:
+        billable = float(units) if units is not None else None
+    except ValueError:
+        billable = None
+    request_id = request_id_of(reply) or handle.request_id
+    return Response(_parsed(reply, parse), request_id, billable, dict(metrics or {}), reply.headers)
 
 
 def cancel(settings: Settings, handle: RequestHandle, deadline: float | None = None) -> Flow[str]:
@@ -431,6 +581,39 @@ def cancel(settings: Settings, handle: RequestHandle, deadline: float | None = N
     return excerpt(str(data.get("status", "CANCELLATION_REQUESTED")), 100) if isinstance(data, dict) else "CANCELLATION_REQUESTED"
 
 
+class Poller:
+    """Status polls of one request: new log lines once, growing pauses, and a 429 from the
+    concurrency limit waited out (the request is kept) until the deadline, if any."""
+
+    def __init__(self, settings: Settings, handle: RequestHandle, deadline: float | None = None) -> None:
+        self.settings = settings
+        self.handle = handle
+        self.deadline = deadline
+        self.interval = settings.poll.initial
+        self.logs_seen = 0
+
+    def poll(self) -> Flow[tuple[Status, Status]]:
+        """(the status, the same with only the log lines not seen before)."""
+        while True:
+            try:
+                current = yield from status(self.settings, self.handle, logs=True, deadline=self.deadline)
+                break
+            except RateLimitError as error:
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    raise
+                yield Sleep(_until(error.retry_after if error.retry_after is not None else self.pause(), self.deadline))
+        fresh = current
+        if isinstance(current, (InProgress, Completed)):
+            fresh = _with_logs(current, current.logs[self.logs_seen :])
+            self.logs_seen = max(self.logs_seen, len(current.logs))
+        return current, fresh
+
+    def pause(self) -> float:
+        pause = self.interval
+        self.interval = min(self.interval * self.settings.poll.factor, self.settings.poll.maximum)
+        return pause
+
+
 def wait(
     settings: Settings,
     handle: RequestHandle,
@@ -442,25 +625,20 @@ def wait(
     `deadline` (from run()) bounds every call; it defaults to `timeout` from now."""
     if deadline is None and timeout is not None:
         deadline = time.monotonic() + timeout
-    interval = settings.poll.initial
-    logs_seen = 0
+    poller = Poller(settings, handle, deadline)
     while True:
         try:
-            current = yield from status(settings, handle, logs=True, deadline=deadline)
+            current, fresh = yield from poller.poll()
         except DeadlinePassed:
             yield from _cancel_quietly(settings, handle, timeout)
             raise RequestTimeoutError(handle.request_id, timeout or 0.0) from None
-        fresh = current
-        if isinstance(current, (InProgress, Completed)):
-            fresh = _with_logs(current, current.logs[logs_seen:])
-            logs_seen = max(logs_seen, len(current.logs))
         if on_update is not None:
             yield Notify(on_update, fresh)
         if isinstance(current, Completed):
             if current.error:
-                raise RequestFailedError(handle.request_id, current.error, current.error_type)
+                yield from _raise_failure(settings, handle, current)
             return current
-        pause = interval
+        pause = poller.pause()
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -468,7 +646,30 @@ def wait(
                 raise RequestTimeoutError(handle.request_id, timeout or 0.0)
             pause = min(pause, left)
         yield Sleep(pause)
-        interval = min(interval * settings.poll.factor, settings.poll.maximum)
+
+
+def _raise_failure(settings: Settings, handle: RequestHandle, current: Completed) -> Flow[None]:
+    """A completed request that failed: its result answers the error (status, headers, body),
+    raised typed, so a start timeout is StartTimeoutError and `runner_*` a RunnerError."""
+    try:
+        reply = yield from send(HttpCall("GET", handle.response_url, headers=settings.headers), settings.retry)
+    except RequestFailedError:
+        raise
+    except APIError as error:
+        raise _failed(error, current, handle) from None
+    error_type = current.error_type
+    raise RequestFailedError(current.error or "failed", status_code=reply.status_code, request_id=handle.request_id, body=None, error_type=error_type)
+
+
+def _failed(error: APIError, current: Completed, handle: RequestHandle) -> RequestFailedError:
+    return RequestFailedError(
+        current.error or error.detail,
+        status_code=error.status_code,
+        request_id=error.request_id or handle.request_id,
+        body=error.body,
+        error_type=current.error_type or error.error_type,
+        retryable=error.retryable,
+    )
 
 
 def _with_logs(current: Status, logs: tuple[LogLine, ...]) -> Status:
@@ -500,11 +701,12 @@ def run(
     timeout: float | None,
     on_update: Callable[[Status], Any] | None,
     webhook_url: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Flow[T]:
     """submit, wait, result: `timeout` bounds all three, every call and pause inside them."""
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        handle = yield from submit(settings, path, body, webhook_url, deadline)
+        handle = yield from submit(settings, path, body, webhook_url, headers, deadline)
     except DeadlinePassed as passed:
         raise RequestTimeoutError(passed.request_id, timeout or 0.0, cancelled=False, maybe_sent=passed.maybe_sent) from None
     yield from wait(settings, handle, timeout, on_update, deadline)
@@ -512,6 +714,18 @@ def run(
         return (yield from result(settings, handle, parse, deadline))
     except DeadlinePassed:
         raise RequestTimeoutError(handle.request_id, timeout or 0.0, cancelled=False) from None
+
+
+def wait_response(
+    settings: Settings,
+    handle: RequestHandle,
+    parse: Callable[[Any], T],
+    timeout: float | None,
+    on_update: Callable[[Status], Any] | None,
+) -> Flow[Response[T]]:
+    """wait, then the result with its metadata (request id, billable units, metrics)."""
+    done = yield from wait(settings, handle, timeout, on_update)
+    return (yield from response(settings, handle, parse, done.metrics))
 
 
 # --- push updates and webhooks --------------------------------------------------------------

@@ -22,12 +22,25 @@ From the command line (`python -m <package>.testing --help`, or `specgen mock`) 
 request. A `Prefer: code=404` or `Prefer: example=NAME` request header picks another documented
 response of a plain endpoint (as Prism does): NAME is the response's name in the docs, or N for
 the N-th documented example.
+
+Queue controls are recorded on each job (`priority`, `hint`, `start_timeout`, `headers`) and
+honoured: a low-priority job stays queued behind normal ones, and a job still queued after its
+`X-Fal-Request-Timeout` fails with 504 and `X-Fal-Request-Timeout-Type: user`. Results carry
+`x-fal-billable-units`; failures carry `X-Fal-Error-Type` and `X-Fal-Retryable`.
+
+Storage (rest.fal.ai and the CDN) is served on its own address, `server.storage_url`: the token
+(`/storage/auth/token`), uploads (`/files/upload`, multipart with ETags, the `initiate` fallback)
+and the stored files; faults for "token", "upload", "part" and "initiate". Webhook deliveries
+are signed as fal signs them, with a test key whose JWKS is at `server.jwks_url`
+(`server.sign_webhook(body, request_id)` signs anything else; needs `cryptography`).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import fnmatch
+import hashlib
 import json
 import random
 import re
@@ -40,6 +53,7 @@ import urllib.request
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -55,7 +69,7 @@ from ._spec import ENDPOINTS, ROUTES
 TEST_API_KEY = "test-key"
 # Polls fast enough that a test waits milliseconds, not seconds.
 FAST_POLL = PollPolicy(initial=0.001, factor=2.0, maximum=0.01)
-OPERATIONS = ("submit", "status", "result", "cancel", "stream")
+OPERATIONS = ("submit", "status", "result", "cancel", "stream", "token", "upload", "part", "initiate")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORT = 4010  # as Prism's: front-end configs can name it
 # Browser pages served from any port of this machine (the dev server of a front-end).
@@ -95,6 +109,7 @@ class Fault:
     with_request_id: bool = True  # without x-fal-request-id a 5xx looks like an ingress error
     content_type: str | None = None  # answer with this Content-Type (a non-JSON one sends `body` as text)
     truncate: int | None = None  # send only this many bytes of the body (the job is still queued), then close
+    headers: dict[str, str] = field(default_factory=dict)  # more response headers
 
 
 @dataclass
@@ -109,6 +124,13 @@ class _Job:
     failure: tuple[int, Any] | None = None
     delivered: bool = False
     logs: list[dict[str, str]] = field(default_factory=list)
+    priority: str = "normal"
+    hint: str | None = None
+    start_timeout: float | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    submitted_at: float = field(default_factory=time.monotonic)
+    ended: bool = False  # failed before it ran (start timeout)
+    timeout_type: str | None = None
 
 
 class MockServer:
@@ -135,6 +157,8 @@ class MockServer:
         delay: float = 0.0,
         seed: int | None = None,
         log: Callable[[str], None] | None = None,
+        billable_units: float | None = 1.0,
+        token_ttl: float = 3600.0,
     ) -> None:
         self.polls_in_queue = polls_in_queue
         self.polls_in_progress = polls_in_progress
@@ -155,6 +179,13 @@ class MockServer:
         self.delay = delay
         self.log = log
         self._ids = random.Random(seed) if seed is not None else None
+        self.billable_units = billable_units
+        self.storage = _Storage(self, token_ttl)
+        self.webhook_requests: list[tuple[str, dict[str, str], bytes]] = []  # (url, headers, body) as sent
+        self._signing_key = _new_signing_key()
+        self.max_overlap = 0  # the most delayed (Fault(delay=...)) requests in flight at once
+        self._queue: list[_Job] = []  # jobs that may still be IN_QUEUE, in order of submission
+        self._overlapping = 0
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> MockServer:
@@ -162,9 +193,11 @@ class MockServer:
         server_class = _Server6 if ":" in self.host else _Server
         self._httpd = server_class((self.host, self.port), handler)
         threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="mock-fal-queue", daemon=True).start()
+        self.storage.start()
         return self
 
     def stop(self) -> None:
+        self.storage.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -182,6 +215,37 @@ class MockServer:
             raise RuntimeError("the mock server is not running: call start() or use `with`")
         host, port = self._httpd.server_address[:2]
         return f"http://[{host!s}]:{port}" if ":" in str(host) else f"http://{host!s}:{port}"
+
+    @property
+    def storage_url(self) -> str:
+        """Where storage lives (what rest.fal.ai and the CDN are to the real service)."""
+        return self.storage.url
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.storage.url}/.well-known/jwks.json"
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        """The public half of the webhook signing key, as fal publishes its keys."""
+        if self._signing_key is None:
+            return {"keys": []}
+        raw = self._signing_key.public_key().public_bytes_raw()
+        x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "mock-webhook-key", "use": "sig", "alg": "EdDSA"}]}
+
+    def sign_webhook(self, body: bytes, request_id: str, *, timestamp: int | None = None, user_id: str = "mock-user") -> dict[str, str]:
+        """The X-Fal-Webhook-* headers fal sends with `body` ({} without `cryptography`)."""
+        if self._signing_key is None:
+            return {}
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        signed = "\n".join((request_id, user_id, stamp, hashlib.sha256(body).hexdigest())).encode()
+        return {
+            "X-Fal-Webhook-Request-Id": request_id,
+            "X-Fal-Webhook-User-Id": user_id,
+            "X-Fal-Webhook-Timestamp": stamp,
+            "X-Fal-Webhook-Signature": self._signing_key.sign(signed).hex(),
+        }
 
     # --- what tests ask for ------------------------------------------------------------
     def inject(self, operation: str, fault: Fault, times: int = 1) -> None:
@@ -239,6 +303,10 @@ class MockServer:
             return response["code"], example, response["content_type"]
         names = ", ".join(repr(r["name"]) for r in responses if r["name"]) or "none"
         return 400, {"detail": f"Prefer: example={name}: no such documented example of {where} (names: {names}; or 1..{len(numbered)})"}, "application/json"
+    def _overlap(self, change: int) -> None:
+        with self._lock:
+            self._overlapping += change
+            self.max_overlap = max(self.max_overlap, self._overlapping)
 
     def _next_fault(self, operation: str) -> Fault | None:
         with self._lock:
@@ -256,7 +324,7 @@ class MockServer:
             "cancel_url": f"{base}/cancel",
         }
 
-    def _submit(self, path: str, body: Any, webhook: str | None) -> tuple[int, Any, str | None]:
+    def _submit(self, path: str, body: Any, webhook: str | None, headers: dict[str, str] | None = None) -> tuple[int, Any, str | None]:
         spec = ENDPOINTS[path]
         model: type[pydantic.BaseModel] = getattr(models, spec["input_model"])
         try:
@@ -268,15 +336,67 @@ class MockServer:
             ]
             return 422, {"detail": detail}, None
         job = _Job(self.new_id(), path, spec["app_id"], body, webhook)
+        _controls(job, headers or {})
         if self.fail_requests is not None:
             job.failure = (500, {"detail": self.fail_requests[0], "error_type": self.fail_requests[1]})
         with self._lock:
-            ahead = sum(1 for other in self.jobs.values() if self._state(other) == "IN_QUEUE")
             self.jobs[job.request_id] = job
+            self._queue.append(job)
+            ahead = self._position(job)
         envelope = {**self._envelope(job, "IN_QUEUE"), "gateway_request_id": job.request_id}
         return 200, {**envelope, "queue_position": ahead, "logs": None, "metrics": {}}, job.request_id
 
+    def _queued(self) -> list[_Job]:
+        """The jobs IN_QUEUE, in order of submission (one that left the queue never returns)."""
+        self._queue = [job for job in self._queue if self._state(job) == "IN_QUEUE"]
+        return self._queue
+
+    def _position(self, job: _Job) -> int:
+        """Queued jobs ahead of `job`: normal priority before low, then in order of submission."""
+        rank = {"normal": 0, "low": 1}
+        mine, ahead, before = rank.get(job.priority, 0), 0, True
+        for other in self._queued():
+            if other is job:
+                before = False
+                continue
+            theirs = rank.get(other.priority, 0)
+            if theirs < mine or (before and theirs == mine):
+                ahead += 1
+        return ahead
+
+    def _held(self, job: _Job) -> bool:
+        """Whether `job` must stay queued: its start timeout passed (it fails instead), or it is
+        low priority, about to leave the queue, and a normal-priority job still waits."""
+        if self._timed_out(job):
+            return True
+        leaving = job.polls == self.polls_in_queue and not job.cancelled
+        return leaving and job.priority == "low" and any(other.priority != "low" for other in self._queued() if other is not job)
+
+    def _timed_out(self, job: _Job) -> bool:
+        if job.start_timeout is None or job.ended or job.cancelled or self._state(job) != "IN_QUEUE":
+            return False
+        if time.monotonic() - job.submitted_at <= job.start_timeout:
+            return False
+        job.ended, job.timeout_type = True, "user"
+        job.failure = (504, {"detail": "Request timed out", "error_type": "request_timeout"})
+        return True
+
+    def _result_headers(self, job: _Job, code: int) -> dict[str, str]:
+        """x-fal-billable-units on a result; the error's type and retryability on a failure."""
+        if code < 400:
+            return {"x-fal-billable-units": f"{self.billable_units:g}"} if self.billable_units is not None else {}
+        error = self._error_of(job)
+        if error is None:
+            return {}
+        error_type = str(error[1].get("error_type", ""))
+        headers = {"X-Fal-Error-Type": error_type, "X-Fal-Retryable": "true" if error_type.startswith("runner_") else "false"}
+        if job.timeout_type:
+            headers["X-Fal-Request-Timeout-Type"] = job.timeout_type
+        return headers
+
     def _state(self, job: _Job) -> str:
+        if job.ended:
+            return "COMPLETED"
         if job.cancelled or job.polls > self.polls_in_queue + self.polls_in_progress:
             return "COMPLETED"
         return "IN_QUEUE" if job.polls <= self.polls_in_queue else "IN_PROGRESS"
@@ -284,7 +404,8 @@ class MockServer:
     def _advance(self, job: _Job) -> str:
         """One poll's worth of progress: a new log line while running."""
         with self._lock:
-            job.polls += 1
+            if not self._held(job):
+                job.polls += 1
             state = self._state(job)
             if state == "IN_PROGRESS" or (state == "COMPLETED" and not job.cancelled and not job.logs):
                 job.logs.append(
@@ -297,7 +418,8 @@ class MockServer:
     def _status_body(self, job: _Job, state: str, with_logs: bool) -> dict[str, Any]:
         body = self._envelope(job, state)
         if state == "IN_QUEUE":
-            body["queue_position"] = 0
+            with self._lock:
+                body["queue_position"] = self._position(job)
         else:
             body["logs"] = list(job.logs) if with_logs else None
         if state == "COMPLETED":
@@ -349,8 +471,11 @@ class MockServer:
         else:
             payload.update(status="ERROR", payload=error[1], error=f"Invalid status code: {error[0]}")
         self.webhook_deliveries.append((job.webhook, payload))
+        raw = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json", **self.sign_webhook(raw, job.request_id)}
+        self.webhook_requests.append((job.webhook, headers, raw))
         if urlsplit(job.webhook).hostname in LOOPBACK:
-            threading.Thread(target=_post_json, args=(job.webhook, payload), daemon=True).start()
+            threading.Thread(target=_post_raw, args=(job.webhook, raw, headers), daemon=True).start()
 
     def route(self, method: str, path: str, raw_path: str | None = None) -> tuple[str, Any]:
         """(operation, job or plain routes) for a request, before any fault or answer. Plain
@@ -425,6 +550,152 @@ def _routable(raw_path: str) -> str:
     """Each segment decoded, except that `/` and `%` inside one stay encoded: a route pattern's
     `[^/]+` then matches exactly one segment, and unquoting its group gives the value sent."""
     return "/".join(unquote(segment).replace("%", "%25").replace("/", "%2F") for segment in raw_path.split("/"))
+def _controls(job: _Job, headers: dict[str, str]) -> None:
+    """Record a submit's queue controls on its job."""
+    job.headers = dict(headers)
+    job.priority = headers.get("x-fal-queue-priority", "normal")
+    job.hint = headers.get("x-fal-runner-hint")
+    timeout = headers.get("x-fal-request-timeout")
+    try:
+        job.start_timeout = float(timeout) if timeout is not None else None
+    except ValueError:
+        job.start_timeout = None
+
+
+def _new_signing_key() -> Any:
+    """A fresh Ed25519 key for webhook signatures; None without the `cryptography` package."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    except ImportError:
+        return None
+    return Ed25519PrivateKey.generate()
+
+
+_PART = re.compile(r"^/files/([^/]+)/([^/]+)/multipart/([^/]+)/(\d+|complete)$")
+
+
+class _Storage:
+    """rest.fal.ai's storage and the CDN, on their own address: tokens, uploads, files, JWKS."""
+
+    def __init__(self, mock: MockServer, token_ttl: float) -> None:
+        self.mock = mock
+        self.token_ttl = token_ttl
+        self.files: dict[str, tuple[bytes, str]] = {}  # path -> (bytes, content type)
+        self.tokens: list[str] = []  # every token issued, in order
+        self.requests: list[RecordedRequest] = []
+        self.multipart: dict[str, dict[int, bytes]] = {}  # upload id -> parts
+        self._pending: dict[str, tuple[str, str]] = {}  # fallback upload id -> (file path, content type)
+        self._expiry: dict[str, float] = {}
+        self._httpd: ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        handler = type("StorageHandler", (_Handler,), {"mock": self.mock})
+        self._httpd = _Server(("127.0.0.1", 0), handler)
+        threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="mock-fal-storage", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the mock server is not running: call start() or use `with`")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def _token_ok(self, headers: dict[str, str]) -> bool:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and self._expiry.get(token, 0.0) > time.time()
+
+    def _store(self, name: str, data: bytes, content_type: str) -> str:
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", name or "upload.bin")
+        path = f"/files/{uuid.uuid4().hex}/{safe}"
+        with self.mock._lock:
+            self.files[path] = (data, content_type)
+        return path
+
+    def serve(self, handler: _Handler, path: str, query: dict[str, list[str]], headers: dict[str, str], raw: bytes) -> None:
+        method = handler.command
+        with self.mock._lock:
+            self.requests.append(RecordedRequest(method, path, query, headers, None, raw))
+        operation = self._operation(method, path)
+        fault = self.mock._next_fault(operation) if operation in OPERATIONS else None
+        if fault is not None and handler._misbehave(fault, None):
+            return None
+        if method == "GET" and path == "/.well-known/jwks.json":
+            return handler._answer(200, self.mock.jwks, None)
+        if method == "GET" and path in self.files:
+            data, content_type = self.files[path]
+            return handler._answer_bytes(200, data, content_type)
+        if operation in ("token", "initiate") and not self.mock.authorized(headers):
+            return handler._answer(401, {"detail": "Unauthorized"}, None)
+        if operation == "token":
+            token = uuid.uuid4().hex
+            expires = time.time() + self.token_ttl
+            with self.mock._lock:
+                self.tokens.append(token)
+                self._expiry[token] = expires
+            stamp = datetime.fromtimestamp(expires, timezone.utc).isoformat()
+            return handler._answer(200, {"token": token, "token_type": "Bearer", "base_url": self.url, "expires_at": stamp}, None)
+        if operation == "initiate":
+            info = json.loads(raw or b"{}")
+            upload_id = uuid.uuid4().hex
+            target = self._store(str(info.get("file_name", "upload.bin")), b"", str(info.get("content_type", "application/octet-stream")))
+            self._pending[upload_id] = (target, str(info.get("content_type", "application/octet-stream")))
+            return handler._answer(200, {"upload_url": f"{self.url}/uploads/{upload_id}", "file_url": self.url + target}, None)
+        if method == "PUT" and path.startswith("/uploads/") and path[len("/uploads/") :] in self._pending:
+            target, content_type = self._pending.pop(path[len("/uploads/") :])
+            with self.mock._lock:
+                self.files[target] = (raw, headers.get("content-type", content_type))
+            return handler._answer(200, {}, None)
+        if operation in ("upload", "part") and not self._token_ok(headers):
+            return handler._answer(401, {"detail": "Authorization header is required"}, None)
+        content_type = headers.get("content-type", "application/octet-stream")
+        name = headers.get("x-fal-file-name", "upload.bin")
+        if method == "POST" and path == "/files/upload":
+            return handler._answer(200, {"access_url": self.url + self._store(name, raw, content_type)}, None)
+        if method == "POST" and path == "/files/upload/multipart":
+            target = self._store(name, b"", content_type)
+            upload_id = uuid.uuid4().hex
+            with self.mock._lock:
+                self.multipart[upload_id] = {}
+            return handler._answer(200, {"access_url": self.url + target, "uploadId": upload_id}, None)
+        match = _PART.match(path)
+        if match is None or match.group(3) not in self.multipart:
+            return handler._answer(404, {"detail": f"Path {path} not found"}, None)
+        parts = self.multipart[match.group(3)]
+        if match.group(4) != "complete":
+            with self.mock._lock:
+                parts[int(match.group(4))] = raw
+            return handler._answer(200, {}, None, {"ETag": _etag(raw)})
+        listing = json.loads(raw or b"{}").get("parts", [])
+        given = {int(part["partNumber"]): part["etag"] for part in listing}
+        expected = {number: _etag(data) for number, data in parts.items()}
+        if given != expected:
+            return handler._answer(400, {"detail": "the part list does not match the parts uploaded"}, None)
+        target = f"/files/{match.group(1)}/{match.group(2)}"
+        with self.mock._lock:
+            self.files[target] = (b"".join(parts[number] for number in sorted(parts)), self.files.get(target, (b"", content_type))[1])
+        return handler._answer(200, {"access_url": self.url + target}, None)
+
+    @staticmethod
+    def _operation(method: str, path: str) -> str:
+        if path == "/storage/auth/token":
+            return "token"
+        if path == "/storage/upload/initiate":
+            return "initiate"
+        if method == "POST" and path in ("/files/upload", "/files/upload/multipart"):
+            return "upload"
+        if _PART.match(path):
+            return "part"
+        return "unknown"
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
 
 
 def _is_json(headers: dict[str, str], raw: bytes) -> bool:
@@ -449,8 +720,8 @@ def _problems(model_name: str | None, values: Any, where: str) -> list[dict[str,
     return []
 
 
-def _post_json(url: str, payload: Any) -> None:
-    request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"}, method="POST")
+def _post_raw(url: str, body: bytes, headers: dict[str, str]) -> None:
+    request = urllib.request.Request(url, body, headers, method="POST")
     try:
         urllib.request.urlopen(request, timeout=5).close()
     except OSError:
@@ -487,6 +758,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
         mock = self.mock
+        if self.server is not mock._httpd:
+            return mock.storage.serve(self, path, query, headers, raw)
         body = mock.record(self.command, path, query, headers, raw, parts.path)
         operation, job = mock.route(self.command, path, parts.path)
         if operation == "plain":
@@ -504,7 +777,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(401, {"detail": "Unauthorized"}, request_id)
         if operation == "submit":
             webhook = query.get("fal_webhook", [None])[-1]
-            code, answer, request_id = mock._submit(path, body, webhook)
+            code, answer, request_id = mock._submit(path, body, webhook, headers)
             return self._answer(code, answer, request_id)
         if operation == "cancel":
             return self._answer(*mock._cancel(job), request_id)
@@ -516,7 +789,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(200 if state == "COMPLETED" else 202, mock._status_body(job, state, with_logs), request_id)
         if operation == "stream":
             return self._stream(job, with_logs)
-        return self._answer(*mock._result(job), request_id)
+        code, answer = mock._result(job)
+        return self._answer(code, answer, request_id, mock._result_headers(job, code))
 
     def _layered(self) -> None:
         """Around `_serve`: CORS preflight, the configured delay, one log line per request."""
@@ -573,7 +847,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _misbehave(self, fault: Fault, request_id: str | None) -> bool:
         """Act out `fault`; True when the request has been dealt with."""
         if fault.delay:
-            time.sleep(fault.delay)
+            self.mock._overlap(+1)
+            try:
+                time.sleep(fault.delay)
+            finally:
+                self.mock._overlap(-1)
         if fault.drop:
             self.close_connection = True
             self.connection.close()
@@ -584,6 +862,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = fault.body if fault.body is not None else {"detail": "Injected fault", "error_type": "runner_scheduling_failure"}
         retry_after = fault.retry_after
         extra = {"Retry-After": retry_after if isinstance(retry_after, str) else f"{retry_after:g}"} if retry_after is not None else {}
+        if isinstance(body, dict) and isinstance(body.get("error_type"), str):
+            extra["X-Fal-Error-Type"] = body["error_type"]
+        extra.update(fault.headers)
         content_type = fault.content_type or "application/json"
         self._answer(fault.status, body, request_id if fault.with_request_id else None, extra, fault.with_request_id, content_type)
         return True
@@ -621,6 +902,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        self.wfile.write(payload)
+
+    def _answer_bytes(self, code: int, payload: bytes, content_type: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
         self.wfile.write(payload)
 
     def _stream(self, job: _Job, with_logs: bool) -> None:
