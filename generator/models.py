@@ -36,7 +36,8 @@ def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if names["params_model"]:
             found[names["params_model"]] = params_schema(endpoint)
         for response in endpoint["responses"]:
-            if response.get("model"):
+            # a response that is a shared model (a bare $ref) names that model itself
+            if response.get("model") and response["model"] not in registry["schemas"]:
                 found[response["model"]] = response["schema"]
         if endpoint["output_schema"] is not None and names["output_model"]:
             found[names["output_model"]] = endpoint["output_schema"]

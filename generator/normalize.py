@@ -41,7 +41,9 @@ def build(
 
 
 # Attributes of the generated clients that an endpoint must not take.
-RUNTIME_NAMES = ("base_url", "close", "aclose")
+RUNTIME_NAMES = ("base_url", "close", "aclose", "with_raw_response")
+# Keyword arguments every plain endpoint method has besides its parameters and fields.
+CALL_ARGUMENTS = ("extra_headers", "timeout")
 
 
 def _stable_key(source: SourceEndpoint) -> str:
@@ -168,7 +170,15 @@ def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
             naming.class_name(f"{cls}Params", taken) if endpoint["parameters"] else None
         )
         for response in endpoint["responses"]:
-            if response["content_type"].endswith("json") and not _is_empty(
+            ref = response["schema"].get("$ref")
+            if (
+                response["content_type"].endswith("json")
+                and set(response["schema"]) == {"$ref"}
+                and isinstance(ref, str)
+                and ref.startswith(DEFS_REF)
+            ):
+                response["model"] = ref[len(DEFS_REF) :]  # the shared model itself
+            elif response["content_type"].endswith("json") and not _is_empty(
                 response["schema"]
             ):
                 response["model"] = naming.class_name(
@@ -204,6 +214,7 @@ def _endpoint(
         "status": source.status,
         "deprecated": source.deprecated,
         "servers": list(source.servers),
+        "security": [list(group) for group in source.security or []],
         "meta": source.meta,
         "names": {
             "attribute": attribute,
@@ -225,7 +236,7 @@ def _endpoint(
 def _parameters(
     source: SourceEndpoint, classes: dict[str, str], report: Report, taken: set[str]
 ) -> list[dict[str, Any]]:
-    names = set(taken)
+    names = set(taken) | set(CALL_ARGUMENTS)
     params = []
     placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
     for param in source.parameters:
@@ -253,16 +264,21 @@ def _parameters(
                 pointer,
             )
             location = "query"
-        params.append(
-            {
-                "name": param.name,
-                "in": location,
-                "python_name": naming.identifier(param.name, names),
-                "required": param.required or location == "path",
-                "description": param.description,
-                "schema": schema,
-            }
-        )
+        entry = {
+            "name": param.name,
+            "in": location,
+            "python_name": naming.identifier(param.name, names),
+            "required": param.required or location == "path",
+            "description": param.description,
+            "schema": schema,
+        }
+        if param.style is not None or param.explode is not None:
+            style = param.style or ("form" if location in ("query", "cookie") else "simple")
+            entry["style"] = style
+            entry["explode"] = (
+                param.explode if param.explode is not None else style == "form"
+            )
+        params.append(entry)
     return params
 
 
@@ -300,7 +316,7 @@ def _request(
         and isinstance(body.get("properties"), dict)
     )
     fields = []
-    taken: set[str] = set()
+    taken: set[str] = set(CALL_ARGUMENTS)
     if flat:
         required = set(body.get("required", []))
         for wire, prop in body["properties"].items():

@@ -21,6 +21,7 @@ RUNTIME_FILES = (
     "_files.py",
     "_endpoint.py",
     "_rest.py",
+    "_auth.py",
     "_base.py",
     "_sample.py",
     "testing.py",
@@ -129,6 +130,7 @@ def spec_data(
                 "input_model": e["names"]["input_model"],
                 "encoding": e["encoding"],
                 "answer": e["answer"],
+                "security": e["security"],
             }
             for e in endpoints
             if not e["is_queue"]
@@ -153,6 +155,8 @@ def case_data(endpoint: dict[str, Any]) -> dict[str, Any]:
         data.update(
             expected_path=endpoint["expected_path"],
             expected_query=endpoint["expected_query"],
+            security=endpoint["security"],
+            own_names=[[a["location"], a["wire"]] for a in endpoint["param_args"]],
             answer=endpoint["answer"]["body"],
         )
     return data

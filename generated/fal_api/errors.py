@@ -51,7 +51,10 @@ class ConnectionFailedError(ClientError):
 
 
 class APIError(ClientError):
-    """The server answered with an error status."""
+    """The server answered with an error status. `parsed`: the body as the documented model of
+    that status (plain endpoints), else None; `body` is always the data as sent."""
+
+    parsed: Any = None
 
     def __init__(
         self, message: str, *, status_code: int, request_id: str | None, body: Any

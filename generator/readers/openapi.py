@@ -40,6 +40,7 @@ from generator.readers.refs import (
     unescape_pointer,
     unique_name,
 )
+from generator.readers import security
 from generator.readers.source import (
     SourceBody,
     SourceDocument,
@@ -212,6 +213,7 @@ class _Document:
         )
         self.servers = self._servers(data)
         self.document = SourceDocument(name, "openapi", servers=self.servers)
+        self._read_security(data)
 
     def read(self) -> SourceDocument:
         for path, item in self.data["paths"].items():
@@ -306,6 +308,9 @@ class _Document:
         endpoint.parameters = self._parameters(raw_params, line, where)
         endpoint.request = self._body(operation, raw_params, line, where)
         endpoint.responses = self._responses(operation, line, where)
+        endpoint.security = self._requirement(
+            operation.get("security"), line, f"{where}/security"
+        )
         self.document.endpoints.append(endpoint)
 
     def _line(self, path: str, method: str) -> int:
@@ -354,6 +359,7 @@ class _Document:
                 )
                 continue
             schema = self._parameter_schema(param)
+            style, explode = self._style(param)
             params.append(
                 SourceParameter(
                     name=str(param["name"]),
@@ -362,9 +368,41 @@ class _Document:
                     description=str(param.get("description") or ""),
                     schema=self.fixer.fix(schema, line, f"{where}/parameters/{index}"),
                     example=self._parameter_example(param, schema),
+                    style=style,
+                    explode=explode,
                 )
             )
+            if location == "path" and param.get("required") is not True:
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"path parameter {param.get('name')!r} is not marked required; OpenAPI requires every path parameter (required: true), so it is required here",
+                    f"{where}/parameters/{index}",
+                )
         return params
+
+    def _style(self, param: dict[str, Any]) -> tuple[str | None, bool | None]:
+        """3.x `style`/`explode`; Swagger 2.0 `collectionFormat`; `content` = JSON text."""
+        if self.swagger2:
+            fmt = str(param.get("collectionFormat") or "csv")
+            return {
+                "multi": ("form", True),
+                "ssv": ("spaceDelimited", False),
+                "pipes": ("pipeDelimited", False),
+                "tsv": ("tabDelimited", False),
+            }.get(fmt, ("form" if param.get("in") == "query" else "simple", False))
+        if not isinstance(param.get("schema"), dict) and isinstance(
+            param.get("content"), dict
+        ):
+            return "json", False
+        style = param.get("style")
+        explode = param.get("explode")
+        style = str(style) if isinstance(style, str) else None
+        if style is None and not isinstance(explode, bool):
+            return None, None
+        location = str(param.get("in"))
+        style = style or ("form" if location in ("query", "cookie") else "simple")
+        return style, explode if isinstance(explode, bool) else style == "form"
 
     def _parameter_schema(self, param: dict[str, Any]) -> dict[str, Any]:
         if isinstance(param.get("schema"), dict):
@@ -571,6 +609,61 @@ class _Document:
         if schema.get("type") == "object" or "properties" in schema or "$ref" in schema:
             examples = [example for example in examples if example != ""]
         return examples
+
+    # -- security --------------------------------------------------------------------------
+
+    def _read_security(self, data: dict[str, Any]) -> None:
+        """`components.securitySchemes` (Swagger 2.0: `securityDefinitions`) and the
+        document's default `security`."""
+        where = (
+            "/securityDefinitions" if self.swagger2 else "/components/securitySchemes"
+        )
+        raw = (
+            as_dict(data.get("securityDefinitions"))
+            if self.swagger2
+            else as_dict(as_dict(data.get("components")).get("securitySchemes"))
+        )
+        self.unsupported: set[str] = set()
+        for key, value in raw.items():
+            here = where + pointer(str(key))
+            scheme = security.placement(self._deref(value, 1, here))
+            if scheme is None:
+                self.unsupported.add(str(key))
+                self.report.warn(
+                    self.name,
+                    self._key_line(str(key)),
+                    f"security scheme {key!r} ({as_dict(value).get('type')!r} {as_dict(value).get('scheme', '')!r}) cannot be sent from a stored credential; operations that need only it are called without credentials",
+                    here,
+                )
+                continue
+            self.document.security_schemes[str(key)] = {
+                **scheme,
+                "line": self._key_line(str(key)),
+                "pointer": here,
+            }
+        self.document.security = self._requirement(data.get("security"), 1, "/security")
+
+    def _requirement(self, raw: Any, line: int, where: str) -> list[list[str]] | None:
+        known = set(self.document.security_schemes)
+        found = security.requirements(raw, known)
+        if found is None:
+            return None
+        alternatives, unknown = found
+        for name in unknown:
+            if name not in self.unsupported:
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"security requirement names {name!r}, which is not a declared security scheme; that alternative is left out",
+                    where,
+                )
+        return alternatives
+
+    def _key_line(self, key: str) -> int:
+        if not self.is_json:
+            return 1
+        line, _ = find_line(self.text, re.escape(_json_string(key)) + r"\s*:", 0)
+        return line
 
     # -- servers ---------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ class HttpCall:
     content: bytes | None = None  # a raw body
     # A call that changes state on the server (submit) is only repeated when it surely never arrived.
     idempotent: bool = True
+    query: tuple[tuple[str, str], ...] = ()  # query pairs in order (plain endpoints), beside `params`
+    timeout: float | None = None  # this call's own timeout (seconds), else the client's
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ class Settings:
     headers: dict[str, str] = field(repr=False)  # carries the key
     retry: RetryPolicy
     poll: PollPolicy
+    # Plain endpoints: a credential per security scheme (secrets), and the base URL the caller
+    # chose ("" = each endpoint's documented server).
+    credentials: dict[str, Any] = field(default_factory=dict, repr=False)
+    base_url_override: str = ""
+    raw: bool = False  # plain endpoints answer a RawResponse (client.with_raw_response)
 
 
 # --- statuses ---------------------------------------------------------------------------
