@@ -23,14 +23,18 @@ class Config:
     inputs: tuple[str, ...] = ("specs/*",)
     out: str = "generated"
     package: str = "api_client"
-    base_url: str | None = None  # default: each input's production server or environment
+    base_url: str | None = (
+        None  # default: each input's production server or environment
+    )
     base_url_env: str | None = None  # default: <PACKAGE>_BASE_URL
     auth_env: str | None = None  # default: <PACKAGE>_API_KEY
     # When set, endpoints whose spec declares no security send `Authorization: <scheme> <key>`
     # (fal's doc pages say `Key`); unset, they send no credentials.
     auth_scheme: str | None = None
     # Security scheme (by its name in the spec) -> the environment variable holding its credential.
-    security_env: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    security_env: dict[str, str] = field(
+        default_factory=dict, compare=False, hash=False
+    )
     # Which server or Apifox environment is the default base URL (by name or URL), when the
     # specs name several: default the production one (正式/生产/prod/production), else the first.
     environment: str | None = None
@@ -147,17 +151,25 @@ def _env_name(table: dict[str, Any], key: str, file: str) -> str | None:
         return None
     value = str(table[key])
     if not ENV_NAME.fullmatch(value):
-        raise fail(file, None, f"{key} {value!r} is not an environment variable name (A-Z, 0-9, _)")
+        raise fail(
+            file,
+            None,
+            f"{key} {value!r} is not an environment variable name (A-Z, 0-9, _)",
+        )
     return value
 
 
 def _security_env(table: Any, file: str) -> dict[str, str]:
     if not isinstance(table, dict):
-        raise fail(file, None, "security_env must be a table: scheme name = \"ENV_VAR\"")
+        raise fail(file, None, 'security_env must be a table: scheme name = "ENV_VAR"')
     result = {}
     for scheme, env in table.items():
         if not ENV_NAME.fullmatch(str(env)):
-            raise fail(file, None, f"security_env {scheme!r}: {env!r} is not an environment variable name (A-Z, 0-9, _)")
+            raise fail(
+                file,
+                None,
+                f"security_env {scheme!r}: {env!r} is not an environment variable name (A-Z, 0-9, _)",
+            )
         result[str(scheme)] = str(env)
     return result
 

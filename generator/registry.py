@@ -68,7 +68,9 @@ def pick_server(servers: list[dict[str, str]], wanted: str | None) -> str:
     """The default base URL among named servers: the configured `environment` (by name or
     URL), else the production one (正式/生产/prod/production), else the first; "" if none is
     an absolute http(s) URL."""
-    usable = [s for s in servers if s.get("url", "").startswith(("http://", "https://"))]
+    usable = [
+        s for s in servers if s.get("url", "").startswith(("http://", "https://"))
+    ]
     if wanted is not None:
         chosen = [s for s in usable if wanted in (s.get("name"), s.get("url"))]
         chosen += [s for s in usable if wanted in s.get("name", "")]

@@ -36,10 +36,16 @@ def resolve(documents: list[SourceDocument], config: Config) -> dict[str, Any]:
             for name, scheme in document.security_schemes.items()
         }
         for endpoint in document.endpoints:
-            own = endpoint.security if endpoint.security is not None else document.security
+            own = (
+                endpoint.security
+                if endpoint.security is not None
+                else document.security
+            )
             if own is None:
                 own = [[_default(schemes, config, envs)]] if config.auth_scheme else []
-            endpoint.security = [[ids.get(name, name) for name in group] for group in own]
+            endpoint.security = [
+                [ids.get(name, name) for name in group] for group in own
+            ]
     return schemes
 
 

@@ -419,7 +419,7 @@ def rest_view(
                 param.get("style", "form"),
                 param.get("explode", True),
             )
-            for arg, param in zip(args, _ordered_params(endpoint))
+            for arg, param in zip(args, _ordered_params(endpoint), strict=True)
             if arg["location"] == "query" and arg["py"] in sent
         },
         "expected_body": (
@@ -435,14 +435,23 @@ def rest_view(
         "response_models": [(r["code"], r.get("model")) for r in endpoint["responses"]],
         "styles": [
             (arg["py"], param["style"], param["explode"])
-            for arg, param in zip(args, _ordered_params(endpoint))
+            for arg, param in zip(args, _ordered_params(endpoint), strict=True)
             if "style" in param
         ],
         "nullable_names": sorted(
             {a["py"] for a in args if a["nullable"]}
-            | {a["wire"] for a in body_args if a["nullable"] and a["location"] == "body"}
+            | {
+                a["wire"]
+                for a in body_args
+                if a["nullable"] and a["location"] == "body"
+            }
         ),
         "body_required": bool(request and request["required"]),
+        "ranges": [
+            (r["range"], r.get("model"))
+            for r in endpoint["responses"]
+            if r.get("range")
+        ],
         "security": endpoint["security"],
         "operation_base_url": endpoint.get("base_url", ""),
         "accept": ", ".join(

@@ -233,7 +233,10 @@ def test_multipart_with_a_file(package: ModuleType, server: Recorder) -> None:
         file=("a.png", b"PNGDATA"), label="x"
     )
     body = server.last()["body"]
-    assert b'name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nPNGDATA' in body
+    assert (
+        b'name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nPNGDATA'
+        in body
+    )
     assert b'name="label"\r\n\r\nx\r\n' in body
 
 
@@ -254,7 +257,11 @@ def test_raw_text_and_octet_stream_bodies(
 def test_documented_error_body_is_typed_on_the_error(
     package: ModuleType, server: Recorder
 ) -> None:
-    server.answers["/items/1"] = (404, "application/json", b'{"code": 44, "message": "no"}')
+    server.answers["/items/1"] = (
+        404,
+        "application/json",
+        b'{"code": 44, "message": "no"}',
+    )
     with pytest.raises(package.NotFoundError) as raised:
         client(package, server, bearerAuth="t").get_item(id_=1)
     assert isinstance(raised.value.parsed, package.models.Error)
@@ -272,4 +279,6 @@ def test_raw_response_extra_headers_and_timeout(
     assert raw.status_code == 200 and raw.headers["x-trace"] == "abc"
     assert raw.parsed.id == 2 and raw.content == b'{"id": 2}'
     assert server.last()["headers"]["x-request-id"] == "r-1"
-    assert isinstance(api.get_item(id_=2), package.models.Item)  # the original is unchanged
+    assert isinstance(
+        api.get_item(id_=2), package.models.Item
+    )  # the original is unchanged

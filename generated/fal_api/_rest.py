@@ -63,6 +63,8 @@ class Operation:
     responses: Mapping[int, type[pydantic.BaseModel] | None] = field(
         default_factory=dict
     )
+    # OpenAPI `2XX`-style ranges and `default`: the model of any status not documented alone
+    ranges: Mapping[str, type[pydantic.BaseModel] | None] = field(default_factory=dict)
     # OpenAPI parameter serialization by Python name: (style, explode)
     styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
     nullable: frozenset[str] = (
@@ -264,14 +266,14 @@ def build_call(
             for pair in query_pairs(name, value, "form", True)
         ]
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-        content = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
-        return _replace(call, content=content.encode("ascii"))
+        encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+        return _replace(call, content=encoded.encode("ascii"))
     if operation.encoding == "multipart":
-        content, content_type = multipart(
+        parts, content_type = multipart(
             body if isinstance(body, Mapping) else {}, files or {}
         )
         headers["Content-Type"] = content_type
-        return _replace(call, content=content)
+        return _replace(call, content=parts)
     if operation.encoding == "raw":
         content = body.encode() if isinstance(body, str) else bytes(body)
         headers["Content-Type"] = operation.content_type or "application/octet-stream"
@@ -432,28 +434,32 @@ def call(
     try:
         reply = yield from protocol.send(request, settings.retry)
     except APIError as error:
-        model = operation.responses.get(error.status_code)
+        model = model_for(operation, error.status_code)
         if model is not None:
             try:
                 error.parsed = model.model_validate(error.body)
             except pydantic.ValidationError:
                 pass
         raise
-    parsed = parse(operation.responses, reply)
+    parsed = parse(model_for(operation, reply.status_code), reply)
     if settings.raw:
         return RawResponse(reply.status_code, reply.headers, reply.body, parsed)
     return parsed
 
 
-def parse(
-    responses: Mapping[int, type[pydantic.BaseModel] | None], reply: protocol.Reply
-) -> Any:
+def model_for(operation: Operation, status: int) -> type[pydantic.BaseModel] | None:
+    """The documented model of a status: its own, else its range's (`4XX`), else `default`'s."""
+    if status in operation.responses:
+        return operation.responses[status]
+    return operation.ranges.get(f"{status // 100}XX", operation.ranges.get("default"))
+
+
+def parse(model: type[pydantic.BaseModel] | None, reply: protocol.Reply) -> Any:
     """JSON answers as data (typed where a model is documented), text as str, anything else
     (images, archives, octet-stream) as bytes."""
     if not reply.body:
         return None
     content_type = reply.headers.get("content-type", "").split(";")[0].strip().lower()
-    model = responses.get(reply.status_code)
     if "json" in content_type or (not content_type and model is not None):
         data = reply.json()
         return model.model_validate(data) if model is not None else data

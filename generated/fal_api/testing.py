@@ -444,9 +444,10 @@ class MockServer:
 
         def sent(ident: str) -> bool:
             scheme = SCHEMES[ident]
+            values = query.get(scheme.name) or []
             value = {
                 "header": headers.get(scheme.name.lower()),
-                "query": (query.get(scheme.name) or [None])[-1],
+                "query": values[-1] if values else None,
                 "cookie": cookies.get(scheme.name),
             }[scheme.location]
             if value is None:

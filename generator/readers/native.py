@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from generator.diagnostics import Report, fail
+from generator.readers import security
 from generator.readers.refs import (
     UNSET,
     SchemaFixer,
@@ -29,7 +30,6 @@ from generator.readers.refs import (
     split_url,
     unique_name,
 )
-from generator.readers import security
 from generator.readers.source import (
     SourceBody,
     SourceDocument,
@@ -252,17 +252,27 @@ class _Project:
         if kind == "noauth":
             return []
         if kind == "securityscheme":
-            return self._scheme_groups(holder.get("securityScheme"), where, line, inherited)
+            return self._scheme_groups(
+                holder.get("securityScheme"), where, line, inherited
+            )
         scheme = security.apifox_placement(auth)
         if scheme is None:
+            spec = as_dict(as_dict(auth).get("apikey"))
+            reason = (
+                f"the API key's name {spec.get('key')!r} is not a valid {spec.get('in') or 'header'} name"
+                if kind == "apikey"
+                else f"auth type {kind!r} cannot be sent from a stored credential"
+            )
             self.report.warn(
                 self.name,
                 line,
-                f"auth type {kind!r} cannot be sent from a stored credential; called without credentials",
+                f"{reason}; the endpoint is called without credentials",
                 f"{where}/auth",
             )
             return []
-        return [[self._add_scheme(_legacy_scheme_id(scheme), scheme, f"{where}/auth", line)]]
+        return [
+            [self._add_scheme(_legacy_scheme_id(scheme), scheme, f"{where}/auth", line)]
+        ]
 
     def _scheme_groups(
         self, raw: Any, where: str, line: int, inherited: list[list[str]] | None
@@ -276,7 +286,11 @@ class _Project:
             names: list[str] = []
             for ident in ids:
                 found = self._collection_schemes.get(ident)
-                scheme = security.placement(as_dict(found).get("authConfigs")) if found else None
+                scheme = (
+                    security.placement(as_dict(found).get("authConfigs"))
+                    if found
+                    else None
+                )
                 if found is None or scheme is None:
                     self.report.warn(
                         self.name,
@@ -287,19 +301,25 @@ class _Project:
                     names = []
                     break
                 name = str(found.get("name") or ident)
-                names.append(self._add_scheme(name, scheme, "/securitySchemeCollection", line))
+                names.append(
+                    self._add_scheme(name, scheme, "/securitySchemeCollection", line)
+                )
             if names and names not in alternatives:
                 alternatives.append(names)
         if as_dict(raw).get("required") is False:
             alternatives.append([])
         return alternatives
 
-    def _add_scheme(self, name: str, scheme: dict[str, Any], where: str, line: int) -> str:
+    def _add_scheme(
+        self, name: str, scheme: dict[str, Any], where: str, line: int
+    ) -> str:
         """The id of `scheme` in this document: its name, suffixed when another scheme
         already has that name."""
         schemes = self.document.security_schemes
         ident, number = name, 1
-        while ident in schemes and _placement_key(schemes[ident]) != _placement_key(scheme):
+        while ident in schemes and _placement_key(schemes[ident]) != _placement_key(
+            scheme
+        ):
             number += 1
             ident = f"{name} {number}"
         schemes.setdefault(ident, {**scheme, "line": line, "pointer": where})

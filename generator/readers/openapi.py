@@ -27,6 +27,7 @@ from urllib.parse import unquote
 import yaml
 
 from generator.diagnostics import Report, fail
+from generator.readers import security
 from generator.readers.refs import (
     SchemaFixer,
     YamlLoader,
@@ -40,7 +41,6 @@ from generator.readers.refs import (
     unescape_pointer,
     unique_name,
 )
-from generator.readers import security
 from generator.readers.source import (
     SourceBody,
     SourceDocument,
@@ -52,6 +52,7 @@ from generator.readers.source import (
 EXPECTED = "an OpenAPI 3.x or Swagger 2.0 document"
 LOCATIONS = ("path", "query", "header", "cookie")
 NOT_METHODS = ("parameters", "servers", "summary", "description", "$ref")
+OAS_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 DOCSITE_HEADING = "## OpenAPI Specification"
 _YAML_START = re.compile(r"^(openapi|swagger)\s*:", re.M)
@@ -227,6 +228,23 @@ class _Document:
                     or not isinstance(operation, dict)
                 ):
                     continue
+                if str(method).lower() not in OAS_METHODS:
+                    if not re.fullmatch(r"[A-Za-z]+", str(method)) or not isinstance(
+                        operation.get("responses"), dict
+                    ):
+                        self.report.warn(
+                            self.name,
+                            self._line(str(path), str(method)),
+                            f"path item key {method!r} is neither an OpenAPI method ({', '.join(OAS_METHODS)}) nor an operation; skipped",
+                            "/paths" + pointer(str(path), str(method)),
+                        )
+                        continue
+                    self.report.warn(
+                        self.name,
+                        self._line(str(path), str(method)),
+                        f"{method!r} is not an OpenAPI method ({', '.join(OAS_METHODS)}); read as the HTTP method {str(method).upper()}, as Apifox writes WebDAV methods",
+                        "/paths" + pointer(str(path), str(method)),
+                    )
                 self._add(str(path), str(method), operation, item)
         self.document.schemas = self.fixer.schemas()
         return self.document
@@ -249,20 +267,28 @@ class _Document:
         return node
 
     def _deref(self, value: Any, line: int | None = None, where: str = "") -> Any:
-        """Follow `$ref`s of a parameter/body/response/example object (cycles stop)."""
-        seen: set[str] = set()
+        """Follow `$ref`s of a parameter/body/response/example object. A ref that points at
+        nothing or at itself is an error: leaving the object out would make a different client.
+        """
+        seen: list[str] = []
         while isinstance(value, dict) and isinstance(value.get("$ref"), str):
             ref = value["$ref"]
-            target = self._lookup(ref) if ref not in seen else None
-            if target is None:
-                self.report.warn(
+            if ref in seen:
+                raise fail(
                     self.name,
                     line,
-                    f"$ref {ref!r} points at nothing in this file; ignored",
+                    f"$ref {ref!r} refers to itself ({' -> '.join([*seen, ref])}); expected it to end at an object",
                     where,
                 )
-                return None
-            seen.add(ref)
+            target = self._lookup(ref)
+            if target is None:
+                raise fail(
+                    self.name,
+                    line,
+                    f"$ref {ref!r} points at nothing in this file; expected a local reference to an existing object",
+                    where,
+                )
+            seen.append(ref)
             value = target
         return value
 
@@ -530,24 +556,56 @@ class _Document:
     def _responses(
         self, operation: dict[str, Any], line: int, where: str
     ) -> list[SourceResponse]:
+        """Status codes, ranges (`2XX`) and `default`, as OpenAPI defines the keys; Apifox's
+        `x-<code>:<name>` (a second response for a code) is kept when the code has none.
+        """
         responses: list[SourceResponse] = []
+        ranges: list[tuple[str, Any, str]] = []
         for key, raw in (operation.get("responses") or {}).items():
+            text = str(key).strip()
             here = f"{where}/responses" + pointer(str(key))
-            match = re.search(r"(?<!\d)([1-5]\d\d)(?!\d)", str(key))
-            if match is None:
+            if re.fullmatch(r"[1-5]\d\d", text):
+                code = int(text)
+            elif re.fullmatch(r"[1-5]XX|default", text, re.IGNORECASE):
+                ranges.append((text.upper() if text != "default" else text, raw, here))
+                continue
+            elif text.startswith("x-"):
+                match = re.search(r"(?<!\d)([1-5]\d\d)(?!\d)", text)
+                if match is None:
+                    continue  # an extension of the Responses object
+                code = int(match.group(1))
+            else:
+                raise fail(
+                    self.name,
+                    line,
+                    f"response key {str(key)!r} is not a status code: expected 100-599, 1XX-5XX or default",
+                    here,
+                )
+            if any(response.code == code for response in responses):
                 self.report.warn(
                     self.name,
                     line,
-                    f"response {key!r} names no status code; left out",
+                    f"a second response for status {code} ({key!r}); only the first is kept",
                     here,
                 )
                 continue
-            code = int(match.group(1))
-            if any(response.code == code for response in responses):
-                continue  # e.g. "x-200:失败" beside "200": the first one per code is kept
             response = self._deref(raw, line, here)
             if isinstance(response, dict):
                 responses.append(self._response(code, response, line, here))
+        for kind, raw, here in ranges:
+            stands_for = _range_code(kind, [r.code for r in responses])
+            response = self._deref(raw, line, here)
+            if stands_for is None:
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"response {kind!r}: every status it covers is documented on its own; left out",
+                    here,
+                )
+            elif isinstance(response, dict):
+                found = self._response(stands_for, response, line, here)
+                found.range = kind
+                responses.append(found)
         return responses
 
     def _response(
@@ -698,6 +756,20 @@ class _Document:
 
 
 # -- small pieces ----------------------------------------------------------------------------------
+
+
+def _range_code(kind: str, taken: list[int]) -> int | None:
+    """The code a range (`4XX`) or `default` stands for in the registry: the range's first
+    free code; `default` is the success answer when no 2xx is documented, else an error.
+    """
+    if kind == "default":
+        if not any(200 <= code < 300 for code in taken):
+            return 200
+        candidates = [*range(500, 600), *range(400, 500)]
+    else:
+        start = int(kind[0]) * 100
+        candidates = list(range(start, start + 100))
+    return next((code for code in candidates if code not in taken), None)
 
 
 def _server_list(raw: Any) -> list[dict[str, str]]:

@@ -236,13 +236,13 @@ class SchemaFixer:
                     return {**self._fix(target), **siblings}
                 finally:
                     self._inlining.pop()
-        self.report.warn(
+        # Dropping it would type the value as anything: a different client, not a fix.
+        raise fail(
             self.file,
             self.line,
-            f"$ref {ref!r} points at no schema of this file; it was dropped",
+            f"$ref {ref!r} points at no schema of this file; expected a reference to one of its models",
             self.where,
         )
-        del node["$ref"]
         return None
 
     # -- x-apifox-refs -----------------------------------------------------------------------
@@ -418,10 +418,31 @@ def split_url(raw: str) -> tuple[str | None, str]:
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# A status code (or range, or `default`) given twice in one mapping: the second silently
+# replaces the first in every parser, so the client would differ from what the author sees.
+STATUS_KEY = re.compile(r"^\s*(?:[1-5](?:\d\d|XX|xx)|default)\s*$")
+
+
 class YamlLoader(_BaseLoader):  # type: ignore[misc]
     """Safe loading with JSON's data model, as OpenAPI means it: only true/false are booleans
     (YAML 1.1 would turn a property named `on` or `no` into one) and dates stay strings.
+    A status-code key given twice in one mapping is an error at its line.
     """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = str(getattr(key_node, "value", ""))
+                if key in seen and STATUS_KEY.match(key):
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"found the response key {key!r} twice",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 YamlLoader.yaml_implicit_resolvers = {
@@ -490,8 +511,32 @@ def find_line(
 
 def load_json(text: str, file: str, expected: str) -> Any:
     """Parsed JSON, or a SpecError naming the line and column of the first syntax error."""
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        twice.extend(
+            key
+            for index, key in enumerate(keys)
+            if key in keys[:index] and STATUS_KEY.match(key)
+        )
+        return dict(items)
+
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=pairs)
+        if twice:
+            key = twice[0]
+            found = [
+                m.start()
+                for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)
+            ]
+            line = line_at(text, found[1]) if len(found) > 1 else None
+            raise fail(
+                file,
+                line,
+                f"the response key {key!r} is given twice in one object; expected each status code once",
+            )
+        return data
     except json.JSONDecodeError as exc:
         raise fail(
             file,

@@ -27,7 +27,9 @@ from typing import Any
 # Names Apifox and OpenAPI use for "a token in the Authorization header".
 BEARER_TYPES = ("oauth2", "openidconnect", "jwt", "bearer")
 LOCATIONS = ("header", "query", "cookie")
-TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token: header names, auth schemes
+TOKEN = re.compile(
+    r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+)  # RFC 9110 token: header names, auth schemes
 
 
 def placement(raw: Any) -> dict[str, Any] | None:
@@ -39,7 +41,15 @@ def placement(raw: Any) -> dict[str, Any] | None:
     description = str(raw.get("description") or "")
     if lowered == "http":
         scheme = str(raw.get("scheme") or "").strip()
-        if not scheme or scheme.lower() in ("digest", "hoba", "mutual", "negotiate", "vapid", "scram-sha-256", "oauth"):
+        if not scheme or scheme.lower() in (
+            "digest",
+            "hoba",
+            "mutual",
+            "negotiate",
+            "vapid",
+            "scram-sha-256",
+            "oauth",
+        ):
             return None
         if scheme.lower() == "basic":
             return _header(kind, "Basic", description, basic=True)
@@ -55,13 +65,22 @@ def placement(raw: Any) -> dict[str, Any] | None:
             return None
         if where != "query" and not TOKEN.fullmatch(name):
             return None  # not a header or cookie name any HTTP client can send
-        return {"type": kind, "in": where, "name": name, "prefix": "", "basic": False, "description": description}
+        return {
+            "type": kind,
+            "in": where,
+            "name": name,
+            "prefix": "",
+            "basic": False,
+            "description": description,
+        }
     if lowered in BEARER_TYPES:
         return _header(kind, "Bearer", description)
     return None
 
 
-def _header(kind: str, prefix: str, description: str, basic: bool = False) -> dict[str, Any]:
+def _header(
+    kind: str, prefix: str, description: str, basic: bool = False
+) -> dict[str, Any]:
     return {
         "type": kind,
         "in": "header",
@@ -83,8 +102,15 @@ def apifox_placement(auth: Any) -> dict[str, Any] | None:
     if kind == "basic":
         return _header(kind, "Basic", "", basic=True)
     if kind == "apikey":
-        spec = auth.get("apikey") if isinstance(auth.get("apikey"), dict) else {}
-        return placement({"type": "apiKey", "in": spec.get("in") or "header", "name": spec.get("key")})
+        found = auth.get("apikey")
+        spec: dict[str, Any] = found if isinstance(found, dict) else {}
+        return placement(
+            {
+                "type": "apiKey",
+                "in": spec.get("in") or "header",
+                "name": spec.get("key"),
+            }
+        )
     return None
 
 

@@ -51,6 +51,9 @@ class SourceResponse:
     content_type: str = "application/json"
     schema: dict[str, Any] = field(default_factory=dict)
     examples: list[Any] = field(default_factory=list)
+    # OpenAPI `1XX`-`5XX` or `default`: this response covers every status of the range (or
+    # every undocumented one); `code` is the one it stands for in the registry.
+    range: str | None = None
 
 
 @dataclass
