@@ -43,8 +43,36 @@ def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if endpoint["output_schema"] is not None and names["output_model"]:
             found[names["output_model"]] = endpoint["output_schema"]
     return {
-        name: _components_refs(strip_extensions(schema))
+        name: _components_refs(strip_extensions(_inline_defaulted(schema, found)))
         for name, schema in found.items()
+    }
+
+
+def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:
+    """A ref to an enum or scalar model, where it or the model has a default, becomes the
+    model's own keywords: a model class cannot take a plain default (mypy rejects the field).
+    """
+    if isinstance(schema, list):
+        return [_inline_defaulted(item, shared, depth + 1) for item in schema]
+    if not isinstance(schema, dict) or depth > 40:
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(normalize.DEFS_REF):
+        target = normalize.resolve(schema, shared)
+        if (
+            isinstance(target, dict)
+            and ("default" in schema or "default" in target)
+            and target.get("type") not in ("object", "array", None)
+        ):
+            siblings = {key: value for key, value in schema.items() if key != "$ref"}
+            return {**target, **siblings}
+    return {
+        key: (
+            value
+            if key in normalize.DATA_KEYWORDS
+            else _inline_defaulted(value, shared, depth + 1)
+        )
+        for key, value in schema.items()
     }
 
 

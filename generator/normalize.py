@@ -42,6 +42,7 @@ def build(
 
 # Attributes of the generated clients that an endpoint must not take.
 RUNTIME_NAMES = ("base_url", "close", "aclose", "with_raw_response")
+MEDIA_HEADERS = ("accept", "content-type")
 # Keyword arguments every plain endpoint method has besides its parameters and fields.
 CALL_ARGUMENTS = ("extra_headers", "timeout")
 
@@ -247,6 +248,16 @@ def _parameters(
     params = []
     placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
     for param in source.parameters:
+        if param.location == "header" and param.name.lower() in MEDIA_HEADERS:
+            # OpenAPI: such a parameter "SHALL be ignored"; the client sends the body's
+            # declared content type and the documented response media types itself
+            report.warn(
+                source.file,
+                source.line,
+                f"header parameter {param.name!r} is ignored, as OpenAPI says: the client sends the documented media types",
+                f"/parameters/header/{_escape_pointer(param.name)}",
+            )
+            continue
         schema = rewrite_refs(clean_schema(param.schema), classes)
         if param.description and "description" not in schema:
             schema["description"] = param.description

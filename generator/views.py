@@ -23,6 +23,31 @@ PY_TYPES = {
 LOCATIONS = ("path", "query", "header", "cookie")
 
 
+def curl_auth(endpoint: dict[str, Any], registry: dict[str, Any]) -> list[str]:
+    """curl options that send the first alternative of the endpoint's security."""
+    schemes = registry.get("security_schemes", {})
+    options = []
+    for ident in (endpoint.get("security") or [[]])[0]:
+        scheme = schemes.get(ident)
+        if scheme is None:
+            continue
+        env = "$" + scheme["env"]
+        if scheme["basic"]:
+            options.append(f'-u "{env}"')
+        elif scheme["in"] == "header":
+            prefix = f"{scheme['prefix']} " if scheme["prefix"] else ""
+            options.append(
+                "-H " + escape.sh_quote(f"{scheme['name']}: {prefix}") + f'"{env}"'
+            )
+        elif scheme["in"] == "cookie":
+            options.append("-b " + escape.sh_quote(f"{scheme['name']}=") + f'"{env}"')
+        else:
+            options.append(
+                "--url-query " + escape.sh_quote(f"{scheme['name']}=") + f'"{env}"'
+            )
+    return options
+
+
 def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[str, Any]:
     defs = registry["schemas"]
     names = endpoint["names"]
@@ -60,6 +85,7 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         "example": _example(request, defs),
         "negative_cases": negative_views(args, body_args, request, defs),
         "response_examples": response_examples(endpoint, defs),
+        "curl_auth": curl_auth(endpoint, registry),
     }
     if endpoint["queue"] is not None:
         output = names["output_model"]

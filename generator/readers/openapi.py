@@ -229,8 +229,11 @@ class _Document:
                 ):
                     continue
                 if str(method).lower() not in OAS_METHODS:
-                    if not re.fullmatch(r"[A-Za-z]+", str(method)) or not isinstance(
-                        operation.get("responses"), dict
+                    if (
+                        not re.fullmatch(r"[A-Za-z]+", str(method))
+                        or str(method).lower()
+                        == "connect"  # opens a tunnel: no API call
+                        or not isinstance(operation.get("responses"), dict)
                     ):
                         self.report.warn(
                             self.name,
