@@ -43,9 +43,59 @@ def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if endpoint["output_schema"] is not None and names["output_model"]:
             found[names["output_model"]] = endpoint["output_schema"]
     return {
-        name: _components_refs(strip_extensions(_inline_defaulted(schema, found)))
+        name: _components_refs(
+            strip_extensions(
+                _inline_defaulted(_flatten_overrides(schema, found), found)
+            )
+        )
         for name, schema in found.items()
     }
+
+
+def _flatten_overrides(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:
+    """An `allOf` whose branches give one property two different schemas becomes one merged
+    object (later branches win, `required` joined): as a subclass, the model would override a
+    field with an incompatible type, which mypy rejects and pydantic reads differently.
+    """
+    if isinstance(schema, list):
+        return [_flatten_overrides(item, shared, depth + 1) for item in schema]
+    if not isinstance(schema, dict) or depth > 40:
+        return schema
+    out = {
+        key: (
+            value
+            if key in normalize.DATA_KEYWORDS
+            else _flatten_overrides(value, shared, depth + 1)
+        )
+        for key, value in schema.items()
+    }
+    branches = out.get("allOf")
+    if not isinstance(branches, list) or len(branches) < 2:
+        return out
+    resolved = [normalize.resolve(branch, shared) for branch in branches]
+    if not all(
+        isinstance(b, dict)
+        and isinstance(b.get("properties"), dict)
+        and "allOf" not in b
+        for b in resolved
+    ):
+        return out
+    seen: dict[str, Any] = {}
+    conflict = False
+    for branch in resolved:
+        for name, prop in branch["properties"].items():
+            conflict = conflict or (name in seen and seen[name] != prop)
+            seen[name] = prop
+    if not conflict:
+        return out
+    required = [
+        r for b in resolved for r in b.get("required", []) if isinstance(r, str)
+    ]
+    merged = {key: value for key, value in out.items() if key != "allOf"}
+    merged.update(type="object", properties=seen)
+    if required:
+        merged["required"] = list(dict.fromkeys(required))
+    return merged
 
 
 def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:

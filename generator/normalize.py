@@ -475,6 +475,20 @@ FORMATS = {
 
 
 def _fit(value: Any, schema: dict[str, Any]) -> Any:
+    if isinstance(value, str) and len(value) > 2 and value[0] == value[-1] == "`":
+        value = value[1:-1]  # prose writes code spans: "defaults to `0`"
+    branches = [
+        b
+        for key in ("oneOf", "anyOf")
+        for b in schema.get(key) or []
+        if isinstance(b, dict)
+    ]
+    if branches and "type" not in schema and "enum" not in schema:
+        for branch in branches:
+            fitted = _fit(value, branch)
+            if fitted is not _NO_FIT:
+                return fitted
+        return _NO_FIT if all("type" in b or "enum" in b for b in branches) else value
     kinds = schema.get("type")
     kinds = (
         [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
@@ -649,6 +663,19 @@ def _response(
     if report is not None:
         warn = _warner(report, source.file, source.line, source.pointer)
         fix_defaults(schema, warn, f"/responses/{response.code}")
+    if (response.code in (204, 205, 304) or response.code < 200) and (
+        response.content_type or response.examples
+    ):
+        # RFC 9110: these statuses carry no content, whatever the docs show
+        if report is not None and not _is_empty(schema):
+            warn(
+                "a body is documented, but this status carries none (RFC 9110); it was left out",
+                f"/responses/{response.code}",
+            )
+        response = SourceResponse(
+            response.code, response.name, "", {}, [], response.range
+        )
+        schema = {}
     examples = response.examples
     inferred = False
     if _is_empty(schema) and examples and response.content_type.endswith("json"):
