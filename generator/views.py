@@ -561,8 +561,9 @@ def negative_views(
     """One invalid call per constraint of a parameter or a body field."""
     cases = []
     params = {"properties": {a["wire"]: a["schema"] for a in args}}
+    # None is a value (JSON null) where the schema takes null, not a missing argument
     for case in samples.negative_cases(
-        params, [a["wire"] for a in args if a["required"]]
+        params, [a["wire"] for a in args if a["required"] and not a["nullable"]]
     ):
         cases.append(
             {**case, "py": next(a["py"] for a in args if a["wire"] == case["field"])}
@@ -571,7 +572,7 @@ def negative_views(
     if fields:
         body = {"properties": {a["wire"]: resolve(a["schema"], defs) for a in fields}}
         for case in samples.negative_cases(
-            body, [a["wire"] for a in fields if a["required"]]
+            body, [a["wire"] for a in fields if a["required"] and not a["nullable"]]
         ):
             cases.append(
                 {

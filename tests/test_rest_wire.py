@@ -282,3 +282,101 @@ def test_raw_response_extra_headers_and_timeout(
     assert isinstance(
         api.get_item(id_=2), package.models.Item
     )  # the original is unchanged
+
+
+def _api(ident: str, path: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": path,
+        "api": {
+            "id": ident,
+            "method": "get",
+            "path": path,
+            "parameters": {},
+            "responses": [],
+            **extra,
+        },
+    }
+
+
+def test_apifox_auth_per_project_folder_and_endpoint_with_inheritance() -> None:
+    from generator.config import Config
+    from generator.diagnostics import Report
+    from generator.readers import read_text
+    from generator.security import resolve
+
+    project = {
+        "apifoxProject": "1.0.0",
+        "projectSetting": {
+            "auth": {"type": "bearer", "bearer": {"token": "never-read"}}
+        },
+        "securitySchemeCollection": [
+            {
+                "name": "根目录",
+                "items": [
+                    {
+                        "id": 11,
+                        "name": "Admin Key",
+                        "authConfigs": {
+                            "type": "apiKey",
+                            "in": "header",
+                            "name": "X-Admin",
+                        },
+                    },
+                    {
+                        "id": 12,
+                        "name": "Basic",
+                        "authConfigs": {"type": "http", "scheme": "basic"},
+                    },
+                ],
+            }
+        ],
+        "apiCollection": [
+            {
+                "name": "根目录",
+                "items": [
+                    _api("1", "/inherits-project"),
+                    {
+                        "name": "admin",
+                        "auth": {"type": "securityscheme"},
+                        "securityScheme": {
+                            "schemeGroups": [{"id": "g", "schemeIds": [11, 12]}]
+                        },
+                        "items": [
+                            _api("2", "/inherits-folder", auth={}),
+                            _api("3", "/open", auth={"type": "noauth"}),
+                            _api(
+                                "4",
+                                "/query-key",
+                                auth={
+                                    "type": "apikey",
+                                    "apikey": {
+                                        "in": "query",
+                                        "key": "token",
+                                        "value": "x",
+                                    },
+                                },
+                            ),
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+    report = Report()
+    document = read_text(json.dumps(project), "auth.apifox.json", report)
+    schemes = resolve([document], Config(root=Path("."), package="demo"))
+    found = {e.path: e.security for e in document.endpoints}
+    assert found == {
+        "/inherits-project": [["bearer"]],
+        "/inherits-folder": [["Admin Key", "Basic"]],  # both, in one alternative
+        "/open": [],
+        "/query-key": [["apikey query token"]],
+    }
+    assert schemes["Admin Key"]["env"] == "DEMO_ADMIN_KEY"
+    assert (
+        schemes["apikey query token"]["in"],
+        schemes["apikey query token"]["name"],
+    ) == ("query", "token")
+    assert "never-read" not in json.dumps(
+        schemes
+    )  # the author's own token stays in the export
