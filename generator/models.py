@@ -106,13 +106,25 @@ def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> An
         return [_inline_defaulted(item, shared, depth + 1) for item in schema]
     if not isinstance(schema, dict) or depth > 40:
         return schema
+    only = schema.get("allOf")
+    if (
+        isinstance(only, list)
+        and len(only) == 1
+        and isinstance(only[0], dict)
+        and set(only[0]) == {"$ref"}
+        and "$ref" not in schema
+    ):
+        # `allOf: [{$ref: X}]` with siblings (a default, a description) is a ref to X
+        schema = {**{k: v for k, v in schema.items() if k != "allOf"}, **only[0]}
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith(normalize.DEFS_REF):
         target = normalize.resolve(schema, shared)
         if (
             isinstance(target, dict)
             and ("default" in schema or "default" in target)
-            and target.get("type") not in ("object", "array", None)
+            and (
+                "enum" in target or target.get("type") not in ("object", "array", None)
+            )
         ):
             siblings = {key: value for key, value in schema.items() if key != "$ref"}
             return {**target, **siblings}
