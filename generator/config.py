@@ -25,10 +25,21 @@ class Config:
     inputs: tuple[str, ...] = ("specs/*",)
     out: str = "generated"
     package: str = "api_client"
-    base_url: str | None = None  # default: the first server the specs name
-    base_url_env: str = "FAL_BASE_URL"
-    auth_env: str = "FAL_KEY"
-    auth_scheme: str = "Key"  # Authorization: <scheme> <key>
+    base_url: str | None = (
+        None  # default: each input's production server or environment
+    )
+    base_url_env: str | None = None  # default: <PACKAGE>_BASE_URL
+    auth_env: str | None = None  # default: <PACKAGE>_API_KEY
+    # When set, endpoints whose spec declares no security send `Authorization: <scheme> <key>`
+    # (fal's doc pages say `Key`); unset, they send no credentials.
+    auth_scheme: str | None = None
+    # Security scheme (by its name in the spec) -> the environment variable holding its credential.
+    security_env: dict[str, str] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+    # Which server or Apifox environment is the default base URL (by name or URL), when the
+    # specs name several: default the production one (正式/生产/prod/production), else the first.
+    environment: str | None = None
     version: str = (
         "0.1.0"  # the generated package's version (`specgen diff --suggest-version` says the next)
     )
@@ -101,6 +112,8 @@ def load(pyproject: Path) -> Config:
         "base_url_env",
         "auth_env",
         "auth_scheme",
+        "security_env",
+        "environment",
         "version",
         "strip_name_prefixes",
         "overlays",
@@ -145,9 +158,11 @@ def load(pyproject: Path) -> Config:
         out=str(table.get("out", Config.out)),
         package=package,
         base_url=str(table["base_url"]) if "base_url" in table else None,
-        base_url_env=str(table.get("base_url_env", Config.base_url_env)),
-        auth_env=str(table.get("auth_env", Config.auth_env)),
-        auth_scheme=str(table.get("auth_scheme", Config.auth_scheme)),
+        base_url_env=_env_name(table, "base_url_env", name),
+        auth_env=_env_name(table, "auth_env", name),
+        auth_scheme=str(table["auth_scheme"]) if "auth_scheme" in table else None,
+        security_env=_security_env(table.get("security_env", {}), name),
+        environment=str(table["environment"]) if "environment" in table else None,
         version=str(table.get("version", Config.version)),
         strip_name_prefixes=tuple(table.get("strip_name_prefixes", ())),
         overlays=tuple(table.get("overlays", ())),
@@ -178,6 +193,37 @@ def _limits(table: Any, name: str) -> Limits:
                 f"[tool.specgen.limits] {key} = {value!r}: expected a positive integer",
             )
     return Limits(**table)
+
+
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+def _env_name(table: dict[str, Any], key: str, file: str) -> str | None:
+    if key not in table:
+        return None
+    value = str(table[key])
+    if not ENV_NAME.fullmatch(value):
+        raise fail(
+            file,
+            None,
+            f"{key} {value!r} is not an environment variable name (A-Z, 0-9, _)",
+        )
+    return value
+
+
+def _security_env(table: Any, file: str) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise fail(file, None, 'security_env must be a table: scheme name = "ENV_VAR"')
+    result = {}
+    for scheme, env in table.items():
+        if not ENV_NAME.fullmatch(str(env)):
+            raise fail(
+                file,
+                None,
+                f"security_env {scheme!r}: {env!r} is not an environment variable name (A-Z, 0-9, _)",
+            )
+        result[str(scheme)] = str(env)
+    return result
 
 
 def from_arguments(

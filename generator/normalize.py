@@ -58,7 +58,10 @@ def build(
 
 
 # Attributes of the generated clients that an endpoint must not take.
-RUNTIME_NAMES = ("base_url", "close", "aclose")
+RUNTIME_NAMES = ("base_url", "close", "aclose", "with_raw_response")
+MEDIA_HEADERS = ("accept", "content-type")
+# Keyword arguments every plain endpoint method has besides its parameters and fields.
+CALL_ARGUMENTS = ("extra_headers", "timeout")
 # Pages of docs/ that are not an endpoint's (`snake` never makes `index_`: no clash with those).
 INDEX_PAGES = frozenset({"index"})
 
@@ -101,6 +104,11 @@ def _shared_schemas(
             file=document.file, line=1, title=name, method="GET", path="/"
         )
         _lift_properties(cleaned, source, report, pointer=f"/components/schemas/{name}")
+        fix_defaults(
+            cleaned,
+            _warner(report, document.file, 1),
+            f"/components/schemas/{_escape_pointer(name)}",
+        )
         schemas[classes[name]] = cleaned
     return classes
 
@@ -324,7 +332,15 @@ def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
             naming.class_name(f"{cls}Params", taken) if endpoint["parameters"] else None
         )
         for response in endpoint["responses"]:
-            if response["content_type"].endswith("json") and not _is_empty(
+            ref = response["schema"].get("$ref")
+            if (
+                response["content_type"].endswith("json")
+                and set(response["schema"]) == {"$ref"}
+                and isinstance(ref, str)
+                and ref.startswith(DEFS_REF)
+            ):
+                response["model"] = ref[len(DEFS_REF) :]  # the shared model itself
+            elif response["content_type"].endswith("json") and not _is_empty(
                 response["schema"]
             ):
                 response["model"] = naming.class_name(
@@ -362,6 +378,7 @@ def _endpoint(
         "status": source.status,
         "deprecated": source.deprecated,
         "servers": list(source.servers),
+        "security": [list(group) for group in source.security or []],
         "meta": source.meta,
         "names": {
             "attribute": attribute,
@@ -384,10 +401,20 @@ def _endpoint(
 def _parameters(
     source: SourceEndpoint, classes: dict[str, str], report: Report, taken: set[str]
 ) -> list[dict[str, Any]]:
-    names = set(taken)
+    names = set(taken) | set(CALL_ARGUMENTS)
     params = []
     placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
     for param in source.parameters:
+        if param.location == "header" and param.name.lower() in MEDIA_HEADERS:
+            # OpenAPI: such a parameter "SHALL be ignored"; the client sends the body's
+            # declared content type and the documented response media types itself
+            report.warn(
+                source.file,
+                source.line,
+                f"header parameter {param.name!r} is ignored, as OpenAPI says: the client sends the documented media types",
+                f"/parameters/header/{_escape_pointer(param.name)}",
+            )
+            continue
         pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"
         schema = _schema(
             param.schema, classes, report, (source.file, source.line, pointer)
@@ -395,6 +422,9 @@ def _parameters(
         if param.description and "description" not in schema:
             schema["description"] = param.description
         _lift(schema, param.name, source, report, pointer)
+        fix_defaults(
+            schema, _warner(report, source.file, source.line, source.pointer), pointer
+        )
         if isinstance(schema.get("default"), str) and APIFOX_VARIABLE.search(
             schema["default"]
         ):
@@ -416,18 +446,25 @@ def _parameters(
                 source.pointer + pointer,
             )
             location = "query"
-        params.append(
-            {
-                "name": param.name,
-                "in": location,
-                "python_name": naming.identifier(
-                    param.name, names, reserved=naming.PARAMETER_RESERVED
-                ),
-                "required": param.required or location == "path",
-                "description": param.description,
-                "schema": schema,
-            }
-        )
+        entry = {
+            "name": param.name,
+            "in": location,
+            "python_name": naming.identifier(
+                param.name, names, reserved=naming.PARAMETER_RESERVED
+            ),
+            "required": param.required or location == "path",
+            "description": param.description,
+            "schema": schema,
+        }
+        if param.style is not None or param.explode is not None:
+            style = param.style or (
+                "form" if location in ("query", "cookie") else "simple"
+            )
+            entry["style"] = style
+            entry["explode"] = (
+                param.explode if param.explode is not None else style == "form"
+            )
+        params.append(entry)
     return params
 
 
@@ -501,6 +538,13 @@ def _request(
     if encoding != "raw" and not schema:
         schema = {"type": "object", "properties": {}}
     _lift_properties(schema, source, report, pointer="")
+    fix_defaults(
+        schema,
+        _warner(
+            report, source.file, source.request_line or source.line, source.pointer
+        ),
+        "/requestBody",
+    )
     body = resolve(schema, schemas)
     flat = (
         encoding != "raw"
@@ -508,7 +552,7 @@ def _request(
         and isinstance(body.get("properties"), dict)
     )
     fields = []
-    taken: set[str] = set()
+    taken: set[str] = set(CALL_ARGUMENTS)
     if flat:
         required = set(body.get("required", []))
         for wire, prop in body["properties"].items():
@@ -580,6 +624,162 @@ def _lift_properties(
         items = prop.get("items")
         if isinstance(items, dict) and items.get("type") == "object":
             _lift_properties(items, source, report, f"{here}/items")
+
+
+def fix_defaults(schema: Any, warn: Any, pointer: str = "", depth: int = 0) -> None:
+    """Every `default` made to fit its schema: "true" for a boolean becomes true, "5" for an
+    integer 5, 5 for a string "5"; one that cannot fit (or is not one of the `enum`) is dropped
+    with a warning `warn(message, pointer)`, so the models never carry a contradiction.
+    """
+    if isinstance(schema, list):
+        for index, item in enumerate(schema):
+            fix_defaults(item, warn, f"{pointer}/{index}", depth + 1)
+        return
+    if not isinstance(schema, dict) or depth > 40:
+        return
+    if "default" in schema:
+        fitted = _fit(schema["default"], schema)
+        if fitted is _NO_FIT:
+            warn(
+                f"default {schema['default']!r} does not fit the schema ({_describe(schema)}); it was dropped",
+                f"{pointer}/default",
+            )
+            del schema["default"]
+        else:
+            schema["default"] = fitted
+    for key, value in schema.items():
+        if key in DATA_KEYWORDS:
+            continue
+        if key in (
+            "properties",
+            "patternProperties",
+            "$defs",
+            "definitions",
+        ) and isinstance(value, dict):
+            for name, sub in value.items():
+                fix_defaults(
+                    sub, warn, f"{pointer}/{key}/{_escape_pointer(name)}", depth + 1
+                )
+        elif isinstance(value, (dict, list)):
+            fix_defaults(value, warn, f"{pointer}/{key}", depth + 1)
+
+
+_NO_FIT = object()
+
+
+def _describe(schema: dict[str, Any]) -> str:
+    parts = [f"type {schema['type']}"] if "type" in schema else []
+    if "format" in schema:
+        parts.append(f"format {schema['format']}")
+    if "enum" in schema:
+        parts.append(f"enum {schema['enum']}")
+    return ", ".join(parts) or "no type"
+
+
+# String formats the models type (uuid.UUID, datetime, date): a default must parse as one.
+FORMATS = {
+    "uuid": re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}"),
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "date-time": re.compile(
+        r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+    ),
+}
+
+
+def _fit(value: Any, schema: dict[str, Any]) -> Any:
+    if isinstance(value, str) and len(value) > 2 and value[0] == value[-1] == "`":
+        value = value[1:-1]  # prose writes code spans: "defaults to `0`"
+    branches = [
+        b
+        for key in ("oneOf", "anyOf")
+        for b in schema.get(key) or []
+        if isinstance(b, dict)
+    ]
+    if branches and "type" not in schema and "enum" not in schema:
+        for branch in branches:
+            fitted = _fit(value, branch)
+            if fitted is not _NO_FIT:
+                return fitted
+        return _NO_FIT if all("type" in b or "enum" in b for b in branches) else value
+    kinds = schema.get("type")
+    kinds = (
+        [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    )
+    enum = schema.get("enum")
+    candidates = [value] + [_convert(value, kind) for kind in kinds]
+    for candidate in candidates:
+        if candidate is _NO_FIT:
+            continue
+        if kinds and not any(_json_type_is(candidate, kind) for kind in kinds):
+            continue
+        if isinstance(enum, list) and not any(
+            candidate == item and type(candidate) is type(item) for item in enum
+        ):
+            continue
+        fmt = FORMATS.get(str(schema.get("format")))
+        if (
+            isinstance(candidate, str)
+            and fmt is not None
+            and not fmt.fullmatch(candidate)
+        ):
+            continue
+        return candidate
+    if isinstance(enum, list) and not kinds:
+        for item in enum:
+            if str(item) == str(value):
+                return item
+    return _NO_FIT
+
+
+def _convert(value: Any, kind: str) -> Any:
+    text = str(value).strip()
+    if kind == "boolean" and text.lower() in ("true", "false", "1", "0"):
+        return text.lower() in ("true", "1")
+    if kind == "integer" and not isinstance(value, bool):
+        try:
+            number = float(text)
+        except ValueError:
+            return _NO_FIT
+        return int(number) if number.is_integer() else _NO_FIT
+    if kind == "number" and not isinstance(value, bool):
+        try:
+            return float(text) if not re.fullmatch(r"-?\d+", text) else int(text)
+        except ValueError:
+            return _NO_FIT
+    if kind == "string" and isinstance(value, (int, float, bool)):
+        return json_text(value)
+    if kind == "null" and value in ("", None):
+        return None
+    return _NO_FIT
+
+
+def json_text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _json_type_is(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "null":
+        return value is None
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "object":
+        return isinstance(value, dict)
+    return True
+
+
+def _warner(report: Report, file: str, line: int | None, base: str = "") -> Any:
+    def warn(message: str, pointer: str) -> None:
+        report.warn(file, line, message, base + pointer)
+
+    return warn
 
 
 def _escape_pointer(name: str) -> str:
@@ -677,20 +877,42 @@ def _response(
     source: SourceEndpoint,
     response: SourceResponse,
     classes: dict[str, str],
-    report: Report,
+    report: Report | None = None,
 ) -> dict[str, Any]:
-    schema = _schema(
-        response.schema,
-        classes,
-        report,
-        (source.file, source.line, f"{source.pointer}/responses/{response.code}"),
+    schema = (
+        _schema(
+            response.schema,
+            classes,
+            report,
+            (source.file, source.line, f"{source.pointer}/responses/{response.code}"),
+        )
+        if report is not None
+        else rewrite_refs(clean_schema(response.schema), classes)
     )
+    if report is not None:
+        warn = _warner(report, source.file, source.line, source.pointer)
+        fix_defaults(schema, warn, f"/responses/{response.code}")
+    if (response.code in (204, 205, 304) or response.code < 200) and (
+        response.content_type or response.examples
+    ):
+        # RFC 9110: these statuses carry no content, whatever the docs show
+        if report is not None and not _is_empty(schema):
+            warn(
+                "a body is documented, but this status carries none (RFC 9110); it was left out",
+                f"/responses/{response.code}",
+            )
+        response = SourceResponse(
+            response.code, response.name, "", {}, [], response.range
+        )
+        schema = {}
     examples = response.examples
     inferred = False
     if _is_empty(schema) and examples and response.content_type.endswith("json"):
         schema = infer_schema(examples)
         inferred = True
+    extra = {"range": response.range} if response.range else {}
     return {
+        **extra,
         "code": response.code,
         "name": response.name,
         "content_type": response.content_type,
@@ -733,11 +955,8 @@ def infer_schema(values: list[Any]) -> dict[str, Any]:
             key: infer_schema([value[key] for value in present if key in value])
             for key in keys
         }
-        required = [key for key in keys if all(key in value for value in present)]
-        schema: dict[str, Any] = {"type": "object", "properties": properties}
-        if required:
-            schema["required"] = required
-        return schema
+        # No `required`: an example shows what one answer held, not what every answer holds.
+        return {"type": "object", "properties": properties}
     if all(isinstance(value, list) for value in present):
         return {
             "type": "array",

@@ -37,6 +37,7 @@ RUNTIME_FILES = (
     "_files.py",
     "_endpoint.py",
     "_rest.py",
+    "_auth.py",
     "_base.py",
     "_sample.py",
     "_storage.py",
@@ -180,6 +181,7 @@ def spec_data(
                 "encoding": e["encoding"],
                 "answer": e["answer"],
                 "responses": e["mock_responses"],
+                "security": e["security"],
             }
             for e in endpoints
             if not e["is_queue"]
@@ -204,6 +206,8 @@ def case_data(endpoint: dict[str, Any]) -> dict[str, Any]:
         data.update(
             expected_path=endpoint["expected_path"],
             expected_query=endpoint["expected_query"],
+            security=endpoint["security"],
+            own_names=[[a["location"], a["wire"]] for a in endpoint["param_args"]],
             answer=endpoint["answer"]["body"],
         )
     return data

@@ -147,8 +147,10 @@ def test_empty_response_schema_is_inferred_from_the_queue_envelope(
         [response] = endpoint["responses"]
         assert response["schema_inferred_from_examples"] is True
         assert {"request_id", "status_url", "response_url", "cancel_url"} <= set(
-            response["schema"]["required"]
+            response["schema"]["properties"]
         )
+        # one example shows what one answer held, not what every answer must hold
+        assert "required" not in response["schema"]
         assert endpoint["queue"]["app_id"] == "/".join(
             endpoint["path"].strip("/").split("/")[:2]
         )

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from . import _files, _storage
 from . import _protocol as protocol
 from ._endpoint import AsyncRaw, Raw
+from ._auth import Credential
 from ._http import AsyncDriver, SyncDriver, settings_for
 
 T = TypeVar("T")
@@ -39,8 +41,11 @@ class _ClientBase:
         storage: protocol.StoragePolicy | None = None,
         max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
+        credentials: Mapping[str, Credential] | None = None,
     ) -> None:
-        settings, self._key = settings_for(key, base_url, retry, poll, allowed_hosts)
+        settings, self._key = settings_for(
+            key, base_url, retry, poll, allowed_hosts, credentials
+        )
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._settings = dataclasses.replace(
@@ -63,6 +68,16 @@ class _ClientBase:
     def base_url(self) -> str:
         return self._settings.base_url
 
+    @property
+    def with_raw_response(self) -> Any:
+        """The same client whose plain endpoint methods return a `RawResponse` (status code,
+        headers, content, and the parsed value) instead of the parsed value alone."""
+        clone = copy.copy(self)
+        clone._settings = dataclasses.replace(self._settings, raw=True)
+        clone._owns_http = False
+        clone._bind_endpoints()
+        return clone
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
@@ -82,9 +97,13 @@ class SyncClientBase(_ClientBase):
         storage: protocol.StoragePolicy | None = None,
         max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
+        credentials: Mapping[str, Credential] | None = None,
     ) -> None:
-        """`key` defaults to the auth environment variable, `base_url` to the base-URL variable,
-        then to the documented service. Pass `http_client` to control proxies, TLS or transport.
+        """`key` is the credential for every security scheme (`credentials={"<scheme>": ...}`
+        sets one scheme's; a basic-auth credential is `(username, password)`); each defaults to
+        its scheme's environment variable. `base_url` defaults to the base-URL variable, then
+        to each endpoint's documented server. Pass `http_client` to control proxies, TLS or
+        transport.
 
         `rest_url` (default $FAL_REST_URL, then https://rest.fal.ai) serves storage tokens and
         the webhook keys; Path/bytes inputs up to `inline_files_up_to` bytes go inline as data
@@ -104,6 +123,7 @@ class SyncClientBase(_ClientBase):
             storage,
             max_concurrency,
             allowed_hosts,
+            credentials,
         )
         self._http = http_client or httpx.Client(timeout=timeout)
         self._driver = SyncDriver(
@@ -180,6 +200,7 @@ class AsyncClientBase(_ClientBase):
         storage: protocol.StoragePolicy | None = None,
         max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
+        credentials: Mapping[str, Credential] | None = None,
     ) -> None:
         """Same arguments as the blocking client; `http_client` is an httpx.AsyncClient."""
         self._configure(
@@ -193,6 +214,7 @@ class AsyncClientBase(_ClientBase):
             storage,
             max_concurrency,
             allowed_hosts,
+            credentials,
         )
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._driver = AsyncDriver(

@@ -55,6 +55,10 @@ class HttpCall:
     content: bytes | None = None  # a raw body
     # A call that changes state on the server (submit) is only repeated when it surely never arrived.
     idempotent: bool = True
+    query: tuple[
+        tuple[str, str], ...
+    ] = ()  # query pairs in order (plain endpoints), beside `params`
+    timeout: float | None = None  # this call's own timeout (seconds), else the client's
     # The overall deadline (time.monotonic()) this call must finish by; the driver bounds it.
     deadline: float | None = None
 
@@ -188,6 +192,11 @@ class Settings:
     headers: dict[str, str] = field(repr=False)  # carries the key
     retry: RetryPolicy
     poll: PollPolicy
+    # Plain endpoints: a credential per security scheme (secrets), and the base URL the caller
+    # chose ("" = each endpoint's documented server).
+    credentials: dict[str, Any] = field(default_factory=dict, repr=False)
+    base_url_override: str = ""
+    raw: bool = False  # plain endpoints answer a RawResponse (client.with_raw_response)
     # Hosts besides the base URL's origin whose envelope URLs may be followed (with the key).
     allowed_hosts: tuple[str, ...] = ()
     rest_url: str = (

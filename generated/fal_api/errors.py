@@ -70,10 +70,13 @@ class UntrustedURLError(ClientError):
 
 
 class APIError(ClientError):
-    """The server answered with an error status.
+    """The server answered with an error status. `parsed`: the body as the documented model of
+    that status (plain endpoints), else None; `body` is always the data as sent.
 
     `error_type` is the service's category (`X-Fal-Error-Type`, or `error_type` in the body);
     `retryable` is what `X-Fal-Retryable` says (None when the server did not say)."""
+
+    parsed: Any = None
 
     def __init__(
         self,

@@ -67,14 +67,14 @@ class Flux1DevImageToImageOutput(BaseModel):
 
 
 class Flux1DevImageToImageResponse200(BaseModel):
-    status: str
-    request_id: str
-    response_url: str
-    status_url: str
-    cancel_url: str
-    logs: Any
-    metrics: dict[str, Any]
-    queue_position: int
+    status: str | None = None
+    request_id: str | None = None
+    response_url: str | None = None
+    status_url: str | None = None
+    cancel_url: str | None = None
+    logs: Any | None = None
+    metrics: dict[str, Any] | None = None
+    queue_position: int | None = None
 
 
 class FluxLoraInpaintingInput(BaseModel):

@@ -238,13 +238,13 @@ class SchemaFixer:
                     return {**self._fix(target), **siblings}
                 finally:
                     self._inlining.pop()
-        self.report.warn(
+        # Dropping it would type the value as anything: a different client, not a fix.
+        raise fail(
             self.file,
             self.line,
-            f"$ref {ref!r} points at no schema of this file; it was dropped",
+            f"$ref {ref!r} points at no schema of this file; expected a reference to one of its models",
             self.where,
         )
-        del node["$ref"]
         return None
 
     # -- x-apifox-refs -----------------------------------------------------------------------
@@ -420,10 +420,31 @@ def split_url(raw: str) -> tuple[str | None, str]:
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# A status code (or range, or `default`) given twice in one mapping: the second silently
+# replaces the first in every parser, so the client would differ from what the author sees.
+STATUS_KEY = re.compile(r"^\s*(?:[1-5](?:\d\d|XX|xx)|default)\s*$")
+
+
 class YamlLoader(_BaseLoader):  # type: ignore[misc]
     """Safe loading with JSON's data model, as OpenAPI means it: only true/false are booleans
     (YAML 1.1 would turn a property named `on` or `no` into one) and dates stay strings.
+    A status-code key given twice in one mapping is an error at its line.
     """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = str(getattr(key_node, "value", ""))
+                if key in seen and STATUS_KEY.match(key):
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"found the response key {key!r} twice",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 YamlLoader.yaml_implicit_resolvers = {

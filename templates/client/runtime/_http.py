@@ -9,34 +9,19 @@ import inspect
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
 
 from . import _protocol as protocol
+from ._auth import Credential, _Secret, credentials_for
 from ._meta import AUTH_ENV, AUTH_SCHEME, BASE_URL_ENV, DEFAULT_BASE_URL, KEY_REQUIRED, USER_AGENT
 from .errors import MissingCredentialsError
 
 T = TypeVar("T")
-
-
-class _Secret:
-    """Holds the API key; its repr and str never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<secret>"
-
-    __str__ = __repr__
+DEFAULT_SCHEME = "default"  # the configured `Authorization: <auth_scheme> <key>` (queue endpoints)
 
 
 def settings_for(
@@ -45,16 +30,26 @@ def settings_for(
     retry: protocol.RetryPolicy | None,
     poll: protocol.PollPolicy | None,
     allowed_hosts: Iterable[str] = (),
+    credentials: Mapping[str, Credential] | None = None,
 ) -> tuple[protocol.Settings, _Secret]:
-    secret = key if key is not None else os.environ.get(AUTH_ENV, "")
+    found = credentials_for(key, credentials)
+    secret = found[DEFAULT_SCHEME].reveal() if DEFAULT_SCHEME in found else ""
     if not secret and KEY_REQUIRED:
         raise MissingCredentialsError(f"no API key: pass key=... or set the {AUTH_ENV} environment variable")
-    url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+    url = (base_url or os.environ.get(BASE_URL_ENV) or "").rstrip("/")
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-    if secret:
+    if secret and AUTH_SCHEME:
         headers["Authorization"] = f"{AUTH_SCHEME} {secret}"
     hosts = tuple(sorted({host.strip().lower() for host in allowed_hosts}))
-    settings = protocol.Settings(url, headers, retry or protocol.RetryPolicy(), poll or protocol.PollPolicy(), hosts)
+    settings = protocol.Settings(
+        url or DEFAULT_BASE_URL.rstrip("/"),
+        headers,
+        retry or protocol.RetryPolicy(),
+        poll or protocol.PollPolicy(),
+        allowed_hosts=hosts,
+        credentials=dict(found),
+        base_url_override=url,
+    )
     return settings, _Secret(secret)
 
 
@@ -62,6 +57,10 @@ def _request_kwargs(call: protocol.HttpCall) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"headers": call.headers}
     if call.params:
         kwargs["params"] = call.params
+    elif call.query:
+        kwargs["params"] = list(call.query)
+    if call.timeout is not None:
+        kwargs["timeout"] = call.timeout
     if call.json is not None:
         kwargs["json"] = call.json
     if call.data is not None:

@@ -61,6 +61,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import pydantic
 
 from . import models
+from ._auth import SCHEMES, wire_value
 from ._meta import AUTH_SCHEME
 from ._protocol import PollPolicy
 from ._sample import sample
@@ -94,7 +95,7 @@ class RecordedRequest:
     @property
     def form(self) -> dict[str, str]:
         """An urlencoded body's fields (last value of each)."""
-        return {key: values[-1] for key, values in parse_qs(self.body.decode("utf-8", "replace")).items()}
+        return {key: values[-1] for key, values in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
 
 
 @dataclass(frozen=True)
@@ -515,7 +516,7 @@ class MockServer:
                 found[py_name] = source[key]
         detail = _problems(route["params_model"], found, "query")
         if route["encoding"] == "form":
-            body = {key: values[-1] for key, values in parse_qs(raw.decode("utf-8", "replace")).items()}
+            body = {key: values[-1] for key, values in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
         if route["encoding"] in ("json", "form") and route["input_model"]:
             detail += _problems(route["input_model"], body, "body")
         if detail:
@@ -537,7 +538,35 @@ class MockServer:
             self.requests.append(RecordedRequest(method, path, query, headers, body if _is_json(headers, raw) else None, raw, raw_path))
         return body
 
+    def satisfied(self, route: dict[str, Any], headers: dict[str, str], query: dict[str, list[str]]) -> bool:
+        """Whether the request carries what the operation's security requires: every scheme
+        of one alternative, each where its scheme says (and equal to `api_key` when set; a
+        parameter of the operation with the same name only needs to be there)."""
+        security = route["security"]
+        if not security:
+            return True
+        own = {(location, wire.lower()) for _, wire, location in route["params"]}
+        cookies = dict(part.strip().split("=", 1) for part in headers.get("cookie", "").split(";") if "=" in part)
+
+        def sent(ident: str) -> bool:
+            scheme = SCHEMES[ident]
+            values = query.get(scheme.name) or []
+            value = {"header": headers.get(scheme.name.lower()), "query": values[-1] if values else None, "cookie": cookies.get(scheme.name)}[scheme.location]
+            if value is None:
+                return False
+            if (scheme.location, scheme.name.lower()) in own:
+                return True
+            if scheme.location == "cookie":
+                value = unquote(value)
+            if self.api_key is not None:
+                return value == wire_value(scheme, self.api_key)
+            return not scheme.prefix or value.startswith(scheme.prefix + " ")
+
+        return any(all(sent(ident) for ident in alternative) for alternative in security)
+
     def authorized(self, headers: dict[str, str]) -> bool:
+        if not AUTH_SCHEME:
+            return True  # no configured scheme: the queue endpoints take no credentials
         given = headers.get("authorization", "")
         return given.startswith(f"{AUTH_SCHEME} ") and (self.api_key is None or given == f"{AUTH_SCHEME} {self.api_key}")
 
@@ -763,8 +792,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = mock.record(self.command, path, query, headers, raw, parts.path)
         operation, job = mock.route(self.command, path, parts.path)
         if operation == "plain":
-            own_auth = any(location == "header" and wire.lower() == "authorization" for _, wire, location in job[0][0]["params"])
-            if not own_auth and not mock.authorized(headers):
+            if not any(mock.satisfied(route, headers, query) for route, _ in job):
                 return self._answer(401, {"detail": "Unauthorized"}, None)
             answers = [mock._plain(route, match, query, headers, body, raw) for route, match in job]
             code, answer, content_type = next((a for a in answers if a[0] != 422), answers[0])
