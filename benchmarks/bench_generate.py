@@ -12,6 +12,7 @@ specs, outputs and .specgen-cache/ are never touched and the cache state is know
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -109,8 +110,17 @@ def timed(function: Callable[..., Any], *args: Any) -> tuple[float, Any]:
 
 @contextmanager
 def project(make: Callable[[Path], Path]) -> Iterator[Path]:
+    """A fresh project with its own (empty) cache folder, never the user's cache."""
     with tempfile.TemporaryDirectory(prefix="specgen-bench-") as tmp:
-        yield make(Path(tmp))
+        previous = os.environ.get(pipeline.CACHE_ENV)
+        os.environ[pipeline.CACHE_ENV] = str(Path(tmp) / "cache")
+        try:
+            yield make(Path(tmp) / "project")
+        finally:
+            if previous is None:
+                del os.environ[pipeline.CACHE_ENV]
+            else:
+                os.environ[pipeline.CACHE_ENV] = previous
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -210,7 +220,7 @@ def stages(make: Callable[[Path], Path]) -> dict[str, float]:
         finally:
             models.source = original
         result["  of which models.source"] = sum(model_seconds)
-        cache = config.root / ".specgen-cache" / "black"
+        cache = pipeline.cache_root() / "black"
         result["formatting.format_python"], formatted = timed(
             formatting.format_python, texts, cache
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -16,7 +17,16 @@ class Diagnostic:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         at = f" (at {self.pointer})" if self.pointer else ""
-        return f"{where}: {self.level}: {self.message}{at}"
+        return _one_line(f"{where}: {self.level}: {self.message}{at}")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(text: str) -> str:
+    """Spec text inside a message cannot break the line or drive the terminal: line breaks,
+    escape sequences and bidi overrides are shown as escapes."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 class SpecError(Exception):

@@ -6,7 +6,9 @@ by the registry schema. Everything else a spec says is data, written as a litera
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import unicodedata
 from typing import Any
 
@@ -101,6 +103,15 @@ def md_text(text: str) -> str:
     )
 
 
+def md_heading(text: str) -> str:
+    """One line of heading text: line breaks become spaces (a newline in a summary cannot start
+    a new block, a fake heading or a code fence), HTML and Markdown markers are escaped.
+    """
+    line = " ".join(md_text(text).split())
+    line = re.sub(r"([`*\[\]|\\])", r"\\\1", line)
+    return line or "(untitled)"
+
+
 def md_cell(text: str) -> str:
     """Text for one Markdown table cell: one line, pipes escaped."""
     return md_text(text).replace("|", "\\|").replace("\n", "<br>")
@@ -124,7 +135,37 @@ def sh_quote(text: str) -> str:
     return "'" + comment(text).replace("'", "'\\''") + "'"
 
 
+def json_text(value: Any, indent: int = 2) -> str:
+    """JSON text for a data file: readable (CJK stays as it is), but controls, bidi overrides
+    and line separators are written as `\\uXXXX` escapes, so no viewer or terminal acts on
+    them; non-finite numbers are refused (the readers never let one through)."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    return "".join(
+        f"\\u{ord(c):04x}" if _is_unsafe(c) and c != "\n" else c for c in text
+    )
+
+
+def toml_str(text: str) -> str:
+    """A TOML basic string that reads back as exactly `text`."""
+    out = ['"']
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) < 0x20 or ord(char) == 0x7F or _is_unsafe(char):
+            code = ord(char)
+            out.append(f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
 FILTERS = {
+    "toml_str": toml_str,
     "sh_quote": sh_quote,
     "py_str": py_str,
     "py_literal": py_literal,
@@ -132,5 +173,6 @@ FILTERS = {
     "comment": comment,
     "md_text": md_text,
     "md_cell": md_cell,
+    "md_heading": md_heading,
     "md_code": md_code,
 }

@@ -13,10 +13,16 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from generator.diagnostics import fail
+
+# generator.readers loads on first use only (any submodule runs the package's __init__, which
+# loads every reader): `check` and the report formats do without it.
+if TYPE_CHECKING:
+    from generator.readers.positions import Positions
 
 EXIT_OK, EXIT_TOOL_FAILED, EXIT_FINDINGS = 0, 1, 100
 RANK = {"info": 0, "warning": 1, "error": 2, "breaking": 2}
@@ -41,11 +47,17 @@ class Finding:
     details: dict[str, Any] = dataclasses.field(
         default_factory=dict, hash=False, compare=False
     )
+    column: int | None = (
+        None  # 1-based, in characters; what tells apart one-line findings
+    )
 
     def where(self) -> str:
         if not self.file:
             return ""
-        return self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.line is None:
+            return self.file
+        column = f":{self.column}" if self.column is not None else ""
+        return f"{self.file}:{self.line}{column}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +70,7 @@ class Finding:
             "new": self.new,
             "file": self.file,
             "line": self.line,
+            "column": self.column,
             "pointer": self.pointer,
             "details": self.details,
         }
@@ -75,7 +88,16 @@ def ordered(findings: list[Finding]) -> list[Finding]:
         )
     return sorted(
         unique.values(),
-        key=lambda f: (f.endpoint, f.field, f.rule, f.message, f.file, f.line or 0),
+        key=lambda f: (
+            f.endpoint,
+            f.field,
+            f.rule,
+            f.message,
+            f.file,
+            f.line or 0,
+            f.column or 0,
+            f.pointer,
+        ),
     )
 
 
@@ -274,26 +296,80 @@ SECTIONS = {
 }  # headings in Apifox doc pages
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a finding is: the file, its line and column, and the JSON pointer shown."""
+
+    file: str
+    line: int | None
+    column: int | None = None
+    pointer: str = ""
+
+
+class _Structured:
+    """A JSON or YAML input: its data (to choose among media types, parameters, responses) and
+    the positions of its nodes (found lazily, only for the pointers findings name)."""
+
+    def __init__(self, data: Any, positions: Positions) -> None:
+        self.data, self.positions = data, positions
+        self.native = isinstance(data, dict) and (
+            "apifoxProject" in data or "apidogProject" in data
+        )
+        self.swagger2 = (
+            isinstance(data, dict) and "swagger" in data and "openapi" not in data
+        )
+
+    def node(self, pointer: str) -> Any:
+        from generator.readers.positions import tokens
+
+        node = self.data
+        for token in tokens(pointer):
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return None
+        return node
+
+
 class Locator:
-    """Line numbers in the input files (relative to `root`), found by searching their text."""
+    """Where things are in the input files (relative to `root`).
+
+    JSON and YAML inputs (native exports, OpenAPI, a doc-site page's YAML block): the exact line
+    and column of the node a JSON pointer names. Doc pages and Markdown exports: the line, found
+    by searching their text from the endpoint's line for the section and the field."""
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
         self._cache: dict[str, list[str]] = {}
+        self._texts: dict[str, str] = {}
+        self._structured: dict[str, _Structured | None] = {}
 
-    def lines(self, file: str) -> list[str]:
-        if file not in self._cache:
+    def text(self, file: str) -> str:
+        if file not in self._texts:
             path = self.root / file if self.root is not None and file else None
             try:
-                text = (
+                self._texts[file] = (
                     path.read_text(encoding="utf-8-sig")
                     if path is not None and path.is_file()
                     else ""
                 )
             except (OSError, UnicodeDecodeError):
-                text = ""
+                self._texts[file] = ""
+        return self._texts[file]
+
+    def lines(self, file: str) -> list[str]:
+        if file not in self._cache:
+            text = self.text(file)
             self._cache[file] = text.split("\n") if text else []
         return self._cache[file]
+
+    def structured(self, file: str) -> _Structured | None:
+        """The file's data and node positions, when it is JSON or YAML (else None)."""
+        if file not in self._structured:
+            self._structured[file] = _load_structured(self.text(file))
+        return self._structured[file]
 
     def endpoint(
         self, endpoint: dict[str, Any], section: str = "", field: str = ""
@@ -301,11 +377,50 @@ class Locator:
         """(file, line) of an endpoint, of one of its sections, or of a request field or parameter in it."""
         source = endpoint.get("source") or {}
         file = str(source.get("file") or "")
+        if source.get("pointer") and self.structured(file) is not None:
+            # JSON / YAML: the node's own line (a response field: the endpoint's line)
+            inside = _field_pointer(section, field)
+            if inside is None:
+                return file, source.get("line")
+            return file, self.place(endpoint, inside).line
         needles = [SECTIONS[section]] if section in SECTIONS else []
         leaf = re.split(r"[.:]", field.replace("[]", ""))[-1] if field else ""
         if leaf and section in ("request", "parameter"):
             needles.append(f'"{leaf}"')
         return file, self.find(file, source.get("line"), *needles)
+
+    def place(
+        self,
+        endpoint: dict[str, Any],
+        pointer: str = "",
+        section: str = "",
+        field: str = "",
+    ) -> Place:
+        """Where a part of an endpoint is. `pointer` is inside the endpoint, in the terms of an
+        Apifox endpoint (`/requestBody/jsonSchema/properties/x`, `/parameters/query/<name>`,
+        `/responses/<index>/jsonSchema`, `.../examples/<index>/...`); in a JSON or YAML file
+        it becomes the pointer of that node in the file (an OpenAPI operation's parameter,
+        media type, response, a `$ref`'d component) and the place is that node's."""
+        source = endpoint.get("source") or {}
+        file = str(source.get("file") or "")
+        base = str(source.get("pointer") or "")
+        structured = self.structured(file) if base else None
+        if structured is None:
+            file, line = self.endpoint(endpoint, section, field)
+            return Place(file, line, None, pointer)
+        target = _in_file(structured, base, pointer, endpoint)
+        located = structured.positions.locate(target)
+        if located is None:
+            return Place(file, source.get("line"), None, target)
+        return Place(file, located.line, located.column, target)
+
+    def place_pointer(self, file: str, pointer: str) -> Place | None:
+        """The place of a pointer into the whole file, when the file has that node."""
+        structured = self.structured(file)
+        located = structured.positions.locate(pointer) if structured else None
+        if located is None or not located.exact:
+            return None
+        return Place(file, located.line, located.column, pointer)
 
     def find(self, file: str, start: int | None, *needles: str) -> int | None:
         """From `start`, the line of each needle in turn; a needle not found keeps the line so far."""
@@ -321,6 +436,270 @@ class Locator:
             if hit is not None:
                 line = hit
         return line
+
+
+def _field_pointer(section: str, field: str) -> str | None:
+    """A request field (`loras[].path`) or parameter (`query:seed`) as a pointer into its
+    endpoint, in the terms `Locator.place` takes; None for anything else."""
+    if section == "parameter" and ":" in field:
+        location, name = field.split(":", 1)
+        return _join("parameters", location, name)
+    if section != "request" or not field:
+        return "" if not field else None
+    parts: list[str] = ["requestBody", "jsonSchema"]
+    for name in field.split("."):
+        depth = 0
+        while name.endswith("[]"):
+            name, depth = name[:-2], depth + 1
+        parts += ["properties", name] + ["items"] * depth
+    return _join(*parts)
+
+
+def _load_structured(text: str) -> _Structured | None:
+    # The readers load only when a finding must be placed: `check` reports without them.
+    import yaml
+
+    from generator.readers import native, openapi
+    from generator.readers.positions import JsonPositions, YamlPositions
+    from generator.readers.refs import YamlLoader, plain_data
+
+    if not text.strip():
+        return None
+    try:
+        if text.lstrip().startswith(("{", "[")):
+            data = json.loads(text)
+            refs = native.model_pointers(data)
+            return _Structured(data, JsonPositions(text, refs.get))
+        if openapi.looks_like_yaml(text):
+            data = plain_data(yaml.load(text, Loader=YamlLoader))
+            return _Structured(data, YamlPositions(text))
+        block = openapi._docsite_block(text)
+        if block is not None:
+            first_line, body = block
+            data = plain_data(yaml.load(body, Loader=YamlLoader))
+            return _Structured(data, YamlPositions(body, first_line - 1))
+    except (ValueError, yaml.YAMLError):
+        return None
+    return None
+
+
+def _in_file(
+    structured: _Structured, base: str, pointer: str, endpoint: dict[str, Any]
+) -> str:
+    """An endpoint-relative pointer (Apifox terms) as the pointer in the file, below `base`."""
+    from generator.readers.positions import tokens
+
+    parts = tokens(pointer)
+    api = structured.node(base)
+    if not parts or not isinstance(api, dict):
+        return base + pointer
+    if structured.native:
+        return base + _native_pointer(api, parts, endpoint)
+    found = _openapi_pointer(structured, api, parts, endpoint)
+    if found == "/parameters" and len(parts) >= 3:  # a parameter of the path item?
+        item_at = base.rsplit("/", 1)[0]
+        index = _parameter_index(
+            _Deref(structured), structured.node(item_at), parts[1], parts[2]
+        )
+        if index is not None:
+            return item_at + _join("parameters", index)
+    return base + found
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _join(*parts: str | int) -> str:
+    from generator.readers.refs import pointer_token
+
+    return "".join("/" + pointer_token(part) for part in parts)
+
+
+def _response_index(endpoint: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+    responses = endpoint.get("responses") or []
+    index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else -1
+    return responses[index] if 0 <= index < len(responses) else {}
+
+
+def _native_pointer(
+    api: dict[str, Any], parts: list[str], endpoint: dict[str, Any]
+) -> str:
+    head, rest = parts[0], parts[1:]
+    if head == "parameters" and len(rest) >= 2:
+        location, name = rest[0], rest[1]
+        raw = api.get("parameters")
+        items = _dicts(raw.get(location)) if isinstance(raw, dict) else []
+        index = next(
+            (i for i, item in enumerate(items) if str(item.get("name")) == name), None
+        )
+        return _join("parameters", location, *(() if index is None else (index,)))
+    if head == "requestBody" and rest[:1] == ["jsonSchema"]:
+        body = api.get("requestBody")
+        fields = _dicts(body.get("parameters")) if isinstance(body, dict) else []
+        if fields and rest[1:2] == ["properties"] and len(rest) > 2:
+            index = next(
+                (i for i, f in enumerate(fields) if str(f.get("name")) == rest[2]),
+                None,
+            )
+            if index is not None:  # a form field: its item in requestBody.parameters
+                return _join("requestBody", "parameters", index)
+        return _join(*parts)
+    if head == "requestBody" and rest[:1] == ["examples"]:
+        return _join(*parts[:4])  # the example's text: the pointer ends at the string
+    if head == "responses":
+        response = _response_index(endpoint, parts)
+        code = response.get("code")
+        raws = _dicts(api.get("responses"))
+        index = next(
+            (i for i, r in enumerate(raws) if _status(r.get("code")) == code), None
+        )
+        if index is None:
+            return ""
+        if rest[1:2] == ["examples"] and len(rest) > 2 and rest[2].isdigit():
+            ident = raws[index].get("id")
+            examples = [
+                i
+                for i, example in enumerate(_dicts(api.get("responseExamples")))
+                if example.get("responseId") == ident
+                or (ident is None and _status(example.get("code")) == code)
+            ]
+            number = int(rest[2])
+            if number < len(examples):
+                return _join("responseExamples", examples[number], "data")
+        return _join("responses", index, *rest[1:2])
+    return _join(*parts)
+
+
+def _key_code(key: Any) -> int | None:
+    """The status code an OpenAPI response key names, as the reader reads it."""
+    match = re.search(r"(?<!\d)([1-5]\d\d)(?!\d)", str(key))
+    return int(match.group(1)) if match else None
+
+
+def _status(value: Any) -> int | None:
+    try:
+        return int(float(str(value).strip()))
+    except ValueError:
+        return None
+
+
+def _openapi_pointer(
+    structured: _Structured,
+    operation: dict[str, Any],
+    parts: list[str],
+    endpoint: dict[str, Any],
+) -> str:
+    head, rest = parts[0], parts[1:]
+    deref = _Deref(structured)
+    if head == "parameters" and len(rest) >= 2:
+        location, name = rest[0], rest[1]
+        index = _parameter_index(deref, operation, location, name)
+        if index is not None:
+            return _join("parameters", index)
+        return _join("parameters")
+    if head == "requestBody":
+        request = endpoint.get("request") or {}
+        if structured.swagger2:
+            return _swagger2_body(deref, operation, rest)
+        media = str(request.get("content_type") or "")
+        body = deref(operation.get("requestBody"))
+        content = body.get("content") if isinstance(body, dict) else None
+        if not isinstance(content, dict) or media not in content:
+            return _join("requestBody")
+        body_at = ("requestBody", "content", media)
+        if rest[:1] == ["jsonSchema"]:
+            return _join(*body_at, "schema", *rest[1:])
+        if rest[:1] == ["examples"] and len(rest) > 1 and rest[1].isdigit():
+            return _media_example(
+                deref, content[media], body_at, int(rest[1]), rest[3:]
+            )
+        return _join(*body_at)
+    if head == "responses":
+        response = _response_index(endpoint, parts)
+        code = response.get("code")
+        raws = operation.get("responses") if isinstance(operation, dict) else None
+        key = next((str(k) for k in raws or {} if _key_code(k) == code), None)
+        if key is None:
+            return _join("responses")
+        raw = deref((raws or {})[key])
+        at: tuple[str, ...] = ("responses", key)
+        if structured.swagger2:
+            if rest[1:2] == ["examples"]:
+                return _join(*at, "examples")
+            return _join(*at, "schema")
+        content = raw.get("content") if isinstance(raw, dict) else None
+        media = str(response.get("content_type") or "")
+        if not isinstance(content, dict) or media not in content:
+            return _join(*at)
+        at = (*at, "content", media)
+        if rest[1:2] == ["examples"] and len(rest) > 2 and rest[2].isdigit():
+            return _media_example(deref, content[media], at, int(rest[2]), rest[3:])
+        return _join(*at, "schema")
+    return _join(*parts)
+
+
+class _Deref:
+    """Follows a local `$ref` of a parameter, body or response object to its target."""
+
+    def __init__(self, structured: _Structured) -> None:
+        self.structured = structured
+
+    def __call__(self, value: Any) -> Any:
+        for _ in range(20):
+            ref = value.get("$ref") if isinstance(value, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#/"):
+                return value
+            value = self.structured.node(unquote(ref[1:]))
+        return value
+
+
+def _parameter_index(
+    deref: _Deref, holder: Any, location: str, name: str
+) -> int | None:
+    raw = holder.get("parameters") if isinstance(holder, dict) else None
+    for index, param in enumerate(raw if isinstance(raw, list) else []):
+        param = deref(param)
+        if (
+            isinstance(param, dict)
+            and str(param.get("name")) == name
+            and str(param.get("in")) == location
+        ):
+            return index
+    return None
+
+
+def _swagger2_body(deref: _Deref, operation: dict[str, Any], rest: list[str]) -> str:
+    params = [deref(p) for p in operation.get("parameters") or []]
+    for index, param in enumerate(params):
+        if isinstance(param, dict) and param.get("in") == "body":
+            if rest[:1] == ["jsonSchema"]:
+                return _join("parameters", index, "schema", *rest[1:])
+            return _join("parameters", index)
+    if rest[:2] == ["jsonSchema", "properties"] and len(rest) > 2:
+        for index, param in enumerate(params):
+            if isinstance(param, dict) and str(param.get("name")) == rest[2]:
+                return _join("parameters", index)
+    return _join("parameters")
+
+
+def _media_example(
+    deref: _Deref, media: Any, at: tuple[str, ...], number: int, rest: list[str]
+) -> str:
+    """`example` first, then `examples.<key>.value`, as the reader numbers them."""
+    media = media if isinstance(media, dict) else {}
+    if "example" in media:
+        if number == 0:
+            return _join(*at, "example", *rest)
+        number -= 1
+    keys = (
+        list(media.get("examples") or {})
+        if isinstance(media.get("examples"), dict)
+        else []
+    )
+    if number < len(keys):
+        return _join(*at, "examples", keys[number], "value", *rest)
+    return _join(*at)
 
 
 # --- formats ---------------------------------------------------------------------------------
@@ -341,7 +720,8 @@ def text(outcome: Outcome) -> str:
     for f in outcome.findings:
         where = f"{f.where()}: " if f.file else ""
         about = f"{f.endpoint}: " if f.endpoint else ""
-        lines.append(f"{where}{f.level}: {about}{f.message} [{f.rule}]")
+        at = f" (at {f.pointer})" if f.pointer else ""
+        lines.append(f"{where}{f.level}: {about}{f.message} [{f.rule}]{at}")
     lines.append(outcome.summary())
     lines += outcome.notes
     return "\n".join(lines) + "\n"
@@ -468,7 +848,7 @@ def _escape_property(value: str) -> str:
 
 
 def github(outcome: Outcome) -> str:
-    """GitHub Actions workflow commands: `::error file=F,line=L,title=RULE::message`."""
+    """GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=RULE::message (at POINTER)`."""
     lines = []
     for f in outcome.findings:
         props = []
@@ -476,10 +856,13 @@ def github(outcome: Outcome) -> str:
             props.append(f"file={_escape_property(f.file)}")
             if f.line is not None:
                 props.append(f"line={f.line}")
+                if f.column is not None:
+                    props.append(f"col={f.column}")
         props.append(f"title={_escape_property(f'{f.rule} ({f.level})')}")
         about = f"{f.endpoint}: " if f.endpoint else ""
+        at = f" (at {f.pointer})" if f.pointer else ""
         lines.append(
-            f"::{_ANNOTATION[RANK[f.level]]} {','.join(props)}::{_escape_data(about + f.message)}"
+            f"::{_ANNOTATION[RANK[f.level]]} {','.join(props)}::{_escape_data(about + f.message + at)}"
         )
     for message in [outcome.summary(), *outcome.notes]:
         lines.append(

@@ -15,6 +15,7 @@ import black
 from black.parsing import InvalidInput
 
 from generator.diagnostics import fail
+from generator.progress import SILENT, Progress
 
 BLACK_VERSION: str = black.__version__  # type: ignore[attr-defined]
 
@@ -22,7 +23,9 @@ MODE = black.Mode()  # black's defaults, the same `black --check generated/` use
 PARALLEL_FROM_LINES = 4000  # below this, starting workers costs more than it saves
 
 
-def format_python(files: dict[str, str], cache_dir: Path | None) -> dict[str, str]:
+def format_python(
+    files: dict[str, str], cache_dir: Path | None, progress: Progress = SILENT
+) -> dict[str, str]:
     """Format every .py file; each must parse, or generation fails naming the file."""
     formatted = dict(files)
     todo: dict[str, str] = {}
@@ -34,28 +37,38 @@ def format_python(files: dict[str, str], cache_dir: Path | None) -> dict[str, st
             formatted[path] = cached
         else:
             todo[path] = text
-    for path, result in _format_all(todo).items():
+    for path, result in _format_all(todo, progress).items():
         formatted[path] = result
         _store(cache_dir, todo[path], result)
     return formatted
 
 
-def _format_all(todo: dict[str, str]) -> dict[str, str]:
+def _format_all(todo: dict[str, str], progress: Progress) -> dict[str, str]:
     workers = min(os.cpu_count() or 1, len(todo))
     lines = sum(text.count("\n") for text in todo.values())
+    results: dict[str, str] = {}
     if (
         workers < 2
         or lines < PARALLEL_FROM_LINES
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return {path: format_one(path, text) for path, text in todo.items()}
+        for path, text in todo.items():
+            results[path] = format_one(path, text)
+            progress.step("formatting", len(results), len(todo))
+        return results
     # Largest first, one file per task: the pool stays balanced.
     order = sorted(todo, key=lambda path: -len(todo[path]))
     with ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("fork")
     ) as pool:
-        results = list(pool.map(format_one, order, [todo[path] for path in order]))
-    return dict(zip(order, results, strict=False))
+        for path, result in zip(
+            order,
+            pool.map(format_one, order, [todo[path] for path in order]),
+            strict=True,
+        ):
+            results[path] = result
+            progress.step("formatting", len(results), len(todo))
+    return results
 
 
 def format_one(path: str, text: str) -> str:
@@ -71,7 +84,8 @@ def format_one(path: str, text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return hashlib.sha256(f"{BLACK_VERSION}\0{text}".encode()).hexdigest()
+    """Everything black's output depends on: its version, its mode, the text."""
+    return hashlib.sha256(f"{BLACK_VERSION}\0{MODE!r}\0{text}".encode()).hexdigest()
 
 
 def _cached(cache_dir: Path | None, text: str) -> str | None:

@@ -14,7 +14,9 @@ from typing import Any
 
 import jsonschema
 
-from generator.findings import Finding, Locator, ordered, view
+from generator import prose
+from generator.findings import Finding, Locator, Place, ordered, view
+from generator.samples import NO_RETRIEVAL
 
 RULES: dict[str, str] = {
     "duplicate-endpoint": "error",
@@ -73,19 +75,34 @@ class _Linter:
         field: str = "",
         section: str = "",
         pointer: str = "",
-        line: int | None = None,
     ) -> None:
-        file, found = self.locator.endpoint(endpoint, section, field)
+        self.append(
+            rule,
+            endpoint,
+            message,
+            field,
+            self.locator.place(endpoint, pointer, section, field),
+        )
+
+    def append(
+        self,
+        rule: str,
+        endpoint: dict[str, Any] | None,
+        message: str,
+        field: str,
+        place: Place,
+    ) -> None:
         self.findings.append(
             Finding(
                 rule,
                 RULES[rule],
                 message,
-                endpoint.get("id", ""),
+                (endpoint or {}).get("id", ""),
                 field,
-                file=file,
-                line=line or found,
-                pointer=pointer,
+                file=place.file,
+                line=place.line,
+                pointer=place.pointer,
+                column=place.column,
             )
         )
 
@@ -99,34 +116,37 @@ class _Linter:
             )
             if rule is None:
                 continue
-            endpoint = _endpoint_at(
-                endpoints, warning.get("file", ""), warning.get("line")
-            )
+            file, line = warning.get("file", ""), warning.get("line")
+            pointer = warning.get("pointer", "")
+            endpoint = _endpoint_at(endpoints, file, line, pointer)
             named = re.match(r"field '([^']+)'", message)
             field = named.group(1) if named else ""
-            if endpoint is None:
-                self.findings.append(
-                    Finding(
-                        rule,
-                        RULES[rule],
-                        message,
-                        "",
-                        field,
-                        file=warning.get("file", ""),
-                        line=warning.get("line"),
-                        pointer=warning.get("pointer", ""),
-                    )
-                )
-                continue
-            self.warned.add((endpoint["id"], field))
-            self.add(
-                rule,
-                endpoint,
-                message,
-                field,
-                pointer=warning.get("pointer", ""),
-                line=warning.get("line"),
+            parameter = re.search(
+                r"/parameters/(path|query|header|cookie)/([^/]+)$", pointer
             )
+            if named and parameter:  # a parameter's field, as lint names it
+                field = f"{parameter.group(1)}:{_untoken(parameter.group(2))}"
+            if endpoint is not None:
+                self.warned.add((endpoint["id"], field))
+            self.append(rule, endpoint, message, field, self.place(endpoint, warning))
+
+    def place(self, endpoint: dict[str, Any] | None, warning: dict[str, Any]) -> Place:
+        """Where a build warning is: a pointer into the file (readers say where in the file),
+        else one into its endpoint (normalize says where in the endpoint), else its line.
+        """
+        file, line = warning.get("file", ""), warning.get("line")
+        pointer = warning.get("pointer", "")
+        if pointer.startswith("/"):
+            found = self.locator.place_pointer(file, pointer)
+            if found is not None:
+                return found
+            base = str(((endpoint or {}).get("source") or {}).get("pointer") or "")
+            inside = pointer[len(base) :] if base else ""
+            if endpoint is not None and pointer.startswith(base + "/") and inside:
+                place = self.locator.place(endpoint, inside)
+                if place.column is not None:
+                    return place
+        return Place(file, line, None, pointer)
 
     def endpoint(self, endpoint: dict[str, Any]) -> None:
         if not str(endpoint.get("description") or "").strip():
@@ -135,10 +155,10 @@ class _Linter:
                 endpoint,
                 "the endpoint has no description (说明 is empty)",
             )
-        for index, param in enumerate(endpoint.get("parameters") or []):
+        for param in endpoint.get("parameters") or []:
             field, pointer = (
                 f"{param['in']}:{param['name']}",
-                f"/parameters/{param['in']}/{index}",
+                f"/parameters/{param['in']}/{_token(str(param['name']))}",
             )
             schema = (
                 param.get("schema") if isinstance(param.get("schema"), dict) else {}
@@ -311,16 +331,34 @@ class _Linter:
 
 
 def _endpoint_at(
-    endpoints: list[dict[str, Any]], file: str, line: int | None
+    endpoints: list[dict[str, Any]], file: str, line: int | None, pointer: str = ""
 ) -> dict[str, Any] | None:
-    """The endpoint of `file` that starts last at or before `line`."""
+    """The endpoint of `file` whose pointer holds `pointer`, else the one that starts last at
+    or before `line`."""
     here = [e for e in endpoints if (e.get("source") or {}).get("file") == file]
+    holders = [
+        e
+        for e in here
+        if e["source"].get("pointer")
+        and (pointer + "/").startswith(e["source"]["pointer"] + "/")
+    ]
+    if holders:
+        return max(holders, key=lambda e: len(e["source"]["pointer"]))
     before = [e for e in here if line is None or e["source"]["line"] <= line]
     return (
         max(before, key=lambda e: e["source"]["line"])
         if before
         else (here[0] if here else None)
     )
+
+
+def _untoken(token: str) -> str:
+    """A pointer token unescaped."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _token(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
 
 
 def _walk(
@@ -341,7 +379,7 @@ def _walk(
         if not isinstance(prop, dict):
             continue
         sub = f"{field}.{name}" if field else name
-        here = f"{pointer}/properties/{name.replace('~', '~0').replace('/', '~1')}"
+        here = f"{pointer}/properties/{_token(name)}"
         target, _ = view(prop, defs)
         own = {key: value for key, value in prop.items() if key != "$ref"}
         yield sub, here, {**target, **own} if isinstance(target, dict) else prop
@@ -363,7 +401,7 @@ def _errors(schema: Any, instance: Any, defs: dict[str, Any]) -> list[Any]:
     if defs and isinstance(schema, dict):
         schema = {**schema, "$defs": {**defs, **(schema.get("$defs") or {})}}
     try:
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = jsonschema.Draft202012Validator(schema, registry=NO_RETRIEVAL)
         return sorted(
             validator.iter_errors(instance),
             key=lambda e: [str(p) for p in e.absolute_path],
@@ -414,7 +452,7 @@ def _unlifted_numbers(prop: dict[str, Any]) -> list[str]:
     """
     if prop.get("enum") is not None or ("minimum" in prop and "maximum" in prop):
         return []
-    return NUMBER.findall(_remaining_prose(prop))
+    return NUMBER.findall(prose.without_names(_remaining_prose(prop)))
 
 
 def _is_empty(schema: dict[str, Any]) -> bool:

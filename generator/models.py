@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from datamodel_code_generator import (
+    DatetimeClassType,
     InputFileType,
     LiteralType,
     PythonVersion,
@@ -36,13 +37,104 @@ def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if names["params_model"]:
             found[names["params_model"]] = params_schema(endpoint)
         for response in endpoint["responses"]:
-            if response.get("model"):
+            # a response that is a shared model (a bare $ref) names that model itself
+            if response.get("model") and response["model"] not in registry["schemas"]:
                 found[response["model"]] = response["schema"]
         if endpoint["output_schema"] is not None and names["output_model"]:
             found[names["output_model"]] = endpoint["output_schema"]
     return {
-        name: _components_refs(strip_extensions(schema))
+        name: _components_refs(
+            strip_extensions(
+                _inline_defaulted(_flatten_overrides(schema, found), found)
+            )
+        )
         for name, schema in found.items()
+    }
+
+
+def _flatten_overrides(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:
+    """An `allOf` whose branches give one property two different schemas becomes one merged
+    object (later branches win, `required` joined): as a subclass, the model would override a
+    field with an incompatible type, which mypy rejects and pydantic reads differently.
+    """
+    if isinstance(schema, list):
+        return [_flatten_overrides(item, shared, depth + 1) for item in schema]
+    if not isinstance(schema, dict) or depth > 40:
+        return schema
+    out = {
+        key: (
+            value
+            if key in normalize.DATA_KEYWORDS
+            else _flatten_overrides(value, shared, depth + 1)
+        )
+        for key, value in schema.items()
+    }
+    branches = out.get("allOf")
+    if not isinstance(branches, list) or len(branches) < 2:
+        return out
+    resolved = [normalize.resolve(branch, shared) for branch in branches]
+    if not all(
+        isinstance(b, dict)
+        and isinstance(b.get("properties"), dict)
+        and "allOf" not in b
+        for b in resolved
+    ):
+        return out
+    seen: dict[str, Any] = {}
+    conflict = False
+    for branch in resolved:
+        for name, prop in branch["properties"].items():
+            conflict = conflict or (name in seen and seen[name] != prop)
+            seen[name] = prop
+    if not conflict:
+        return out
+    required = [
+        r for b in resolved for r in b.get("required", []) if isinstance(r, str)
+    ]
+    merged = {key: value for key, value in out.items() if key != "allOf"}
+    merged.update(type="object", properties=seen)
+    if required:
+        merged["required"] = list(dict.fromkeys(required))
+    return merged
+
+
+def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:
+    """A ref to an enum or scalar model, where it or the model has a default, becomes the
+    model's own keywords: a model class cannot take a plain default (mypy rejects the field).
+    """
+    if isinstance(schema, list):
+        return [_inline_defaulted(item, shared, depth + 1) for item in schema]
+    if not isinstance(schema, dict) or depth > 40:
+        return schema
+    only = schema.get("allOf")
+    if (
+        isinstance(only, list)
+        and len(only) == 1
+        and isinstance(only[0], dict)
+        and set(only[0]) == {"$ref"}
+        and "$ref" not in schema
+    ):
+        # `allOf: [{$ref: X}]` with siblings (a default, a description) is a ref to X
+        schema = {**{k: v for k, v in schema.items() if k != "allOf"}, **only[0]}
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(normalize.DEFS_REF):
+        target = normalize.resolve(schema, shared)
+        if (
+            isinstance(target, dict)
+            and ("default" in schema or "default" in target)
+            and (
+                "enum" in target or target.get("type") not in ("object", "array", None)
+            )
+        ):
+            siblings = {key: value for key, value in schema.items() if key != "$ref"}
+            return {**target, **siblings}
+    return {
+        key: (
+            value
+            if key in normalize.DATA_KEYWORDS
+            else _inline_defaulted(value, shared, depth + 1)
+        )
+        for key, value in schema.items()
     }
 
 
@@ -155,14 +247,67 @@ def source(registry: dict[str, Any], cache_dir: Path | None = None) -> str:
     return text
 
 
+def _local_refs_only(wanted: dict[str, Any]) -> None:
+    """Every `$ref` names one of the models: datamodel-code-generator is never given a ref it
+    could fetch (a URL) or open (a file). normalize drops others; this makes sure."""
+    stack: list[Any] = [wanted]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref is not None and not (
+                isinstance(ref, str)
+                and ref.startswith(COMPONENTS)
+                and ref[len(COMPONENTS) :] in wanted
+            ):
+                raise fail(
+                    "registry.json",
+                    None,
+                    f"$ref {ref!r} does not name a model; refusing to hand it to datamodel-code-generator",
+                )
+            for key, value in node.items():
+                if key == "properties" and isinstance(value, dict):
+                    stack.extend(value.values())  # names are data, values schemas
+                elif key not in normalize.DATA_KEYWORDS and key != "$ref":
+                    stack.append(value)
+
+
+COMPONENTS = "#/components/schemas/"
+
+
 def _generate(wanted: dict[str, Any]) -> str:
+    _local_refs_only(wanted)
     document = {
         "openapi": "3.1.0",
         "info": {"title": "models", "version": "1"},
         "paths": {},
         "components": {"schemas": wanted},
     }
-    text = generate(
+    try:
+        text = _run(document)
+    except (
+        Exception
+    ) as exc:  # datamodel-code-generator's own errors have no common base
+        raise fail(
+            "registry.json",
+            None,
+            f"datamodel-code-generator could not build the models: {type(exc).__name__}: {str(exc)[:300]}",
+        ) from None
+    assert isinstance(text, str)
+    for name in wanted:
+        if not re.search(rf"^class {re.escape(name)}\(", text, re.MULTILINE):
+            raise fail(
+                "registry.json",
+                None,
+                f"datamodel-code-generator did not emit the model {name}",
+            )
+    return text
+
+
+def _run(document: dict[str, Any]) -> Any:
+    return generate(
         document,
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
@@ -176,14 +321,7 @@ def _generate(wanted: dict[str, Any]) -> str:
         use_field_description=True,
         use_double_quotes=True,
         target_python_version=PythonVersion.PY_310,
+        # plain datetime: APIs write naive times, aware times and date-only values alike
+        output_datetime_class=DatetimeClassType.Datetime,
         custom_file_header='"""Request and response models. Generated by specgen with datamodel-code-generator; do not edit."""',
     )
-    assert isinstance(text, str)
-    for name in wanted:
-        if not re.search(rf"^class {re.escape(name)}\(", text, re.MULTILINE):
-            raise fail(
-                "registry.json",
-                None,
-                f"datamodel-code-generator did not emit the model {name}",
-            )
-    return text

@@ -7,6 +7,8 @@ import hashlib
 import keyword
 import re
 
+import pydantic
+
 # Names a generated identifier must never take: keywords, builtins, pydantic's BaseModel
 # members, and the parameters and attributes of the generated client itself.
 RESERVED = frozenset(
@@ -58,14 +60,80 @@ def snake(text: str) -> str:
     return text
 
 
-def identifier(text: str, taken: set[str], fallback: str = "field") -> str:
-    """A snake_case identifier for `text`, not reserved and not in `taken` (which it joins)."""
-    name = snake(text) or fallback
+# Longer names are cut, with a hash of the whole: they name files (`endpoints/<name>.py`,
+# `docs/<name>.md`), and file systems refuse names over 255 bytes.
+MAX_LENGTH = 64
+
+
+def shorten(name: str, limit: int = MAX_LENGTH, separator: str = "_") -> str:
+    """`name`, or its first characters and a hash of all of it: deterministic, still unique."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    if not separator:
+        digest = "H" + digest.upper()  # stays one PascalCase word
+    return f"{name[: limit - 10].rstrip('_')}{separator}{digest}"
+
+
+def identifier(
+    text: str,
+    taken: set[str],
+    fallback: str = "field",
+    reserved: frozenset[str] = RESERVED,
+) -> str:
+    """A snake_case identifier for `text`, not in `reserved` and not in `taken` (which it
+    joins): the one function that names things in a generated scope. `reserved` is what the
+    scope already holds (see PARAMETER_RESERVED for a method's keyword arguments)."""
+    name = shorten(snake(text) or fallback)
     if name[0].isdigit():
         name = f"{fallback}_{name}"
-    if name in RESERVED:
+    if name in reserved:
         name = f"{name}_"
     return unique(name, taken, "_")
+
+
+# A generated method's scope: its keyword arguments may take any name Python allows (`id`,
+# `type`, `format`, `filter`, `input` stay as they are: builtins may be shadowed), except
+# keywords and the names the method body uses: the module's imports (`models`, `rest`,
+# `protocol`, `prepare`, `cast`, typing names) and its locals (`self`, `params`, `body`, ...).
+BODY_NAMES = frozenset(
+    {
+        "self",
+        "cls",
+        "models",
+        "rest",
+        "protocol",
+        "prepare",
+        "cast",
+        "Any",
+        "Literal",
+        "Callable",
+        "Path",
+        "AsyncClientBase",
+        "SyncClientBase",
+        "AsyncEndpoint",
+        "Endpoint",
+        "annotations",
+        "params",
+        "body",
+        "files",
+        "call",
+        "flow",
+        # the extra keyword arguments of queue methods
+        "timeout",
+        "on_update",
+        "webhook_url",
+    }
+)
+# Parameters also name the fields of the endpoint's Params/Input models: pydantic's own
+# attributes (`json`, `dict`, `copy`, `model_*`) are taken there.
+PARAMETER_RESERVED = frozenset(
+    {
+        *keyword.kwlist,
+        *BODY_NAMES,
+        *(name for name in dir(pydantic.BaseModel) if not name.startswith("__")),
+    }
+)
 
 
 def unique(name: str, taken: set[str], separator: str = "") -> str:
@@ -100,6 +168,27 @@ MODEL_MODULE_NAMES = frozenset(
 )
 
 
+def _library_names() -> frozenset[str]:
+    """Public names of the modules a models file may import from (datamodel-code-generator
+    imports `Decimal`, `IPv4Address`, `AwareDatetime`, `Base64Str`, ... by format): a model
+    named like one of them would shadow the import."""
+    import datetime
+    import decimal
+    import enum
+    import ipaddress
+    import pathlib
+    import typing
+    import uuid
+
+    modules = (pydantic, typing, decimal, uuid, datetime, ipaddress, pathlib, enum)
+    return frozenset(
+        name for module in modules for name in dir(module) if not name.startswith("_")
+    )
+
+
+LIBRARY_NAMES = _library_names()
+
+
 def class_name(text: str, taken: set[str]) -> str:
     """A unique PascalCase class name for `text`; text with no ASCII letters gets a stable
     `Model<hash>` (datamodel-code-generator would keep CJK identifiers, which few users want).
@@ -111,6 +200,7 @@ def class_name(text: str, taken: set[str]) -> str:
     )
     if base[0].isdigit():
         base = f"Model{base}"
-    if base in MODEL_MODULE_NAMES or base in RESERVED:
+    base = shorten(base, separator="")
+    if base in MODEL_MODULE_NAMES or base in RESERVED or base in LIBRARY_NAMES:
         base = f"{base}Model"
     return unique(base, taken)

@@ -7,7 +7,8 @@ from typing import Any
 
 from generator import naming, prose
 from generator.config import Config
-from generator.diagnostics import Report
+from generator.diagnostics import Report, fail
+from generator.readers import external
 from generator.readers.source import SourceDocument, SourceEndpoint, SourceResponse
 
 QUEUE_KEYS = {"request_id", "status_url", "response_url"}
@@ -21,9 +22,20 @@ def build(
     schemas: dict[str, Any] = {}
     taken_classes: set[str] = set()
     sources: list[tuple[SourceEndpoint, dict[str, str]]] = []
+    origins: dict[str, str] = {}
     for document in documents:
         classes = _shared_schemas(document, schemas, taken_classes, report)
         sources += [(endpoint, classes) for endpoint in document.endpoints]
+        origins.update({cls: document.file for cls in classes.values()})
+    cycle = inheritance_cycle(schemas)
+    if cycle:
+        raise fail(
+            origins.get(cycle[0], "registry.json"),
+            None,
+            f"models {' -> '.join(cycle)} extend each other through allOf, a cycle no class "
+            "hierarchy can express; expected allOf references without a cycle",
+            "/components/schemas/" + _escape_pointer(cycle[0]),
+        )
     sources.sort(key=lambda item: (_stable_key(item[0]), item[0].file, item[0].line))
     _report_duplicates([source for source, _ in sources], report)
     taken: set[str] = set(RUNTIME_NAMES)
@@ -34,6 +46,11 @@ def build(
             _name_base(source, config.strip_name_prefixes), taken, fallback="endpoint"
         )
         endpoint = _endpoint(source, attribute, classes, schemas, report)
+        full = naming.snake(_name_base(source, config.strip_name_prefixes))
+        if (
+            len(full) > naming.MAX_LENGTH
+        ):  # shortened: the registry keeps the whole name
+            endpoint["names"]["full_name"] = full
         endpoint["id"] = naming.unique(endpoint["id"], ids, " #")
         result.append(endpoint)
     _class_names(result, taken_classes)
@@ -41,7 +58,12 @@ def build(
 
 
 # Attributes of the generated clients that an endpoint must not take.
-RUNTIME_NAMES = ("base_url", "close", "aclose")
+RUNTIME_NAMES = ("base_url", "close", "aclose", "with_raw_response")
+MEDIA_HEADERS = ("accept", "content-type")
+# Keyword arguments every plain endpoint method has besides its parameters and fields.
+CALL_ARGUMENTS = ("extra_headers", "timeout")
+# Pages of docs/ that are not an endpoint's (`snake` never makes `index_`: no clash with those).
+INDEX_PAGES = frozenset({"index"})
 
 
 def _stable_key(source: SourceEndpoint) -> str:
@@ -72,31 +94,173 @@ def _shared_schemas(
     """Add the document's models to `schemas` under class names; returns {source name: class}."""
     classes = {name: naming.class_name(name, taken) for name in document.schemas}
     for name, schema in document.schemas.items():
-        cleaned = rewrite_refs(clean_schema(schema), classes)
+        cleaned = _schema(
+            schema,
+            classes,
+            report,
+            (document.file, None, "/components/schemas/" + _escape_pointer(name)),
+        )
         source = SourceEndpoint(
             file=document.file, line=1, title=name, method="GET", path="/"
         )
         _lift_properties(cleaned, source, report, pointer=f"/components/schemas/{name}")
+        fix_defaults(
+            cleaned,
+            _warner(report, document.file, 1),
+            f"/components/schemas/{_escape_pointer(name)}",
+        )
         schemas[classes[name]] = cleaned
     return classes
 
 
-def rewrite_refs(schema: Any, classes: dict[str, str]) -> Any:
-    """`#/components/schemas/<name>` (reader convention) -> `#/$defs/<Class>` (registry)."""
+def inheritance_cycle(schemas: dict[str, Any]) -> list[str] | None:
+    """A cycle of models through `allOf` refs (A allOf B, B allOf A): no class hierarchy can
+    express it (datamodel-code-generator's "inheritance cycle"); the names, in order."""
+
+    def parents(name: str) -> list[str]:
+        schema = schemas.get(name)
+        found = []
+        for part in (
+            (schema or {}).get("allOf") or [] if isinstance(schema, dict) else []
+        ):
+            ref = part.get("$ref") if isinstance(part, dict) else None
+            if isinstance(ref, str) and ref.startswith(DEFS_REF):
+                found.append(ref[len(DEFS_REF) :])
+        return found
+
+    state: dict[str, int] = {}
+    for start in schemas:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            name, index = stack.pop()
+            if index == 0:
+                state[name] = 1
+                path.append(name)
+            children = parents(name)
+            if index < len(children):
+                stack.append((name, index + 1))
+                child = children[index]
+                if state.get(child) == 1:
+                    return [*path[path.index(child) :], child]
+                if not state.get(child):
+                    stack.append((child, 0))
+            else:
+                state[name] = 2
+                path.pop()
+    return None
+
+
+def rewrite_refs(
+    schema: Any, classes: dict[str, str], dropped: list[str] | None = None
+) -> Any:
+    """`#/components/schemas/<name>` (reader convention) -> `#/$defs/<Class>` (registry).
+
+    Any other `$ref` (another file, a URL, a pointer to nothing) is left out and listed in
+    `dropped`: nothing downstream (datamodel-code-generator, jsonschema) ever sees a ref it
+    could follow out of the registry."""
     if isinstance(schema, list):
-        return [rewrite_refs(item, classes) for item in schema]
+        return [rewrite_refs(item, classes, dropped) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "$ref" and isinstance(value, str) and value.startswith(READER_REF):
-            name = value[len(READER_REF) :]
-            out[key] = DEFS_REF + classes[name] if name in classes else value
+        if key == "$ref":
+            name = (
+                value[len(READER_REF) :]
+                if isinstance(value, str) and value.startswith(READER_REF)
+                else None
+            )
+            if name is not None and name in classes:
+                out[key] = DEFS_REF + classes[name]
+            elif dropped is not None:
+                dropped.append(str(value))
         elif key in DATA_KEYWORDS:
             out[key] = value
+        elif key == "properties" and isinstance(value, dict):
+            # property names are data: a property called "$ref" or "default" is a schema
+            out[key] = {
+                prop: rewrite_refs(sub, classes, dropped) for prop, sub in value.items()
+            }
         else:
-            out[key] = rewrite_refs(value, classes)
+            out[key] = rewrite_refs(value, classes, dropped)
     return out
+
+
+# Python-only regex syntax that the JSON Schema dialect (ECMA-262) does not have.
+_NOT_ECMA = re.compile(r"\(\?P[<=>]|\(\?[aiLmsux-]+[):]|\(\?#|\\[AZz]|[*+?}]\+")
+
+
+def _bad_patterns(schema: Any) -> list[str]:
+    """Drop (in place) each `pattern` that Python's `re` cannot compile or that is not
+    ECMA-262 syntax; a message per dropped one. Generated models compile their patterns at
+    import, so a bad one would make the package fail to import."""
+    problems = []
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        pattern = node.get("pattern")
+        if "pattern" in node:
+            reason = None
+            if not isinstance(pattern, str):
+                reason = "is not a string"
+            else:
+                try:
+                    re.compile(pattern)
+                except (re.error, OverflowError, RecursionError) as exc:
+                    reason = f"is not a regular expression ({exc})"
+                else:
+                    if _NOT_ECMA.search(pattern):
+                        reason = "uses Python-only syntax, not the ECMA-262 dialect of JSON Schema"
+            if reason:
+                problems.append(
+                    f"pattern {escape_text(pattern)} {reason}; the constraint was left out"
+                )
+                del node["pattern"]
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                stack.extend(value.values())
+            elif key not in DATA_KEYWORDS:
+                stack.append(value)
+    return problems
+
+
+def escape_text(value: Any) -> str:
+    return repr(value)[:120]
+
+
+def _schema(
+    raw: Any,
+    classes: dict[str, str],
+    report: Report,
+    where: tuple[str, int | None, str],
+) -> Any:
+    """A reader's schema, cleaned, with its refs rewritten; a ref that leaves the document
+    (another file, a URL) or points nowhere is a warning and is left out, unless
+    `external_refs = "project"` lets a file inside the project folder be read (refs.external).
+    """
+    dropped: list[str] = []
+    cleaned = rewrite_refs(
+        clean_schema(external.inline(raw, where[0], report)), classes, dropped
+    )
+    file, line, pointer = where
+    for problem in _bad_patterns(cleaned):
+        report.warn(file, line, problem, pointer)
+    for ref in dict.fromkeys(dropped):
+        report.warn(
+            file,
+            line,
+            f"$ref {ref!r} is not a schema of the inputs ({external.why_not(ref)}); it was left out",
+            pointer,
+        )
+    return cleaned
 
 
 READER_REF, DEFS_REF = "#/components/schemas/", "#/$defs/"
@@ -168,7 +332,15 @@ def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
             naming.class_name(f"{cls}Params", taken) if endpoint["parameters"] else None
         )
         for response in endpoint["responses"]:
-            if response["content_type"].endswith("json") and not _is_empty(
+            ref = response["schema"].get("$ref")
+            if (
+                response["content_type"].endswith("json")
+                and set(response["schema"]) == {"$ref"}
+                and isinstance(ref, str)
+                and ref.startswith(DEFS_REF)
+            ):
+                response["model"] = ref[len(DEFS_REF) :]  # the shared model itself
+            elif response["content_type"].endswith("json") and not _is_empty(
                 response["schema"]
             ):
                 response["model"] = naming.class_name(
@@ -184,7 +356,9 @@ def _endpoint(
     report: Report,
 ) -> dict[str, Any]:
     request = _request(source, classes, schemas, report)
-    responses = [_response(source, response, classes) for response in source.responses]
+    responses = [
+        _response(source, response, classes, report) for response in source.responses
+    ]
     parameters = _parameters(
         source,
         classes,
@@ -204,6 +378,7 @@ def _endpoint(
         "status": source.status,
         "deprecated": source.deprecated,
         "servers": list(source.servers),
+        "security": [list(group) for group in source.security or []],
         "meta": source.meta,
         "names": {
             "attribute": attribute,
@@ -212,7 +387,8 @@ def _endpoint(
             "params_model": None,
             "output_model": None,
             "test_module": f"test_{attribute}",
-            "doc_page": f"{attribute}.md",
+            # docs/index.md is the index page: an endpoint named `index` gets index_.md
+            "doc_page": f"{attribute}{'_' if attribute in INDEX_PAGES else ''}.md",
         },
         "parameters": parameters,
         "request": request,
@@ -225,15 +401,30 @@ def _endpoint(
 def _parameters(
     source: SourceEndpoint, classes: dict[str, str], report: Report, taken: set[str]
 ) -> list[dict[str, Any]]:
-    names = set(taken)
+    names = set(taken) | set(CALL_ARGUMENTS)
     params = []
     placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
     for param in source.parameters:
-        schema = rewrite_refs(clean_schema(param.schema), classes)
+        if param.location == "header" and param.name.lower() in MEDIA_HEADERS:
+            # OpenAPI: such a parameter "SHALL be ignored"; the client sends the body's
+            # declared content type and the documented response media types itself
+            report.warn(
+                source.file,
+                source.line,
+                f"header parameter {param.name!r} is ignored, as OpenAPI says: the client sends the documented media types",
+                f"/parameters/header/{_escape_pointer(param.name)}",
+            )
+            continue
+        pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"
+        schema = _schema(
+            param.schema, classes, report, (source.file, source.line, pointer)
+        )
         if param.description and "description" not in schema:
             schema["description"] = param.description
-        pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"
         _lift(schema, param.name, source, report, pointer)
+        fix_defaults(
+            schema, _warner(report, source.file, source.line, source.pointer), pointer
+        )
         if isinstance(schema.get("default"), str) and APIFOX_VARIABLE.search(
             schema["default"]
         ):
@@ -241,29 +432,74 @@ def _parameters(
                 source.file,
                 source.line,
                 f"parameter {param.name!r}: default {schema['default']!r} is an Apifox environment variable, not a value; it was left out",
-                pointer,
+                source.pointer + pointer,
             )
             del schema["default"]
         location = param.location
+        if location == "header":
+            _check_header(param.name, schema, param.example, source, pointer)
         if location == "path" and param.name not in placeholders:
             report.warn(
                 source.file,
                 source.line,
                 f"path parameter {param.name!r} does not appear in {source.path}; it is sent as a query parameter",
-                pointer,
+                source.pointer + pointer,
             )
             location = "query"
-        params.append(
-            {
-                "name": param.name,
-                "in": location,
-                "python_name": naming.identifier(param.name, names),
-                "required": param.required or location == "path",
-                "description": param.description,
-                "schema": schema,
-            }
-        )
+        entry = {
+            "name": param.name,
+            "in": location,
+            "python_name": naming.identifier(
+                param.name, names, reserved=naming.PARAMETER_RESERVED
+            ),
+            "required": param.required or location == "path",
+            "description": param.description,
+            "schema": schema,
+        }
+        if param.style is not None or param.explode is not None:
+            style = param.style or (
+                "form" if location in ("query", "cookie") else "simple"
+            )
+            entry["style"] = style
+            entry["explode"] = (
+                param.explode if param.explode is not None else style == "form"
+            )
+        params.append(entry)
     return params
+
+
+# RFC 9110 field names are tokens; values carry no control characters (HTAB aside).
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_header(
+    name: str,
+    schema: dict[str, Any],
+    example: Any,
+    source: SourceEndpoint,
+    pointer: str,
+) -> None:
+    """A header that could never be sent is an input error, found here rather than at call time."""
+    if not HEADER_NAME.match(name):
+        raise fail(
+            source.file,
+            source.line,
+            f"header parameter {name!r} is not a valid header name; expected an RFC 9110 token "
+            "(letters, digits and !#$%&'*+-.^_`|~, no spaces or control characters)",
+            pointer,
+        )
+    values = [example, schema.get("default"), schema.get("example")]
+    values += schema.get("enum") or [] if isinstance(schema.get("enum"), list) else []
+    for value in values:
+        if isinstance(value, str) and HEADER_VALUE_BAD.search(value):
+            raise fail(
+                source.file,
+                source.line,
+                f"header parameter {name!r}: value {value!r} holds a control character; "
+                "expected a value that can be sent in a header",
+                pointer,
+            )
 
 
 ENCODINGS = (
@@ -289,10 +525,26 @@ def _request(
     if source.request is None:
         return None
     encoding = encoding_of(source.request.content_type)
-    schema = rewrite_refs(clean_schema(source.request.schema or {}), classes)
+    schema = _schema(
+        source.request.schema or {},
+        classes,
+        report,
+        (
+            source.file,
+            source.request_line or source.line,
+            source.pointer + "/requestBody",
+        ),
+    )
     if encoding != "raw" and not schema:
         schema = {"type": "object", "properties": {}}
     _lift_properties(schema, source, report, pointer="")
+    fix_defaults(
+        schema,
+        _warner(
+            report, source.file, source.request_line or source.line, source.pointer
+        ),
+        "/requestBody",
+    )
     body = resolve(schema, schemas)
     flat = (
         encoding != "raw"
@@ -300,7 +552,7 @@ def _request(
         and isinstance(body.get("properties"), dict)
     )
     fields = []
-    taken: set[str] = set()
+    taken: set[str] = set(CALL_ARGUMENTS)
     if flat:
         required = set(body.get("required", []))
         for wire, prop in body["properties"].items():
@@ -308,7 +560,9 @@ def _request(
             fields.append(
                 {
                     "name": wire,
-                    "python_name": naming.identifier(wire, taken),
+                    "python_name": naming.identifier(
+                        wire, taken, reserved=naming.PARAMETER_RESERVED
+                    ),
                     "required": wire in required,
                     "file_types": prop.get("x-file-types"),
                     "binary": prop.get("format") == "binary",
@@ -334,15 +588,19 @@ def clean_schema(schema: Any) -> Any:
         return schema
     orders = schema.get("x-apifox-orders")
     cleaned = {
-        key: clean_schema(value)
+        key: (
+            value
+            if key in DATA_KEYWORDS or key == "properties"
+            else clean_schema(value)
+        )
         for key, value in schema.items()
         if not key.startswith("x-apifox")
     }
     properties = cleaned.get("properties")
     if isinstance(properties, dict):
-        # properties maps names to schemas; clean each schema, never the names
+        # properties maps names to schemas; clean each schema (once), never the names
         cleaned["properties"] = {
-            name: clean_schema(sub) for name, sub in schema["properties"].items()
+            name: clean_schema(sub) for name, sub in properties.items()
         }
         if isinstance(orders, list):
             ordered = [name for name in orders if name in properties]
@@ -368,6 +626,162 @@ def _lift_properties(
             _lift_properties(items, source, report, f"{here}/items")
 
 
+def fix_defaults(schema: Any, warn: Any, pointer: str = "", depth: int = 0) -> None:
+    """Every `default` made to fit its schema: "true" for a boolean becomes true, "5" for an
+    integer 5, 5 for a string "5"; one that cannot fit (or is not one of the `enum`) is dropped
+    with a warning `warn(message, pointer)`, so the models never carry a contradiction.
+    """
+    if isinstance(schema, list):
+        for index, item in enumerate(schema):
+            fix_defaults(item, warn, f"{pointer}/{index}", depth + 1)
+        return
+    if not isinstance(schema, dict) or depth > 40:
+        return
+    if "default" in schema:
+        fitted = _fit(schema["default"], schema)
+        if fitted is _NO_FIT:
+            warn(
+                f"default {schema['default']!r} does not fit the schema ({_describe(schema)}); it was dropped",
+                f"{pointer}/default",
+            )
+            del schema["default"]
+        else:
+            schema["default"] = fitted
+    for key, value in schema.items():
+        if key in DATA_KEYWORDS:
+            continue
+        if key in (
+            "properties",
+            "patternProperties",
+            "$defs",
+            "definitions",
+        ) and isinstance(value, dict):
+            for name, sub in value.items():
+                fix_defaults(
+                    sub, warn, f"{pointer}/{key}/{_escape_pointer(name)}", depth + 1
+                )
+        elif isinstance(value, (dict, list)):
+            fix_defaults(value, warn, f"{pointer}/{key}", depth + 1)
+
+
+_NO_FIT = object()
+
+
+def _describe(schema: dict[str, Any]) -> str:
+    parts = [f"type {schema['type']}"] if "type" in schema else []
+    if "format" in schema:
+        parts.append(f"format {schema['format']}")
+    if "enum" in schema:
+        parts.append(f"enum {schema['enum']}")
+    return ", ".join(parts) or "no type"
+
+
+# String formats the models type (uuid.UUID, datetime, date): a default must parse as one.
+FORMATS = {
+    "uuid": re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}"),
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "date-time": re.compile(
+        r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+    ),
+}
+
+
+def _fit(value: Any, schema: dict[str, Any]) -> Any:
+    if isinstance(value, str) and len(value) > 2 and value[0] == value[-1] == "`":
+        value = value[1:-1]  # prose writes code spans: "defaults to `0`"
+    branches = [
+        b
+        for key in ("oneOf", "anyOf")
+        for b in schema.get(key) or []
+        if isinstance(b, dict)
+    ]
+    if branches and "type" not in schema and "enum" not in schema:
+        for branch in branches:
+            fitted = _fit(value, branch)
+            if fitted is not _NO_FIT:
+                return fitted
+        return _NO_FIT if all("type" in b or "enum" in b for b in branches) else value
+    kinds = schema.get("type")
+    kinds = (
+        [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    )
+    enum = schema.get("enum")
+    candidates = [value] + [_convert(value, kind) for kind in kinds]
+    for candidate in candidates:
+        if candidate is _NO_FIT:
+            continue
+        if kinds and not any(_json_type_is(candidate, kind) for kind in kinds):
+            continue
+        if isinstance(enum, list) and not any(
+            candidate == item and type(candidate) is type(item) for item in enum
+        ):
+            continue
+        fmt = FORMATS.get(str(schema.get("format")))
+        if (
+            isinstance(candidate, str)
+            and fmt is not None
+            and not fmt.fullmatch(candidate)
+        ):
+            continue
+        return candidate
+    if isinstance(enum, list) and not kinds:
+        for item in enum:
+            if str(item) == str(value):
+                return item
+    return _NO_FIT
+
+
+def _convert(value: Any, kind: str) -> Any:
+    text = str(value).strip()
+    if kind == "boolean" and text.lower() in ("true", "false", "1", "0"):
+        return text.lower() in ("true", "1")
+    if kind == "integer" and not isinstance(value, bool):
+        try:
+            number = float(text)
+        except ValueError:
+            return _NO_FIT
+        return int(number) if number.is_integer() else _NO_FIT
+    if kind == "number" and not isinstance(value, bool):
+        try:
+            return float(text) if not re.fullmatch(r"-?\d+", text) else int(text)
+        except ValueError:
+            return _NO_FIT
+    if kind == "string" and isinstance(value, (int, float, bool)):
+        return json_text(value)
+    if kind == "null" and value in ("", None):
+        return None
+    return _NO_FIT
+
+
+def json_text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _json_type_is(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "null":
+        return value is None
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "object":
+        return isinstance(value, dict)
+    return True
+
+
+def _warner(report: Report, file: str, line: int | None, base: str = "") -> Any:
+    def warn(message: str, pointer: str) -> None:
+        report.warn(file, line, message, base + pointer)
+
+    return warn
+
+
 def _escape_pointer(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
@@ -381,7 +795,7 @@ def _lift(
 ) -> None:
     """Apply what the description states; conflicts become warnings and the keyword is not applied."""
     declared = prop.get("type") if isinstance(prop.get("type"), str) else None
-    line = source.line_of(f'"{name}"', source.request_line)
+    line = source.line_of(f'"{name}"', source.request_line or source.line)
     provenance: dict[str, str] = {}
 
     def warn(message: str) -> None:
@@ -389,10 +803,16 @@ def _lift(
             source.file,
             line,
             f"field {name!r}: {message}",
-            f"/requestBody/jsonSchema{pointer}",
+            # inside the endpoint (Apifox terms), after the endpoint's own pointer in the file
+            source.pointer
+            + (
+                pointer
+                if pointer.startswith("/parameters/")
+                else f"/requestBody/jsonSchema{pointer}"
+            ),
         )
 
-    for lifted in prose.find(str(prop.get("description") or "")):
+    for lifted in prose.find(str(prop.get("description") or ""), declared):
         try:
             value = _coerce(lifted, declared)
         except prose.CoercionError as exc:
@@ -418,7 +838,9 @@ def _coerce(lifted: prose.Lifted, declared: str | None) -> Any:
         return lifted.value
     if lifted.keyword == "enum":
         return [prose.coerce(value, declared or "string") for value in lifted.value]
-    if lifted.keyword in ("minimum", "maximum"):
+    if lifted.keyword in prose.SIZES:
+        return prose.coerce(lifted.value, "integer")
+    if lifted.keyword in prose.BOUNDS:
         if declared not in ("integer", "number", None):
             raise prose.CoercionError(f"a range does not apply to a {declared}")
         return prose.coerce(lifted.value, declared or "number")
@@ -452,15 +874,45 @@ def _drop_conflicts(
 
 
 def _response(
-    source: SourceEndpoint, response: SourceResponse, classes: dict[str, str]
+    source: SourceEndpoint,
+    response: SourceResponse,
+    classes: dict[str, str],
+    report: Report | None = None,
 ) -> dict[str, Any]:
-    schema = rewrite_refs(clean_schema(response.schema), classes)
+    schema = (
+        _schema(
+            response.schema,
+            classes,
+            report,
+            (source.file, source.line, f"{source.pointer}/responses/{response.code}"),
+        )
+        if report is not None
+        else rewrite_refs(clean_schema(response.schema), classes)
+    )
+    if report is not None:
+        warn = _warner(report, source.file, source.line, source.pointer)
+        fix_defaults(schema, warn, f"/responses/{response.code}")
+    if (response.code in (204, 205, 304) or response.code < 200) and (
+        response.content_type or response.examples
+    ):
+        # RFC 9110: these statuses carry no content, whatever the docs show
+        if report is not None and not _is_empty(schema):
+            warn(
+                "a body is documented, but this status carries none (RFC 9110); it was left out",
+                f"/responses/{response.code}",
+            )
+        response = SourceResponse(
+            response.code, response.name, "", {}, [], response.range
+        )
+        schema = {}
     examples = response.examples
     inferred = False
     if _is_empty(schema) and examples and response.content_type.endswith("json"):
         schema = infer_schema(examples)
         inferred = True
+    extra = {"range": response.range} if response.range else {}
     return {
+        **extra,
         "code": response.code,
         "name": response.name,
         "content_type": response.content_type,
@@ -503,11 +955,8 @@ def infer_schema(values: list[Any]) -> dict[str, Any]:
             key: infer_schema([value[key] for value in present if key in value])
             for key in keys
         }
-        required = [key for key in keys if all(key in value for value in present)]
-        schema: dict[str, Any] = {"type": "object", "properties": properties}
-        if required:
-            schema["required"] = required
-        return schema
+        # No `required`: an example shows what one answer held, not what every answer holds.
+        return {"type": "object", "properties": properties}
     if all(isinstance(value, list) for value in present):
         return {
             "type": "array",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -10,9 +11,10 @@ from typing import Any
 
 import jsonschema
 
-from generator import normalize, overlay, readers
+from generator import escape, normalize, overlay, readers, security
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
+from generator.readers import external, guard
 
 VERSION = 1
 DEFAULT_BASE_URL = "http://localhost"
@@ -20,25 +22,35 @@ DEFAULT_BASE_URL = "http://localhost"
 
 def build(config: Config, report: Report) -> dict[str, Any]:
     """Read every input, normalize, and return the validated registry."""
+    with guard.using(config.limits), external.using(config.root, config.external_refs):
+        return _build(config, report)
+
+
+def _build(config: Config, report: Report) -> dict[str, Any]:
     documents = [
         readers.read_file(path, _display_name(path, config.root), report)
         for path in config.input_files()
     ]
+    security_schemes = security.resolve(documents, config)
     endpoints, schemas = normalize.build(documents, config, report)
     servers = [server for document in documents for server in document.servers]
+    default_url = config.base_url or pick_server(servers, config.environment)
+    for endpoint in endpoints:
+        own = pick_server(
+            [s for url in endpoint["servers"] for s in _named(url, servers)],
+            config.environment,
+        )
+        endpoint["base_url"] = own if own and not config.base_url else ""
     registry = {
         "registry_version": VERSION,
         "package": config.package,
         "package_version": config.version,
-        "base_url": config.base_url
-        or next(
-            (s["url"] for s in servers if s.get("url", "").startswith("http")),
-            DEFAULT_BASE_URL,
-        ),
+        "base_url": default_url or DEFAULT_BASE_URL,
         "servers": servers,
-        "base_url_env": config.base_url_env,
-        "auth_env": config.auth_env,
+        "base_url_env": config.base_url_env or f"{config.package.upper()}_BASE_URL",
+        "auth_env": security.auth_env(config),
         "auth_scheme": config.auth_scheme,
+        "security_schemes": security_schemes,
         "endpoints": endpoints,
         "schemas": schemas,
         "warnings": [],
@@ -51,8 +63,51 @@ def build(config: Config, report: Report) -> dict[str, Any]:
         {"file": w.file, "line": w.line, "message": w.message, "pointer": w.pointer}
         for w in report.warnings
     ]
+    check_values(registry)
     validate(registry)
     return registry
+
+
+def check_values(registry: dict[str, Any]) -> None:
+    """The guard's value checks on the whole registry, whatever reader or overlay produced
+    it: an error names the endpoint's source file and line."""
+    try:
+        guard.check_data(registry)
+    except guard.UnsafeData as exc:
+        parts = exc.pointer.split("/")
+        file, line, pointer = "registry.json", None, exc.pointer
+        if len(parts) > 2 and parts[1] == "endpoints" and parts[2].isdigit():
+            source = registry["endpoints"][int(parts[2])]["source"]
+            file, line = source["file"], source["line"]
+            pointer = source.get("pointer", "") + "/" + "/".join(parts[3:])
+        raise SpecError(
+            [Diagnostic("error", file, line, exc.message, pointer)]
+        ) from None
+
+
+PRODUCTION = re.compile(r"正式|生产|线上|\bprod(uction)?\b|\blive\b", re.IGNORECASE)
+
+
+def pick_server(servers: list[dict[str, str]], wanted: str | None) -> str:
+    """The default base URL among named servers: the configured `environment` (by name or
+    URL), else the production one (正式/生产/prod/production), else the first; "" if none is
+    an absolute http(s) URL."""
+    usable = [
+        s for s in servers if s.get("url", "").startswith(("http://", "https://"))
+    ]
+    if wanted is not None:
+        chosen = [s for s in usable if wanted in (s.get("name"), s.get("url"))]
+        chosen += [s for s in usable if wanted in s.get("name", "")]
+    else:
+        chosen = [s for s in usable if PRODUCTION.search(s.get("name", ""))]
+    found = (chosen or usable)[:1]
+    return found[0]["url"].rstrip("/") if found else ""
+
+
+def _named(url: str, servers: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The named servers with this URL (an endpoint lists URLs only)."""
+    named = [s for s in servers if s.get("url") == url]
+    return named or [{"name": url, "url": url}]
 
 
 def _display_name(path: Path, root: Path) -> str:
@@ -98,4 +153,4 @@ def _pointer(path: Any) -> str:
 
 
 def dumps(registry: dict[str, Any]) -> str:
-    return json.dumps(registry, ensure_ascii=False, indent=2) + "\n"
+    return escape.json_text(registry) + "\n"

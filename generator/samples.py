@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import jsonschema
+from referencing import Registry
 
 from generator.normalize import DEFS_REF
 
@@ -27,12 +28,19 @@ FORMATS = {
 }
 
 
+# An empty registry: jsonschema resolves only what the schema holds and never fetches.
+NO_RETRIEVAL: Registry[Any] = Registry()
+
+
 def validator(schema: Any, defs: dict[str, Any]) -> jsonschema.Draft202012Validator:
     """A validator that resolves the registry's `#/$defs/<Model>` references."""
     root = {**schema, "$defs": defs} if isinstance(schema, dict) else schema
-    # Formats are checked too: the client's models refuse "" for a uuid or a date.
+    # Formats are checked too: the client's models refuse "" for a uuid or a date. An empty
+    # registry: a ref that is not local fails to resolve instead of being fetched.
     return jsonschema.Draft202012Validator(
-        root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        root,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        registry=NO_RETRIEVAL,
     )
 
 

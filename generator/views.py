@@ -23,6 +23,31 @@ PY_TYPES = {
 LOCATIONS = ("path", "query", "header", "cookie")
 
 
+def curl_auth(endpoint: dict[str, Any], registry: dict[str, Any]) -> list[str]:
+    """curl options that send the first alternative of the endpoint's security."""
+    schemes = registry.get("security_schemes", {})
+    options = []
+    for ident in (endpoint.get("security") or [[]])[0]:
+        scheme = schemes.get(ident)
+        if scheme is None:
+            continue
+        env = "$" + scheme["env"]
+        if scheme["basic"]:
+            options.append(f'-u "{env}"')
+        elif scheme["in"] == "header":
+            prefix = f"{scheme['prefix']} " if scheme["prefix"] else ""
+            options.append(
+                "-H " + escape.sh_quote(f"{scheme['name']}: {prefix}") + f'"{env}"'
+            )
+        elif scheme["in"] == "cookie":
+            options.append("-b " + escape.sh_quote(f"{scheme['name']}=") + f'"{env}"')
+        else:
+            options.append(
+                "--url-query " + escape.sh_quote(f"{scheme['name']}=") + f'"{env}"'
+            )
+    return options
+
+
 def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[str, Any]:
     defs = registry["schemas"]
     names = endpoint["names"]
@@ -60,6 +85,7 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         "example": _example(request, defs),
         "negative_cases": negative_views(args, body_args, request, defs),
         "response_examples": response_examples(endpoint, defs),
+        "curl_auth": curl_auth(endpoint, registry),
     }
     if endpoint["queue"] is not None:
         output = names["output_model"]
@@ -90,6 +116,13 @@ def _argument(
         "type_expr": annotation,
         "annotation": annotation + ("" if required or has_default else " | None"),
         "default_expr": escape.py_literal(schema["default"]) if has_default else "None",
+        # plain endpoints: NOT_GIVEN leaves an argument out, None sends null where allowed
+        "rest_annotation": annotation
+        + ("" if required or has_default else " | rest.NotGiven"),
+        "rest_default_expr": (
+            escape.py_literal(schema["default"]) if has_default else "rest.NOT_GIVEN"
+        ),
+        "nullable": is_nullable(schema, defs),
         "has_default": has_default,
         "default": schema.get("default"),
         "description": str(schema.get("description") or ""),
@@ -178,6 +211,24 @@ def body_arguments(
                 )
             )
     return result
+
+
+def is_nullable(schema: Any, defs: dict[str, Any], depth: int = 0) -> bool:
+    """Whether JSON null satisfies the schema's type (type lists, `nullable`, null branches)."""
+    if not isinstance(schema, dict) or depth > 8:
+        return False
+    if "$ref" in schema:
+        return is_nullable(resolve(schema, defs), defs, depth + 1)
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if schema.get("nullable") is True:
+        return True
+    return any(
+        is_nullable(branch, defs, depth + 1)
+        for key in ("anyOf", "oneOf")
+        for branch in schema.get(key) or []
+    )
 
 
 def tuple_expr(values: list[Any]) -> str:
@@ -315,18 +366,28 @@ def expected_fields(
 def _text(value: Any) -> str:
     """A parameter value as the client puts it on the wire: must match `_rest._text` in the
     runtime template (which cannot import the generator)."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
 
 
-def _query_texts(value: Any) -> list[str]:
-    """An array goes into the query as repeated keys (OpenAPI's default form style)."""
-    return (
-        [_text(item) for item in value] if isinstance(value, list) else [_text(value)]
-    )
+def _query_texts(value: Any, style: str = "form", explode: bool = True) -> list[str]:
+    """A scalar or array parameter as OpenAPI serializes it into the query: form + explode
+    repeats the key, otherwise one value joined by `,` (form), space or `|`."""
+    if not isinstance(value, list):
+        return [_text(value)]
+    if explode and style != "json":
+        return [_text(item) for item in value]
+    if style == "json":
+        return [json.dumps(value, separators=(",", ":"), ensure_ascii=False)]
+    joiner = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+    return [joiner.join(_text(item) for item in value)]
 
 
 def rest_view(
@@ -345,9 +406,13 @@ def rest_view(
     path = endpoint["path"]
     for arg in args:
         if arg["location"] == "path" and arg["py"] in sent:
-            path = path.replace(
-                "{" + arg["wire"] + "}", quote(_text(sent[arg["py"]]), safe="")
+            value = sent[arg["py"]]
+            text = (
+                ",".join(quote(_text(item), safe="") for item in value)
+                if isinstance(value, list)
+                else quote(_text(value), safe="")
             )
+            path = path.replace("{" + arg["wire"] + "}", text)
     request = endpoint["request"]
     encoding = request["encoding"] if request else None
     whole = next((a for a in body_args if a["location"] == "whole_body"), None)
@@ -375,8 +440,12 @@ def rest_view(
         "content_type": request["content_type"] if request else None,
         "expected_path": path,
         "expected_query": {
-            arg["wire"]: _query_texts(sent[arg["py"]])
-            for arg in args
+            arg["wire"]: _query_texts(
+                sent[arg["py"]],
+                param.get("style", "form"),
+                param.get("explode", True),
+            )
+            for arg, param in zip(args, _ordered_params(endpoint), strict=True)
             if arg["location"] == "query" and arg["py"] in sent
         },
         "expected_body": (
@@ -389,8 +458,50 @@ def rest_view(
         ),
         "answer": ok,
         "answer_check": f"models.{ok['model']}" if ok["model"] else None,
+        "mock_responses": mock_responses(endpoint, defs),
         "response_models": [(r["code"], r.get("model")) for r in endpoint["responses"]],
+        "styles": [
+            (arg["py"], param["style"], param["explode"])
+            for arg, param in zip(args, _ordered_params(endpoint), strict=True)
+            if "style" in param
+        ],
+        "nullable_names": sorted(
+            {a["py"] for a in args if a["nullable"]}
+            | {
+                a["wire"]
+                for a in body_args
+                if a["nullable"] and a["location"] == "body"
+            }
+        ),
+        "body_required": bool(request and request["required"]),
+        "ranges": [
+            (r["range"], r.get("model"))
+            for r in endpoint["responses"]
+            if r.get("range")
+        ],
+        "security": endpoint["security"],
+        "operation_base_url": endpoint.get("base_url", ""),
+        "accept": ", ".join(
+            dict.fromkeys(
+                r["content_type"] for r in endpoint["responses"] if r["content_type"]
+            )
+        ),
+        "media_types": [
+            (r["code"], r["content_type"])
+            for r in endpoint["responses"]
+            if r["content_type"]
+        ],
     }
+
+
+def _ordered_params(endpoint: dict[str, Any]) -> list[dict[str, Any]]:
+    """The parameters in the order of the arguments (by location)."""
+    return [
+        param
+        for location in LOCATIONS
+        for param in endpoint["parameters"]
+        if param["in"] == location
+    ]
 
 
 def path_pattern(template: str) -> str:
@@ -442,6 +553,41 @@ def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def mock_responses(
+    endpoint: dict[str, Any], defs: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every documented response, for the mock's `Prefer: code=N` / `Prefer: example=NAME`:
+    its examples as documented, and a body built from its schema when it has none."""
+    found = []
+    for response in endpoint["responses"]:
+        content_type = response["content_type"]
+        json_body = content_type.endswith("json")
+        if not content_type:
+            built: Any = None
+        elif json_body:
+            built = samples.build(response["schema"], defs, required_only=False)
+        else:
+            built = "ok"
+        examples = [
+            (
+                example
+                if json_body or isinstance(example, str)
+                else json.dumps(example, ensure_ascii=False)
+            )
+            for example in response["examples"]
+        ]
+        found.append(
+            {
+                "code": response["code"],
+                "name": response["name"],
+                "content_type": content_type,
+                "examples": examples if content_type else [],
+                "built": built,
+            }
+        )
+    return found
+
+
 def negative_views(
     args: list[dict[str, Any]],
     body_args: list[dict[str, Any]],
@@ -451,8 +597,9 @@ def negative_views(
     """One invalid call per constraint of a parameter or a body field."""
     cases = []
     params = {"properties": {a["wire"]: a["schema"] for a in args}}
+    # None is a value (JSON null) where the schema takes null, not a missing argument
     for case in samples.negative_cases(
-        params, [a["wire"] for a in args if a["required"]]
+        params, [a["wire"] for a in args if a["required"] and not a["nullable"]]
     ):
         cases.append(
             {**case, "py": next(a["py"] for a in args if a["wire"] == case["field"])}
@@ -461,7 +608,7 @@ def negative_views(
     if fields:
         body = {"properties": {a["wire"]: resolve(a["schema"], defs) for a in fields}}
         for case in samples.negative_cases(
-            body, [a["wire"] for a in fields if a["required"]]
+            body, [a["wire"] for a in fields if a["required"] and not a["nullable"]]
         ):
             cases.append(
                 {

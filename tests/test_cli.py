@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import SEEDS, run_cli, seed_specs, write_project
 
 
@@ -100,3 +102,225 @@ def test_seeds_are_the_shared_exports_byte_for_byte() -> None:
         return
     ours = sorted(p.read_bytes() for p in SEEDS.glob("*.txt"))
     assert ours == sorted(p.read_bytes() for p in shared.glob("*.txt"))
+
+
+# --- CLI basics: each case a clear message and its documented exit status ---------------------
+
+
+def _project(tmp_path: Path, settings: str) -> Path:
+    (tmp_path / "specs").mkdir(exist_ok=True)
+    (tmp_path / "specs" / "a.txt").write_bytes(next(iter(seed_specs().values())))  # type: ignore[arg-type]
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[tool.specgen]\n" + settings, encoding="utf-8")
+    return pyproject
+
+
+def test_version_and_help_name_the_version() -> None:
+    from generator import __version__
+
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"specgen {__version__}"
+    assert f"specgen {__version__}" in run_cli("--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            'inputs = "specs/*.txt"\n',
+            "pyproject.toml:2: error: [tool.specgen] inputs = 'specs/*.txt': expected a list of strings",
+        ),
+        (
+            'inputs = ["specs/*.txt"]\nout = 5\n',
+            "pyproject.toml:3: error: [tool.specgen] out = 5: expected a string",
+        ),
+        (
+            "inputs = []\n",
+            "pyproject.toml:2: error: [tool.specgen] inputs = []: expected at least one export",
+        ),
+        (
+            'inputs = ["specs/*.txt"]\nstrip_name_prefixes = [1]\n',
+            "strip_name_prefixes = [1]: expected a list of strings",
+        ),
+        (
+            'inputs = ["specs/*.txt"]\npackage = "class"\n',
+            "package 'class' is a Python keyword",
+        ),
+        (
+            'inputs = ["specs/*.txt"]\npackage = "json"\n',
+            "package 'json' is a standard library module",
+        ),
+        (
+            'inputs = ["specs/*.txt"]\npackage = "httpx"\n',
+            "package 'httpx' is a module the generated code or its tests import",
+        ),
+        (
+            'inputs = ["specs/*.txt"]\nversion = "one"\n',
+            "version 'one' is not a package version",
+        ),
+        (
+            'inputs = ["specs/none-*.txt"]\n',
+            "specs/none-*.txt: error: no file matches this pattern in inputs",
+        ),
+    ],
+)
+def test_bad_settings_exit_2_naming_the_key(
+    tmp_path: Path, settings: str, message: str
+) -> None:
+    pyproject = _project(tmp_path, settings)
+    for command in ("generate", "check"):
+        done = run_cli(command, "--config", str(pyproject))
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "generated").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("class", "is a Python keyword"),
+        ("json", "is a standard library module"),
+        ("typing", "is a standard library module"),
+        ("pydantic", "is a module the generated code"),
+        ("tests", "is a module the generated code"),
+        ("My-Pkg", "is not a valid Python package name"),
+    ],
+)
+def test_package_on_the_command_line_is_checked(
+    tmp_path: Path, name: str, why: str
+) -> None:
+    spec = SEEDS / "flux-lora.txt"
+    done = run_cli("generate", "--input", str(spec), "--package", name, cwd=tmp_path)
+    assert done.returncode == 2 and f"--package: error: {name!r} {why}" in done.stderr
+    assert not (tmp_path / "generated").exists()
+
+
+def test_quiet_verbose_and_color(seed_project: Path) -> None:
+    quiet = run_cli("generate", "-q", "--config", str(seed_project))
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    verbose = run_cli("check", "-v", "--config", str(seed_project))
+    assert verbose.returncode == 0 and "manifest: every input" in verbose.stderr
+    bad = run_cli("generate", "--package", "class", "--input", "x", "--color", "always")
+    assert "\x1b[31merror:\x1b[0m" in bad.stderr
+    plain = run_cli(
+        "generate", "--package", "class", "--input", "x", "--color", "never"
+    )
+    assert "\x1b[" not in plain.stderr and "error:" in plain.stderr
+    both = run_cli("generate", "-q", "-v")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def _on_terminal(command: list[str]) -> tuple[int, bytes]:
+    """Run with stderr on a pseudo-terminal; (exit status, what the terminal showed)."""
+    import os
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            command, stderr=follower, stdout=subprocess.PIPE, timeout=300
+        )
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO once the writer side is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    return done.returncode, shown
+
+
+def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    """A run over a second shows one status line on a terminal's stderr, nothing otherwise."""
+    import sys
+
+    pyproject = write_project(tmp_path, seed_specs(), package="fal_api")
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "generate",
+        "--no-cache",
+        "--config",
+        str(pyproject),
+    ]
+    status, shown = _on_terminal(command)
+    assert status == 0
+    assert b"\r\x1b[Kspecgen: formatting" in shown, shown[:300]
+    assert shown.endswith(b"\r\x1b[K"), "the line is cleared before the summary"
+    piped = run_cli("generate", "--no-cache", "--config", str(pyproject))
+    assert piped.returncode == 0 and "specgen:" not in piped.stderr
+    status, shown = _on_terminal([*command, "-q"])
+    assert status == 0 and shown == b""
+
+
+def test_changelog_and_package_version_agree(seed_project: Path) -> None:
+    root = seed_project.parent
+    assert (
+        run_cli("generate", "--changelog", "--config", str(seed_project)).returncode
+        == 0
+    )
+    spec = root / "specs" / "flux-lora.txt"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "支持:jpeg、png", "支持:jpeg、png、webp"
+        ),
+        encoding="utf-8",
+    )
+    done = run_cli("generate", "--changelog", "--config", str(seed_project))
+    assert done.returncode == 0, done.stderr
+    assert "CHANGELOG.md: added fal_api 0.2.0 (minor" in done.stdout
+    assert "pyproject.toml: [tool.specgen] version = '0.2.0' (was 0.1.0)" in done.stdout
+    assert 'version = "0.2.0"' in seed_project.read_text(encoding="utf-8")
+    out = root / "generated"
+    assert 'VERSION = "0.2.0"' in (out / "fal_api" / "_meta.py").read_text()
+    assert 'version = "0.2.0"' in (out / "pyproject.toml").read_text()
+    assert run_cli("check", "--config", str(seed_project)).returncode == 0
+
+
+def test_check_lint_and_diff_do_not_import_the_formatters(seed_project: Path) -> None:
+    """Pay only for what runs: a current folder is checked without black, datamodel-code-
+    generator or the readers; lint and diff need the readers but never the formatters.
+    """
+    import subprocess
+    import sys
+
+    assert run_cli("generate", "--config", str(seed_project)).returncode == 0
+    heavy = ("black", "datamodel_code_generator")
+    for command, absent in (
+        (["check"], (*heavy, "generator.readers", "jsonschema")),
+        (["lint"], heavy),
+        (["diff"], heavy),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "generator", *command],
+            cwd=seed_project.parent,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode in (0, 100), done.stderr[-2000:]
+        imported = {
+            line.rsplit("|", 1)[-1].strip()
+            for line in done.stderr.splitlines()
+            if line.startswith("import time:")
+        }
+        assert "generator.cli" in imported
+        assert not [m for m in imported if m.split(".")[0] in absent or m in absent], (
+            command,
+            sorted(m for m in imported if m.split(".")[0] in absent or m in absent),
+        )
+
+
+def test_the_cli_names_what_findings_defines() -> None:
+    """cli keeps its own copies so that parsing arguments imports nothing heavy."""
+    from generator import cli, findings
+
+    assert tuple(cli.FORMATS) == tuple(findings.FORMATS)
+    assert cli.EXIT_TOOL_FAILED == findings.EXIT_TOOL_FAILED

@@ -233,8 +233,8 @@ CASES = [
     case(
         "request-enum-added",
         "breaking",
-        "safety_tolerance",
-        [(KX, "5 表示最宽松。默认值", "5 表示最宽松。支持1、2、3、4、5。默认值")],
+        "prompt",
+        [(KX, '"生成图像的提示"', '"生成图像的提示,枚举值:a、b"')],
         100,
         endpoint="POST /fal-ai/flux-pro/kontext",
     ),

@@ -2,13 +2,16 @@
 
 If fal's own client works end to end against the mock, the mock speaks the real protocol (the
 research notes' "Option B": fal-client's URL constants, patched to plain http on loopback).
+Its uploads (`upload_file`, multipart) go to the mock's storage address the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fal_api import models
 from fal_api.testing import MockServer
@@ -91,3 +94,40 @@ def test_schema_violations_reach_fal_client_as_422(server: MockServer) -> None:
     assert caught.value.status_code == 422
     [problem] = caught.value.message
     assert problem["loc"] == ["body", "num_images"]
+
+
+@pytest.fixture
+def storage(server: MockServer, monkeypatch: pytest.MonkeyPatch) -> MockServer:
+    """fal-client's storage hosts (rest.fal.ai, v3.fal.media) pointed at the mock's storage."""
+    monkeypatch.setattr(fal_internals, "REST_URL", server.storage_url)
+    monkeypatch.setattr(fal_internals, "CDN_URL", server.storage_url)
+    return server
+
+
+def test_sync_upload_file_and_multipart(
+    storage: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = tmp_path / "cat.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x01" * 64)
+    client = fal_client.SyncClient(key=KEY)
+    url = client.upload_file(photo)
+    fetched = httpx.get(url)
+    assert fetched.content == photo.read_bytes()
+    assert fetched.headers["content-type"] == "image/png"
+    monkeypatch.setattr(fal_internals, "MULTIPART_THRESHOLD", 100)
+    monkeypatch.setattr(fal_internals, "MULTIPART_CHUNK_SIZE", 64)
+    data = bytes(range(256)) * 2
+    big = client.upload(data, "application/octet-stream", "big.bin")
+    assert httpx.get(big).content == data
+    assert sum(1 for r in storage.storage.requests if r.method == "PUT") == 8
+    assert len(storage.storage.tokens) == 1  # fal-client caches it too
+
+
+def test_async_upload(storage: MockServer) -> None:
+    async def scenario() -> str:
+        return await fal_client.AsyncClient(key=KEY).upload(
+            b"hello", "text/plain", "a.txt"
+        )
+
+    url = asyncio.run(scenario())
+    assert httpx.get(url).content == b"hello"

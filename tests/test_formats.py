@@ -52,11 +52,12 @@ FINDING_FIELDS = {
     "new",
     "file",
     "line",
+    "column",
     "pointer",
     "details",
 }
 ANNOTATION = re.compile(
-    r"^::(error|warning|notice)(?: ((?:file|line|title)=[^,:\n]*(?:,(?:file|line|title)=[^,:\n]*)*))?::[^\n]*$"
+    r"^::(error|warning|notice)(?: ((?:file|line|col|title)=[^,:\n]*(?:,(?:file|line|col|title)=[^,:\n]*)*))?::[^\n]*$"
 )
 
 
@@ -152,12 +153,38 @@ def test_text_is_one_line_per_finding_then_the_summary() -> None:
     lines = findings.render("text", outcome()).splitlines()
     assert (
         lines[1]
-        == "specs/fal/flux-lora.txt:15: breaking: POST /fal-ai/flux-lora: request field 'num_images': maximum changed from 4 to 2 [request-range-narrowed]"
+        == "specs/fal/flux-lora.txt:15: breaking: POST /fal-ai/flux-lora: request field 'num_images': maximum changed from 4 to 2 [request-range-narrowed] (at /requestBody/jsonSchema/properties/num_images)"
     )
     assert (
         "specgen diff: 1 breaking, 1 warning, 1 info; exit 100 (fails on breaking)"
         in lines
     )
+
+
+def test_a_column_is_shown_where_one_is_known() -> None:
+    at = Finding(
+        "missing-description",
+        "info",
+        "field 'x' has no description",
+        "POST /x",
+        "x",
+        file="a.apifox.json",
+        line=1,
+        pointer="/apiCollection/0/items/0/api",
+        column=4140,
+    )
+    result = Outcome("lint", [at], "error")
+    assert findings.render("text", result).startswith(
+        "a.apifox.json:1:4140: info: POST /x: field 'x' has no description [missing-description] (at /apiCollection/0/items/0/api)"
+    )
+    github = findings.render("github", result).splitlines()[0]
+    assert ANNOTATION.match(github) and github.startswith(
+        "::notice file=a.apifox.json,line=1,col=4140,title="
+    )
+    assert github.endswith("(at /apiCollection/0/items/0/api)")
+    assert json.loads(findings.render("json", result))["findings"][0]["column"] == 4140
+    assert "| a.apifox.json:1:4140 |" in findings.render("markdown", result)
+    assert "a.apifox.json:1:4140: info:" in findings.render("junit", result)
 
 
 def test_exit_codes() -> None:

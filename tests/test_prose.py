@@ -61,7 +61,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (
         "string",
         '生成图像的安全容差级别。1 表示最严格,5 表示最宽松。默认值:"2"',
-        {"default": "2"},
+        {"default": "2", "enum": ["1", "2", "3", "4", "5"]},
     ),
     ("boolean", "启用安全检查,默认值:true", {"default": True}),
     (
@@ -91,6 +91,68 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("boolean", "Defaults to false", {"default": False}),
     ("string", "Accepted file types: jpg, png.", {"x-file-types": ["jpg", "png"]}),
     ("integer", "Seed, range -1-100", {"minimum": -1, "maximum": 100}),
+    # ranges without a range word, where the separator can only join two ends
+    ("number", "引导强度 0.5~2", {"minimum": 0.5, "maximum": 2}),
+    ("number", "引导强度 0.5～2", {"minimum": 0.5, "maximum": 2}),
+    ("number", "引导强度 0.5 到 2", {"minimum": 0.5, "maximum": 2}),
+    ("integer", "步数 1—5", {"minimum": 1, "maximum": 5}),
+    ("integer", "步数 1–5 之间", {"minimum": 1, "maximum": 5}),
+    ("integer", "取值范围 [1, 10]", {"minimum": 1, "maximum": 10}),
+    ("integer", "介于 1 和 5 之间", {"minimum": 1, "maximum": 5}),
+    ("integer", "a value between 1 and 5", {"minimum": 1, "maximum": 5}),
+    ("integer", "from 2 to 8", {"minimum": 2, "maximum": 8}),
+    # one-sided bounds
+    ("integer", "seed >= 1", {"minimum": 1}),
+    ("integer", "取值≥1", {"minimum": 1}),
+    ("number", "must be <= 2.5", {"maximum": 2.5}),
+    ("integer", "最大 100", {"maximum": 100}),
+    ("integer", "最小值: 0", {"minimum": 0}),
+    ("integer", "最小值: 0,最大值: 9", {"minimum": 0, "maximum": 9}),
+    ("integer", "至少 2 个,最多 8 个", {"minimum": 2, "maximum": 8}),
+    ("integer", "at least 1, at most 8", {"minimum": 1, "maximum": 8}),
+    ("number", "必须大于 0", {"exclusiveMinimum": 0}),
+    ("number", "must be less than 1", {"exclusiveMaximum": 1}),
+    ("number", "> 0", {"exclusiveMinimum": 0}),
+    # full-width digits and punctuation
+    ("integer", "范围值：１－１００", {"minimum": 1, "maximum": 100}),
+    ("integer", "默认值：３", {"default": 3}),
+    ("integer", "最大值＝１０", {"maximum": 10}),
+    # lengths of strings, sizes of arrays
+    ("string", "名称,不超过 10 个字符", {"maxLength": 10}),
+    ("string", "长度 1-64", {"minLength": 1, "maxLength": 64}),
+    ("string", "昵称长度不超过 20", {"maxLength": 20}),
+    ("string", "at most 255 characters", {"maxLength": 255}),
+    ("string", "at least 8 chars", {"minLength": 8}),
+    ("string", "少于 10 个字符", {"maxLength": 9}),
+    ("string", "6 到 12 位", {"minLength": 6, "maxLength": 12}),
+    ("array", "最多 4 张图片", {"maxItems": 4}),
+    ("array", "1-4 items, range 1-4", {"minItems": 1, "maxItems": 4}),
+    ("array", "at least 1 item", {"minItems": 1}),
+    ("array", "不少于 2 项", {"minItems": 2}),
+    # a scale stated by its ends: a range for numbers, the values in between for strings
+    ("integer", "1 表示最严格,5 表示最宽松", {"minimum": 1, "maximum": 5}),
+    ("string", "1 表示最严格,5 表示最宽松", {"enum": ["1", "2", "3", "4", "5"]}),
+    ("integer", "0 = off, 3 = strongest", {"minimum": 0, "maximum": 3}),
+    # a single value after a colon is a one-value list
+    ("string", "输出格式,支持:jpeg", {"enum": ["jpeg"]}),
+    ("string", "Allowed values: json", {"enum": ["json"]}),
+    # false friends: numbers that are part of a name
+    ("string", "密码,SHA-256加密发送", {}),
+    ("string", "时间,ISO 8601 格式", {}),
+    ("string", "协议版本 HTTP/2", {}),
+    ("string", "接口版本 v1", {}),
+    ("string", "图片的 base64 编码", {}),
+    ("string", "文本编码 utf-8", {}),
+    ("string", "签名为 MD5 摘要", {}),
+    ("string", "客户端版本号,如 1.2.3", {}),
+    ("string", "RFC 3339 时间,如 2024-01-01", {}),
+    ("string", "支持 base64 编码的数据", {}),
+    ("string", "支持中文", {}),
+    # false friends: a condition on another name, a Markdown quote, a list of meanings
+    ("boolean", "为 true 时仅当简历已提交(status≥2)才返回", {}),
+    ("string", "返回仍有剩余名额(`remaining>0`)的场次", {}),
+    ("string", "## 引用格式\n>1.时序图支持\n>2.公式支持", {}),
+    ("integer", "Error code (400=Bad Request, 401=Unauthorized, etc.)", {}),
 ]
 
 

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
@@ -20,14 +21,18 @@ from fal_api import (
     Client,
     Completed,
     ConnectionFailedError,
+    InputValidationError,
+    MalformedResponseError,
     NotFoundError,
     PollPolicy,
     Queued,
     RateLimitError,
     RequestFailedError,
     RequestTimeoutError,
+    ResponseValidationError,
     RetryPolicy,
     ServerError,
+    UntrustedURLError,
     ValidationError,
     models,
 )
@@ -126,7 +131,9 @@ def test_rate_limit_after_the_last_attempt_says_when_to_come_back(
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-@pytest.mark.parametrize("code", [429, 503])
+@pytest.mark.parametrize(
+    "code", [503, 504]
+)  # a 429 is a refusal: see test_fal_features
 def test_a_submit_that_reached_the_server_is_never_sent_again(
     server: MockServer, flavour: str, code: int
 ) -> None:
@@ -316,3 +323,230 @@ def test_the_key_never_appears_in_errors_reprs_or_logs(
     texts += [record.getMessage() for record in caplog.records]
     assert caplog.records, "nothing was logged: the check would prove nothing"
     assert not [text for text in texts if KEY in text]
+
+
+# --- answers that are not what they claim (issue 10, 16) ------------------------------------
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_an_html_answer_is_a_malformed_response_with_a_bounded_excerpt(
+    server: MockServer, flavour: str
+) -> None:
+    handle = call(flavour, server.url, "submit", prompt="x")
+    page = "<html>\x1b[2J" + "busy " * 2000 + "</html>"
+    server.inject("status", Fault(status=200, body=page, content_type="text/html"))
+    with pytest.raises(MalformedResponseError) as caught:
+        call(flavour, server.url, "status", handle)
+    error = caught.value
+    assert (error.status_code, error.request_id) == (200, handle.request_id)
+    assert error.content_type == "text/html" and error.body.startswith("<html>\\x1b")
+    assert len(error.body) <= 303 and len(str(error)) < 600 and "\x1b" not in str(error)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_result_that_does_not_fit_the_model_keeps_the_data(
+    server: MockServer, flavour: str
+) -> None:
+    handle = call(flavour, server.url, "submit", prompt="x")
+    call(flavour, server.url, "wait", handle)
+    server.inject("result", Fault(status=200, body={"images": "none"}))
+    with pytest.raises(ResponseValidationError) as caught:
+        call(flavour, server.url, "result", handle)
+    assert caught.value.data == {"images": "none"}
+    assert any(problem.startswith("images") for problem in caught.value.problems)
+    assert isinstance(caught.value, MalformedResponseError)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_submit_answer_cut_short_after_queueing_is_maybe_sent_with_its_id(
+    server: MockServer, flavour: str
+) -> None:
+    server.inject("submit", Fault(truncate=30))
+    with pytest.raises(ConnectionFailedError) as caught:
+        call(flavour, server.url, "submit", prompt="x")
+    [job] = server.jobs.values()  # the server did queue it
+    assert caught.value.maybe_sent is True
+    assert caught.value.request_id == job.request_id
+    assert server.submits == 1
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_an_unreadable_submit_answer_is_maybe_sent_not_resent(
+    server: MockServer, flavour: str
+) -> None:
+    server.inject(
+        "submit", Fault(status=200, body="<h1>ok</h1>", content_type="text/html")
+    )
+    with pytest.raises(ConnectionFailedError) as caught:
+        call(flavour, server.url, "submit", prompt="x")
+    assert caught.value.maybe_sent is True and server.submits == 1
+
+
+@pytest.mark.parametrize(
+    "value", ["NaN", "inf", "-1", "1e3", "soon", "0x10", "1_0", "Fri, 99 Foo 2015"]
+)
+def test_retry_after_that_is_neither_seconds_nor_a_date_is_ignored(
+    server: MockServer, value: str
+) -> None:
+    handle = call("sync", server.url, "submit", prompt="x")
+    server.inject(
+        "status", Fault(status=429, retry_after=value), times=FAST_RETRY.max_attempts
+    )
+    with pytest.raises(RateLimitError) as caught:
+        call("sync", server.url, "status", handle)
+    assert caught.value.retry_after is None
+
+
+def test_retry_after_as_an_http_date_is_honoured(server: MockServer) -> None:
+    handle = call("sync", server.url, "submit", prompt="x")
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    server.inject(
+        "status", Fault(status=429, retry_after=past), times=FAST_RETRY.max_attempts
+    )
+    with pytest.raises(RateLimitError) as caught:
+        call("sync", server.url, "status", handle)
+    assert caught.value.retry_after == 0.0
+    server.inject(
+        "status",
+        Fault(status=503, retry_after=formatdate(time.time() + 2, usegmt=True)),
+    )
+    patient = RetryPolicy(max_attempts=2, initial_delay=0.001, max_delay=5)
+    started = time.monotonic()
+    with Client(key=KEY, base_url=server.url, retry=patient) as client:
+        assert isinstance(client.flux_lora.status(handle), Queued)
+    assert (
+        time.monotonic() - started >= 0.9
+    )  # the date has whole seconds: 1 to 2 s ahead
+
+
+# --- the overall timeout bounds every call inside it ------------------------------------------
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("operation", ["status", "result"])
+def test_run_timeout_bounds_a_call_that_hangs(flavour: str, operation: str) -> None:
+    with MockServer(polls_in_queue=0, polls_in_progress=0) as server:
+        server.inject(operation, Fault(delay=3))
+        started = time.monotonic()
+        with pytest.raises(RequestTimeoutError) as caught:
+            call(flavour, server.url, "run", prompt="x", timeout=0.4)
+        elapsed = time.monotonic() - started
+        [job] = server.jobs.values()
+    assert elapsed < 0.4 + 0.1 + 0.5  # the timeout, the cancel's grace, a margin
+    assert caught.value.request_id == job.request_id
+    assert caught.value.cancelled is (operation == "status")
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_run_timeout_bounds_a_submit_that_hangs(flavour: str) -> None:
+    with MockServer() as server:
+        server.inject("submit", Fault(delay=3))
+        started = time.monotonic()
+        with pytest.raises(RequestTimeoutError) as caught:
+            call(flavour, server.url, "run", prompt="x", timeout=0.3)
+        elapsed = time.monotonic() - started
+        assert server.submits == 1
+    assert elapsed < 0.3 + 0.5
+    error = caught.value
+    assert (error.request_id, error.maybe_sent, error.cancelled) == (None, True, False)
+
+
+def test_retry_pauses_do_not_outlive_the_timeout() -> None:
+    slow = RetryPolicy(max_attempts=10, initial_delay=5, max_delay=5)
+    with (
+        MockServer() as server,
+        Client(key=KEY, base_url=server.url, retry=slow, poll=FAST_POLL) as client,
+    ):
+        server.inject("status", Fault(status=503, retry_after=30), times=10)
+        started = time.monotonic()
+        with pytest.raises(RequestTimeoutError):
+            client.flux_lora.run(prompt="x", timeout=0.3)
+    assert time.monotonic() - started < 0.3 + 0.1 + 0.5
+
+
+# --- the key goes only to the base URL's origin ---------------------------------------------
+
+
+class _Canary(BaseHTTPRequestHandler):
+    seen: ClassVar[list[str]] = []
+
+    def _any(self) -> None:
+        _Canary.seen.append(
+            f"{self.command} {self.path} {self.headers.get('Authorization')}"
+        )
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_GET = do_PUT = do_POST = _any
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def canary() -> Iterator[str]:
+    receiver = HTTPServer(("127.0.0.1", 0), _Canary)
+    threading.Thread(target=receiver.serve_forever, args=(0.01,), daemon=True).start()
+    _Canary.seen.clear()
+    yield f"http://127.0.0.1:{receiver.server_address[1]}"
+    receiver.shutdown()
+    receiver.server_close()
+
+
+def envelope_at(origin: str) -> dict[str, str]:
+    base = f"{origin}/fal-ai/flux-lora/requests/r1"
+    return {
+        "request_id": "r1",
+        "status_url": base + "/status",
+        "response_url": base,
+        "cancel_url": base + "/cancel",
+    }
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("operation", ["run", "status", "result", "cancel"])
+def test_envelope_urls_off_origin_are_refused_and_get_no_key(
+    server: MockServer, canary: str, flavour: str, operation: str
+) -> None:
+    server.inject("submit", Fault(status=200, body=envelope_at(canary)))
+    with pytest.raises(UntrustedURLError) as caught:
+        if operation == "run":
+            call(flavour, server.url, "run", prompt="x")
+        else:
+            handle = call(flavour, server.url, "submit", prompt="x")
+            call(flavour, server.url, operation, handle)
+    assert caught.value.request_id == "r1" and canary in caught.value.url
+    assert _Canary.seen == []
+    assert KEY not in str(caught.value)
+
+
+def test_allowed_hosts_extend_the_origin(server: MockServer) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    handle_at_localhost = envelope_at(f"http://localhost:{port}")
+    server.inject("submit", Fault(status=200, body=handle_at_localhost), times=2)
+    with Client(key=KEY, base_url=server.url) as client:
+        refused = client.flux_lora.submit(prompt="x")
+        with pytest.raises(UntrustedURLError):
+            client.flux_lora.status(refused)
+    with Client(key=KEY, base_url=server.url, allowed_hosts=["LOCALHOST"]) as client:
+        handle = client.flux_lora.submit(prompt="x")
+        with pytest.raises(NotFoundError):  # followed: the mock knows no request r1
+            client.flux_lora.status(handle)
+    assert server.requests[-1].path.endswith("/requests/r1/status")
+
+
+# --- headers that HTTP cannot carry ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("key", ["abc\r\nX-Injected: 1", "abc\x00", "clé"])
+def test_an_unsendable_header_is_an_input_error_before_sending(
+    server: MockServer, flavour: str, key: str
+) -> None:
+    with pytest.raises(InputValidationError) as caught:
+        call(flavour, server.url, "submit", prompt="x", key=key)
+    assert caught.value.fields == ["Authorization"]
+    assert key not in str(caught.value) and key not in repr(vars(caught.value))
+    assert server.requests == []

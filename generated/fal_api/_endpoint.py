@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pydantic
 
-from . import _files
+from . import _files, _storage
 from . import _protocol as protocol
+from ._handles import AsyncHandle, Handle
 from ._http import reply_of
 from .errors import FieldProblem, InputValidationError
 
@@ -38,28 +39,55 @@ _CONSTRAINTS = {
 }
 
 
+# Stands in for a file still to be uploaded while the body is validated (a URL, as the field wants).
+_PENDING_URL = "https://upload.pending.invalid/file"
+
+
 def prepare(
     endpoint: str,
     model: type[pydantic.BaseModel],
     payload: Mapping[str, Any],
     file_fields: Mapping[str, tuple[str, ...]],
+    *,
+    inline_up_to: int | None = None,
+    validate: bool = True,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON body for `payload` (wire names), or InputValidationError naming every broken rule."""
+    """The JSON body for `payload` (wire names), or InputValidationError naming every broken rule.
+
+    File fields above `inline_up_to` bytes stay PendingUploads (uploaded before the submit);
+    `validate=False` sends the values as given; `extra_body` fields are added unchecked.
+    """
     values = {name: value for name, value in payload.items() if value is not None}
     problems: list[FieldProblem] = []
+    pending: dict[str, _files.PendingUpload] = {}
     for name, accepted in file_fields.items():
         if name in values:
             try:
-                values[name] = _files.to_url(values[name], name, accepted)
+                converted = _files.to_url(
+                    values[name], name, accepted if validate else (), inline_up_to
+                )
             except _files.FileTypeProblem as error:
                 problems.append(error.problem)
+                continue
+            if isinstance(converted, _files.PendingUpload):
+                pending[name] = converted
+                converted = _PENDING_URL
+            values[name] = converted
+    if not validate:
+        return {**values, **pending, **(extra_body or {})}
     if not problems:
         try:
-            return model.model_validate(values).model_dump(
+            body = model.model_validate(values).model_dump(
                 mode="json", by_alias=True, exclude_unset=True
             )
         except pydantic.ValidationError as error:
             problems = problems_of(error)
+        else:
+            if pending or extra_body:
+                body.update(pending)
+                body.update(extra_body or {})
+            return body
     raise InputValidationError(endpoint, problems)
 
 
@@ -83,6 +111,7 @@ def needs_io(payload: Mapping[str, Any]) -> bool:
 class _Shared(Generic[OutputT]):
     path: str = ""
     app_id: str = ""
+    file_fields: dict[str, tuple[str, ...]] = {}
 
     def _parse(self, data: Any) -> OutputT:
         return data  # type: ignore[no-any-return]
@@ -92,6 +121,86 @@ class _Shared(Generic[OutputT]):
     ) -> protocol.WebhookPayload:
         """Read what the service POSTed to your webhook_url; a successful payload is typed."""
         return protocol.parse_webhook(body, self._parse)
+
+    def verify_webhook(
+        self,
+        headers: Mapping[str, str],
+        body: bytes | str,
+        *,
+        jwks: Any = None,
+        tolerance: float = 300.0,
+    ) -> protocol.WebhookPayload:
+        """Check the delivery's signature (see `verify_webhook`), then parse it typed."""
+        from ._webhooks import verify_webhook
+
+        return verify_webhook(
+            headers, body, jwks=jwks, tolerance=tolerance, parse=self._parse
+        )
+
+    def _prepared(
+        self,
+        settings: protocol.Settings,
+        model: type[pydantic.BaseModel],
+        payload: Mapping[str, Any],
+        extra_body: Mapping[str, Any] | None,
+        validate: bool,
+    ) -> dict[str, Any]:
+        return prepare(
+            self.path,
+            model,
+            payload,
+            self.file_fields,
+            inline_up_to=settings.inline_files_up_to,
+            validate=validate,
+            extra_body=extra_body,
+        )
+
+
+def _submit_flow(
+    settings: protocol.Settings,
+    path: str,
+    body: Any,
+    webhook_url: str | None,
+    headers: Mapping[str, str],
+) -> protocol.Flow[protocol.RequestHandle]:
+    """Big file inputs to storage first, then the submit."""
+    body = yield from _storage.resolve(settings, body)
+    return (yield from protocol.submit(settings, path, body, webhook_url, headers))
+
+
+def _run_flow(
+    settings: protocol.Settings,
+    path: str,
+    body: Any,
+    parse: Callable[[Any], OutputT],
+    timeout: float | None,
+    on_update: Callable[[protocol.Status], Any] | None,
+    headers: Mapping[str, str],
+) -> protocol.Flow[OutputT]:
+    body = yield from _storage.resolve(settings, body)
+    return (
+        yield from protocol.run(
+            settings, path, body, parse, timeout, on_update, None, headers
+        )
+    )
+
+
+def _bound(handle: protocol.RequestHandle, endpoint: Any, kind: type[Any]) -> Any:
+    return kind(
+        handle.request_id,
+        handle.status_url,
+        handle.response_url,
+        handle.cancel_url,
+        endpoint,
+    )
+
+
+def app_id_of(app: str) -> str:
+    """owner/alias of an app id with a subpath (`fal-ai/flux-lora/inpainting` -> `fal-ai/flux-lora`);
+    `workflows/` and `comfy/` are namespaces before the owner."""
+    parts = [part for part in app.strip("/").split("/") if part]
+    keep = 3 if parts and parts[0] in ("workflows", "comfy") else 2
+    return "/".join(parts[:keep])
 
 
 class Endpoint(_Shared[OutputT]):
@@ -129,11 +238,73 @@ class Endpoint(_Shared[OutputT]):
             protocol.status(self._client._settings, handle, logs)
         )
 
-    def result(self, request: protocol.RequestHandle | str) -> OutputT:
-        """The output of a completed request."""
+    def result(
+        self,
+        request: protocol.RequestHandle | str,
+        *,
+        wait: bool = False,
+        timeout: float | None = None,
+    ) -> OutputT:
+        """The output of a completed request; NotReadyError while it runs, unless `wait=True`."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
+        if wait:
+            self.wait(handle, timeout=timeout)
         return self._client._drive(
             protocol.result(self._client._settings, handle, self._parse)
+        )
+
+    def response(
+        self,
+        request: protocol.RequestHandle | str,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> protocol.Response[OutputT]:
+        """The output with its request id, billable units and metrics (waits unless `wait=False`)."""
+        settings = self._client._settings
+        handle = protocol.handle_for(settings, self.app_id, request)
+        if wait:
+            return self._client._drive(
+                protocol.wait_response(settings, handle, self._parse, timeout, None)
+            )
+        return self._client._drive(protocol.response(settings, handle, self._parse))
+
+    def _body(
+        self,
+        model: type[pydantic.BaseModel],
+        payload: Mapping[str, Any],
+        extra_body: Mapping[str, Any] | None,
+        validate: bool,
+    ) -> dict[str, Any]:
+        return self._prepared(
+            self._client._settings, model, payload, extra_body, validate
+        )
+
+    def _submit(
+        self, body: dict[str, Any], webhook_url: str | None, headers: Mapping[str, str]
+    ) -> Handle[OutputT]:
+        handle = self._client._drive(
+            _submit_flow(self._client._settings, self.path, body, webhook_url, headers)
+        )
+        return _bound(handle, self, Handle)  # type: ignore[no-any-return]
+
+    def _run(
+        self,
+        body: dict[str, Any],
+        timeout: float | None,
+        on_update: Callable[[protocol.Status], Any] | None,
+        headers: Mapping[str, str],
+    ) -> OutputT:
+        return self._client._drive(
+            _run_flow(
+                self._client._settings,
+                self.path,
+                body,
+                self._parse,
+                timeout,
+                on_update,
+                headers,
+            )
         )
 
     def cancel(self, request: protocol.RequestHandle | str) -> str:
@@ -181,18 +352,46 @@ class AsyncEndpoint(_Shared[OutputT]):
                 if stream.done:
                     return
 
-    async def _prepare(
+    async def _body(
         self,
         model: type[pydantic.BaseModel],
         payload: Mapping[str, Any],
-        file_fields: Mapping[str, tuple[str, ...]],
+        extra_body: Mapping[str, Any] | None,
+        validate: bool,
     ) -> dict[str, Any]:
         # Reading a local file would block the event loop: do that part in a thread.
+        settings = self._client._settings
         if needs_io(payload):
             return await asyncio.to_thread(
-                prepare, self.path, model, payload, file_fields
+                self._prepared, settings, model, payload, extra_body, validate
             )
-        return prepare(self.path, model, payload, file_fields)
+        return self._prepared(settings, model, payload, extra_body, validate)
+
+    async def _submit(
+        self, body: dict[str, Any], webhook_url: str | None, headers: Mapping[str, str]
+    ) -> AsyncHandle[OutputT]:
+        handle = await self._client._drive(
+            _submit_flow(self._client._settings, self.path, body, webhook_url, headers)
+        )
+        return _bound(handle, self, AsyncHandle)  # type: ignore[no-any-return]
+
+    async def _run(
+        self,
+        body: dict[str, Any],
+        timeout: float | None,
+        on_update: Callable[[protocol.Status], Any] | None,
+        headers: Mapping[str, str],
+    ) -> OutputT:
+        flow = _run_flow(
+            self._client._settings,
+            self.path,
+            body,
+            self._parse,
+            timeout,
+            on_update,
+            headers,
+        )
+        return await self._client._drive(flow)
 
     async def status(
         self, request: protocol.RequestHandle | str, *, logs: bool = False
@@ -203,11 +402,37 @@ class AsyncEndpoint(_Shared[OutputT]):
             protocol.status(self._client._settings, handle, logs)
         )
 
-    async def result(self, request: protocol.RequestHandle | str) -> OutputT:
-        """The output of a completed request."""
+    async def result(
+        self,
+        request: protocol.RequestHandle | str,
+        *,
+        wait: bool = False,
+        timeout: float | None = None,
+    ) -> OutputT:
+        """The output of a completed request; NotReadyError while it runs, unless `wait=True`."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
+        if wait:
+            await self.wait(handle, timeout=timeout)
         return await self._client._drive(
             protocol.result(self._client._settings, handle, self._parse)
+        )
+
+    async def response(
+        self,
+        request: protocol.RequestHandle | str,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> protocol.Response[OutputT]:
+        """The output with its request id, billable units and metrics (waits unless `wait=False`)."""
+        settings = self._client._settings
+        handle = protocol.handle_for(settings, self.app_id, request)
+        if wait:
+            return await self._client._drive(
+                protocol.wait_response(settings, handle, self._parse, timeout, None)
+            )
+        return await self._client._drive(
+            protocol.response(settings, handle, self._parse)
         )
 
     async def cancel(self, request: protocol.RequestHandle | str) -> str:
@@ -229,3 +454,125 @@ class AsyncEndpoint(_Shared[OutputT]):
         return await self._client._drive(
             protocol.wait(self._client._settings, handle, timeout, on_update)
         )
+
+
+class _RawEndpoint(Endpoint[Any]):
+    def __init__(self, client: Client, app: str) -> None:
+        super().__init__(client)
+        self.path = "/" + app.strip("/")
+        self.app_id = app_id_of(app)
+
+
+class _AsyncRawEndpoint(AsyncEndpoint[Any]):
+    def __init__(self, client: AsyncClient, app: str) -> None:
+        super().__init__(client)
+        self.path = "/" + app.strip("/")
+        self.app_id = app_id_of(app)
+
+
+class Raw:
+    """Queue apps the docs do not cover, by id (`owner/alias[/subpath]`): the arguments go as
+    given (no validation), the output comes back as JSON; retries, waiting and errors as typed calls.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def submit(
+        self,
+        app: str,
+        arguments: Mapping[str, Any],
+        *,
+        webhook_url: str | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Handle[Any]:
+        controls = protocol.queue_headers(priority, hint, start_timeout, headers)
+        return _RawEndpoint(self._client, app)._submit(
+            dict(arguments), webhook_url, controls
+        )
+
+    def run(
+        self,
+        app: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        controls = protocol.queue_headers(priority, hint, start_timeout, headers)
+        return _RawEndpoint(self._client, app)._run(
+            dict(arguments), timeout, on_update, controls
+        )
+
+    def status(
+        self, app: str, request: protocol.RequestHandle | str, *, logs: bool = False
+    ) -> protocol.Status:
+        return _RawEndpoint(self._client, app).status(request, logs=logs)
+
+    def result(
+        self, app: str, request: protocol.RequestHandle | str, *, wait: bool = False
+    ) -> Any:
+        return _RawEndpoint(self._client, app).result(request, wait=wait)
+
+    def cancel(self, app: str, request: protocol.RequestHandle | str) -> str:
+        return _RawEndpoint(self._client, app).cancel(request)
+
+
+class AsyncRaw:
+    """The async twin of Raw."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    async def submit(
+        self,
+        app: str,
+        arguments: Mapping[str, Any],
+        *,
+        webhook_url: str | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncHandle[Any]:
+        controls = protocol.queue_headers(priority, hint, start_timeout, headers)
+        return await _AsyncRawEndpoint(self._client, app)._submit(
+            dict(arguments), webhook_url, controls
+        )
+
+    async def run(
+        self,
+        app: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        controls = protocol.queue_headers(priority, hint, start_timeout, headers)
+        return await _AsyncRawEndpoint(self._client, app)._run(
+            dict(arguments), timeout, on_update, controls
+        )
+
+    async def status(
+        self, app: str, request: protocol.RequestHandle | str, *, logs: bool = False
+    ) -> protocol.Status:
+        return await _AsyncRawEndpoint(self._client, app).status(request, logs=logs)
+
+    async def result(
+        self, app: str, request: protocol.RequestHandle | str, *, wait: bool = False
+    ) -> Any:
+        return await _AsyncRawEndpoint(self._client, app).result(request, wait=wait)
+
+    async def cancel(self, app: str, request: protocol.RequestHandle | str) -> str:
+        return await _AsyncRawEndpoint(self._client, app).cancel(request)

@@ -5,6 +5,10 @@ DEFAULT_BASE_URL = "https://queue.fal.run"
 BASE_URL_ENV = "FAL_BASE_URL"
 AUTH_ENV = "FAL_KEY"
 AUTH_SCHEME = "Key"
-# Queue endpoints always need the key; plain endpoints send it when there is one.
+# Queue endpoints need the key when the package has an auth scheme; plain endpoints say their own.
 KEY_REQUIRED = True
+# Security schemes by id: (location, name, prefix, basic, environment variable).
+SECURITY_SCHEMES: dict[str, tuple[str, str, str, bool, str]] = {
+    "default": ("header", "Authorization", "Key", False, "FAL_KEY"),
+}
 USER_AGENT = "fal_api/0.1.0 (python; specgen)"

@@ -1,24 +1,52 @@
-"""Plain request/response endpoints: parameters into the URL, the body in its declared encoding,
-the answer parsed by status code. Shared by Client and AsyncClient, like the queue protocol.
+"""Plain request/response endpoints: parameters into the URL as OpenAPI serializes them, the
+body in exactly its declared content type, credentials where the operation's security says, the
+answer parsed by status code and media type. Shared by Client and AsyncClient, like the queue
+protocol.
+
+`NOT_GIVEN` (the default of every optional argument) leaves a parameter or field out; `None`
+sends JSON `null` where the schema allows null (and is left out where it does not).
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 import pydantic
 
+from . import _files
 from . import _protocol as protocol
-from ._endpoint import prepare, problems_of
-from .errors import FieldProblem, InputValidationError
+from ._auth import placed
+from ._endpoint import problems_of
+from .errors import APIError, FieldProblem, InputValidationError
 
 Upload = Path | bytes | tuple[str, bytes]
+
+
+class NotGiven:
+    """The type of NOT_GIVEN: an argument the caller left out (distinct from None = null)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,44 @@ class Operation:
     responses: Mapping[int, type[pydantic.BaseModel] | None] = field(
         default_factory=dict
     )
+    # OpenAPI `2XX`-style ranges and `default`: the model of any status not documented alone
+    ranges: Mapping[str, type[pydantic.BaseModel] | None] = field(default_factory=dict)
+    # OpenAPI parameter serialization by Python name: (style, explode)
+    styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
+    nullable: frozenset[str] = (
+        frozenset()
+    )  # names (Python for parameters, wire for fields) that take null
+    body_required: bool = True  # a required body is sent even when no field was given
+    security: tuple[
+        tuple[str, ...], ...
+    ] = ()  # alternatives of scheme ids; () = no credentials
+    base_url: str = (
+        ""  # the documented server of this operation's input ("" = the client's)
+    )
+    accept: str = ""  # the documented response media types
+    media_types: Mapping[int, str] = field(
+        default_factory=dict
+    )  # documented media type by status
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """`client.with_raw_response.<method>(...)`: the status, headers and body, and the parsed
+    value the plain call returns."""
+
+    status_code: int
+    headers: Mapping[str, str]  # lower-case names
+    content: bytes
+    parsed: Any
+
+
+def given(values: Mapping[str, Any], nullable: frozenset[str]) -> dict[str, Any]:
+    """The values to send: NOT_GIVEN left out; None kept only where the schema takes null."""
+    return {
+        k: v
+        for k, v in values.items()
+        if not isinstance(v, NotGiven) and (v is not None or k in nullable)
+    }
 
 
 def check_params(
@@ -43,11 +109,11 @@ def check_params(
     values: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Validated parameter values by Python name, JSON-ready; InputValidationError otherwise."""
-    given = {name: value for name, value in values.items() if value is not None}
+    present = given(values, operation.nullable)
     if model is None:
-        return given
+        return present
     try:
-        return model.model_validate(given).model_dump(mode="json", exclude_unset=True)
+        return model.model_validate(present).model_dump(mode="json", exclude_unset=True)
     except pydantic.ValidationError as error:
         wire = {py: name for py, name, _ in operation.params}
         problems = [
@@ -58,19 +124,24 @@ def check_params(
 
 
 def uploads(
-    operation: Operation, files: Mapping[str, Upload | None], required: tuple[str, ...]
+    operation: Operation,
+    files: Mapping[str, Upload | NotGiven | None],
+    required: tuple[str, ...],
 ) -> dict[str, tuple[str, bytes, str]]:
     """Multipart file parts from Paths, bytes or (file name, bytes)."""
     parts: dict[str, tuple[str, bytes, str]] = {}
-    missing = [name for name in required if files.get(name) is None]
+    present = {
+        name: value
+        for name, value in files.items()
+        if value is not None and not isinstance(value, NotGiven)
+    }
+    missing = [name for name in required if name not in present]
     if missing:
         raise InputValidationError(
             operation.path,
             [FieldProblem(name, "required", "Field required") for name in missing],
         )
-    for name, value in files.items():
-        if value is None:
-            continue
+    for name, value in present.items():
         if isinstance(value, Path):
             parts[name] = (
                 value.name,
@@ -88,51 +159,122 @@ def uploads(
     return parts
 
 
+def prepare_body(
+    operation: Operation,
+    model: type[pydantic.BaseModel] | None,
+    payload: Any,
+    file_fields: Mapping[str, tuple[str, ...]],
+) -> Any:
+    """The body to send: validated fields (json/form/multipart) or the raw value as given;
+    NOT_GIVEN when there is nothing to send."""
+    if isinstance(payload, NotGiven) or (payload is None and model is None):
+        return NOT_GIVEN
+    if model is None:
+        return payload
+    if isinstance(payload, Mapping):
+        values = given(payload, operation.nullable)
+        if not values and not operation.body_required:
+            return NOT_GIVEN
+        problems: list[FieldProblem] = []
+        for name, accepted in file_fields.items():
+            if values.get(name) is not None:
+                try:
+                    values[name] = _files.to_url(values[name], name, accepted)
+                except _files.FileTypeProblem as error:
+                    problems.append(error.problem)
+        if problems:
+            raise InputValidationError(operation.path, problems)
+        payload = values
+    try:
+        return model.model_validate(payload).model_dump(
+            mode="json", by_alias=True, exclude_unset=True
+        )
+    except pydantic.ValidationError as error:
+        raise InputValidationError(operation.path, problems_of(error)) from None
+
+
 def build_call(
     settings: protocol.Settings,
     operation: Operation,
     params: Mapping[str, Any],
-    body: Any = None,
+    body: Any = NOT_GIVEN,
     files: dict[str, tuple[str, bytes, str]] | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+    timeout: float | None = None,
 ) -> protocol.HttpCall:
     path = operation.path
-    query: dict[str, str | list[str]] = {}
-    headers = dict(settings.headers)
-    cookies = []
+    query: list[tuple[str, str]] = []
+    # the configured `Authorization` of queue calls is not sent here: the operation says its own
+    headers = {k: v for k, v in settings.headers.items() if k != "Authorization"}
+    if operation.accept:
+        headers["Accept"] = operation.accept
+    else:
+        headers.pop("Accept", None)
+    cookies: list[tuple[str, str]] = []
+    own_headers: set[str] = set()
     for py_name, wire, location in operation.params:
         if py_name not in params:
             continue
+        if location == "header":
+            own_headers.add(wire)
         value = params[py_name]
+        style, explode = operation.styles.get(py_name) or _default_style(location)
         if location == "path":
-            path = path.replace("{" + wire + "}", quote(_text(value), safe=""))
-        elif location == "query":
-            query[wire] = (
-                [_text(item) for item in value]
-                if isinstance(value, list)
-                else _text(value)
+            path = path.replace(
+                "{" + wire + "}", path_value(wire, value, style, explode)
             )
+        elif location == "query":
+            query += query_pairs(wire, value, style, explode)
         elif location == "header":
-            headers[wire] = _text(value)
+            headers[wire] = simple_value(value, explode)
         else:
-            cookies.append(f"{wire}={quote(_text(value), safe='')}")
+            cookies += query_pairs(wire, value, "form", explode)
+    # a parameter of the same name, passed explicitly, wins over a stored credential
+    for location, name, value in placed(
+        operation.security, settings.credentials, f"{operation.method} {operation.path}"
+    ):
+        if location == "header" and name.lower() not in {
+            h.lower() for h in own_headers
+        }:
+            headers[name] = value
+        elif location == "query" and all(key != name for key, _ in query):
+            query.append((name, value))
+        elif location == "cookie" and all(key != name for key, _ in cookies):
+            cookies.append((name, value))
     if cookies:
-        headers["Cookie"] = "; ".join(cookies)
+        headers["Cookie"] = "; ".join(
+            f"{name}={quote(value, safe='')}" for name, value in cookies
+        )
+    headers.update(extra_headers or {})
+    base = settings.base_url_override or operation.base_url or settings.base_url
+    url = base.rstrip("/") + path
     call = protocol.HttpCall(
         operation.method,
-        settings.base_url + path,
-        params=query,
+        url,
         headers=headers,
         idempotent=operation.method in IDEMPOTENT,
     )
-    if operation.encoding == "json" and body is not None:
+    call = _replace(call, query=tuple(query), timeout=timeout)
+    if isinstance(body, NotGiven) and not files:
+        return call
+    if operation.encoding == "json":
         return _replace(call, json=body)
-    if operation.encoding == "form" and body is not None:
-        return _replace(call, data={k: _text(v) for k, v in body.items()})
+    if operation.encoding == "form":
+        pairs = [
+            pair
+            for name, value in (body or {}).items()
+            for pair in query_pairs(name, value, "form", True)
+        ]
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+        return _replace(call, content=encoded.encode("ascii"))
     if operation.encoding == "multipart":
-        return _replace(
-            call, data={k: _text(v) for k, v in (body or {}).items()}, files=files or {}
+        parts, content_type = multipart(
+            body if isinstance(body, Mapping) else {}, files or {}
         )
-    if operation.encoding == "raw" and body is not None:
+        headers["Content-Type"] = content_type
+        return _replace(call, content=parts)
+    if operation.encoding == "raw":
         content = body.encode() if isinstance(body, str) else bytes(body)
         headers["Content-Type"] = operation.content_type or "application/octet-stream"
         return _replace(call, content=content)
@@ -142,6 +284,10 @@ def build_call(
 IDEMPOTENT = ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
 
 
+def _default_style(location: str) -> tuple[str, bool]:
+    return ("form", True) if location in ("query", "cookie") else ("simple", False)
+
+
 def _replace(call: protocol.HttpCall, **changes: Any) -> protocol.HttpCall:
     values = {name: getattr(call, name) for name in call.__dataclass_fields__}
     values.update(changes)
@@ -149,50 +295,199 @@ def _replace(call: protocol.HttpCall, **changes: Any) -> protocol.HttpCall:
 
 
 def _text(value: Any) -> str:
+    """A scalar as text: booleans as JSON writes them, integral numbers without ".0"."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
+
+
+def simple_value(value: Any, explode: bool) -> str:
+    """OpenAPI `simple`: arrays "a,b"; objects "k,v,k2,v2" (explode: "k=v,k2=v2")."""
+    if isinstance(value, list):
+        return ",".join(_text(item) for item in value)
+    if isinstance(value, dict):
+        if explode:
+            return ",".join(f"{k}={_text(v)}" for k, v in value.items())
+        return ",".join(f"{k},{_text(v)}" for k, v in value.items())
+    return _text(value)
+
+
+def path_value(name: str, value: Any, style: str, explode: bool) -> str:
+    """A path parameter as `simple` (default), `label` (".a.b") or `matrix` (";id=a,b")."""
+    if style == "label":
+        sep = "." if explode else ","
+        items = _items(value, explode)
+        return "." + sep.join(quote(item, safe="=") for item in items)
+    if style == "matrix":
+        if isinstance(value, list) and explode:
+            return "".join(f";{name}={quote(_text(item), safe='')}" for item in value)
+        if isinstance(value, dict) and explode:
+            return "".join(f";{k}={quote(_text(v), safe='')}" for k, v in value.items())
+        return f";{name}=" + ",".join(
+            quote(item, safe="") for item in _items(value, False)
+        )
+    if isinstance(value, (list, dict)):
+        return ",".join(quote(item, safe="=") for item in _items(value, explode))
+    return quote(_text(value), safe="")
+
+
+def _items(value: Any, explode: bool) -> list[str]:
+    if isinstance(value, list):
+        return [_text(item) for item in value]
+    if isinstance(value, dict):
+        if explode:
+            return [f"{k}={_text(v)}" for k, v in value.items()]
+        return [part for k, v in value.items() for part in (str(k), _text(v))]
+    return [_text(value)]
+
+
+def query_pairs(
+    name: str, value: Any, style: str, explode: bool
+) -> list[tuple[str, str]]:
+    """OpenAPI query serialization: `form` (explode: repeated keys / one key per property),
+    `spaceDelimited`, `pipeDelimited`, `deepObject`; `json` for a parameter with `content`.
+    """
+    if style == "json":
+        return [(name, json.dumps(value, separators=(",", ":"), ensure_ascii=False))]
+    if isinstance(value, list):
+        if style == "spaceDelimited" and not explode:
+            return [(name, " ".join(_text(item) for item in value))]
+        if style == "pipeDelimited" and not explode:
+            return [(name, "|".join(_text(item) for item in value))]
+        if explode:
+            return [(name, _text(item)) for item in value]
+        return [(name, ",".join(_text(item) for item in value))]
+    if isinstance(value, dict):
+        if style == "deepObject":
+            return [(f"{name}[{k}]", _text(v)) for k, v in value.items()]
+        if explode:
+            return [(str(k), _text(v)) for k, v in value.items()]
+        return [
+            (
+                name,
+                ",".join(part for k, v in value.items() for part in (str(k), _text(v))),
+            )
+        ]
+    return [(name, _text(value))]
+
+
+def multipart(
+    fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]]
+) -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578), with or without file parts; arrays are
+    repeated parts, objects JSON parts."""
+    boundary = uuid.uuid4().hex
+    chunks: list[bytes] = []
+
+    def part(
+        name: str,
+        content: bytes,
+        file_name: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        disposition = f'form-data; name="{_quoted(name)}"' + (
+            f'; filename="{_quoted(file_name)}"' if file_name is not None else ""
+        )
+        head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
+        if content_type:
+            head += f"Content-Type: {content_type}\r\n"
+        chunks.append(head.encode("utf-8") + b"\r\n" + content + b"\r\n")
+
+    for name, value in fields.items():
+        if name in files:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                part(
+                    name,
+                    json.dumps(item, ensure_ascii=False).encode("utf-8"),
+                    content_type="application/json",
+                )
+            else:
+                part(name, _text(item).encode("utf-8"))
+    for name, (file_name, content, content_type) in files.items():
+        part(name, content, file_name, content_type)
+    chunks.append(f"--{boundary}--\r\n".encode("ascii"))
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def _quoted(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace('"', "%22")
+        .replace("\r", "%0D")
+        .replace("\n", "%0A")
+    )
 
 
 def call(
     settings: protocol.Settings, operation: Operation, request: protocol.HttpCall
 ) -> protocol.Flow[Any]:
-    """Send (with retries where the method is idempotent) and parse the answer by status code."""
-    reply = yield from protocol.send(request, settings.retry)
-    return parse(operation.responses, reply)
+    """Send (with retries where the method is idempotent) and parse the answer by status code;
+    a documented error body arrives typed on the raised error's `parsed`."""
+    try:
+        reply = yield from protocol.send(request, settings.retry)
+    except APIError as error:
+        model = model_for(operation, error.status_code)
+        if model is not None:
+            try:
+                error.parsed = model.model_validate(error.body)
+            except pydantic.ValidationError:
+                pass
+        raise
+    parsed = parse(model_for(operation, reply.status_code), reply)
+    if settings.raw:
+        return RawResponse(reply.status_code, reply.headers, reply.body, parsed)
+    return parsed
 
 
-def parse(
-    responses: Mapping[int, type[pydantic.BaseModel] | None], reply: protocol.Reply
-) -> Any:
+def model_for(operation: Operation, status: int) -> type[pydantic.BaseModel] | None:
+    """The documented model of a status: its own, else its range's (`4XX`), else `default`'s."""
+    if status in operation.responses:
+        return operation.responses[status]
+    return operation.ranges.get(f"{status // 100}XX", operation.ranges.get("default"))
+
+
+def parse(model: type[pydantic.BaseModel] | None, reply: protocol.Reply) -> Any:
+    """JSON answers as data (typed where a model is documented), text as str, anything else
+    (images, archives, octet-stream) as bytes."""
     if not reply.body:
         return None
-    content_type = reply.headers.get("content-type", "")
-    data: Any = (
-        reply.json()
-        if "json" in content_type or not content_type
-        else reply.body.decode("utf-8", "replace")
-    )
-    model = responses.get(reply.status_code)
-    return model.model_validate(data) if model is not None else data
-
-
-def prepare_body(
-    operation: Operation,
-    model: type[pydantic.BaseModel] | None,
-    payload: Any,
-    file_fields: Mapping[str, tuple[str, ...]],
-) -> Any:
-    """The body to send: validated fields (json/form/multipart) or the raw value as given."""
-    if model is None or payload is None:
-        return payload
-    if isinstance(payload, Mapping):
-        return prepare(operation.path, model, payload, file_fields)
-    try:
-        return model.model_validate(payload).model_dump(
-            mode="json", by_alias=True, exclude_unset=True
+    content_type = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+    if "json" in content_type or (not content_type and model is not None):
+        # Declared JSON must be JSON (MalformedResponseError), and fit its model (ResponseValidationError).
+        data = protocol.decode_json(reply)
+        try:
+            return model.model_validate(data) if model is not None else data
+        except pydantic.ValidationError as error:
+            raise protocol.unfit(reply, data, error) from None
+    if (
+        content_type.startswith("text/")
+        or content_type.endswith("xml")
+        or content_type in TEXT_TYPES
+    ):
+        return reply.body.decode(
+            _charset(reply.headers.get("content-type", "")), "replace"
         )
-    except pydantic.ValidationError as error:
-        raise InputValidationError(operation.path, problems_of(error)) from None
+    return reply.body
+
+
+TEXT_TYPES = (
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/yaml",
+)
+
+
+def _charset(content_type: str) -> str:
+    for piece in content_type.split(";")[1:]:
+        key, _, value = piece.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip('"')
+    return "utf-8"

@@ -19,7 +19,8 @@ from .endpoints.qwen_image_edit_lora import AsyncQwenImageEditLora, QwenImageEdi
 class Client(
     SyncClientBase,
 ):
-    """Blocking client: `Client(key=None, *, base_url=None, timeout=120.0, retry=None, poll=None, http_client=None)`."""
+    """Blocking client: `Client(key=None, *, base_url=None, timeout=120.0, retry=None, poll=None, http_client=None,
+    rest_url=None, inline_files_up_to=65536, storage=None, max_concurrency=None)`."""
 
     flux_1_dev_image_to_image: Flux1DevImageToImage
     flux_lora: FluxLora

@@ -12,13 +12,15 @@ import json
 import ssl
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
 from . import AsyncClient, Client, Completed, InProgress, InputValidationError, Queued
-from .errors import APIError
+from ._auth import SCHEMES, wire_value
 from ._meta import AUTH_SCHEME
 from ._spec import SCHEMAS
+from .errors import APIError
 from .testing import FAST_POLL, TEST_API_KEY, MockServer, RecordedRequest
 
 OutputType = type | tuple[type, ...]
@@ -61,6 +63,59 @@ def rejected_before_sending(
 
 def authorized(sent: RecordedRequest) -> None:
     assert sent.headers["authorization"] == f"{AUTH_SCHEME} {TEST_API_KEY}"
+
+
+def credentials_sent(
+    sent: RecordedRequest, security: list[list[str]], own: list[list[str]]
+) -> dict[str, list[str]]:
+    """The first alternative's credentials arrived exactly where their schemes say, and no
+    other scheme's; `own` are the operation's (location, name) parameters, which win over a
+    credential of the same name. Returns the query without the credentials."""
+    wanted = security[0] if security else []
+    taken = {
+        (location, name.lower() if location == "header" else name)
+        for location, name in own
+    }
+    query: dict[str, Any] = dict(sent.query)
+    cookies: dict[str, Any] = dict(
+        part.strip().split("=", 1)
+        for part in sent.headers.get("cookie", "").split(";")
+        if "=" in part
+    )
+    places = {
+        ident: (
+            scheme.location,
+            scheme.name.lower() if scheme.location == "header" else scheme.name,
+        )
+        for ident, scheme in SCHEMES.items()
+    }
+    needed = {places[ident] for ident in wanted}
+    for ident, scheme in SCHEMES.items():
+        location, key = places[ident]
+        holder: dict[str, Any] = {
+            "header": dict(sent.headers),
+            "query": query,
+            "cookie": cookies,
+        }[location]
+        if (location, key) in taken:
+            continue
+        if ident in wanted:
+            found = holder.get(key)
+            found = found[-1] if isinstance(found, list) else found
+            found = (
+                unquote(found) if location == "cookie" and found is not None else found
+            )
+            assert found == wire_value(
+                scheme, TEST_API_KEY
+            ), f"{ident}: expected the credential in {location} {scheme.name}"
+        elif (location, key) not in needed:
+            assert (
+                key not in holder
+            ), f"{ident}: a credential was sent in {location} {scheme.name}, where this operation needs none"
+    for location, key in needed:
+        if location == "query" and ("query", key) not in taken:
+            query.pop(key, None)
+    return query
 
 
 # --- queue endpoints ----------------------------------------------------------------------------
@@ -202,7 +257,12 @@ def answer_matches(answer: Any, model: Any, expected: Any, code: int = 200) -> N
     if code >= 400:
         assert answer is None
     elif model is None:
-        assert answer == expected
+        # a binary answer arrives as bytes: the mock sent the text of `expected`
+        assert answer == (
+            expected.encode()
+            if isinstance(answer, bytes) and isinstance(expected, str)
+            else expected
+        )
     else:
         assert isinstance(answer, model)
         assert answer == model.model_validate(expected)

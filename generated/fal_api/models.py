@@ -67,14 +67,14 @@ class Flux1DevImageToImageOutput(BaseModel):
 
 
 class Flux1DevImageToImageResponse200(BaseModel):
-    status: str
-    request_id: str
-    response_url: str
-    status_url: str
-    cancel_url: str
-    logs: Any
-    metrics: dict[str, Any]
-    queue_position: int
+    status: str | None = None
+    request_id: str | None = None
+    response_url: str | None = None
+    status_url: str | None = None
+    cancel_url: str | None = None
+    logs: Any | None = None
+    metrics: dict[str, Any] | None = None
+    queue_position: int | None = None
 
 
 class FluxLoraInpaintingInput(BaseModel):
@@ -185,7 +185,7 @@ class FluxProKontextInput(BaseModel):
     """
     生成图片的格式。默认值:"jpeg"  支持default、png、jpeg
     """
-    safety_tolerance: str | None = "2"
+    safety_tolerance: Literal["1", "2", "3", "4", "5"] | None = "2"
     """
     生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2"
     """

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.diagnostics import Report, fail
-from generator.readers import docpage, markdown, native, openapi
+from generator.readers import docpage, guard, markdown, native, openapi
 from generator.readers.refs import load_json
 from generator.readers.source import SourceDocument, SourceEndpoint
 
@@ -42,7 +42,16 @@ def decode(data: bytes, name: str) -> str:
 
 def read_file(path: Path, name: str, report: Report) -> SourceDocument:
     """Read `path`; `name` is how diagnostics and the registry refer to it."""
-    return read_text(decode(path.read_bytes(), name), name, report)
+    limit = guard.active().max_input_bytes
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+        guard.check_size(data)
+    except guard.UnsafeData as exc:
+        raise fail(name, exc.line, exc.message) from None
+    except OSError as exc:
+        raise fail(name, None, f"cannot read the file ({exc.strerror})") from None
+    return read_text(decode(data, name), name, report)
 
 
 def read_text(text: str, name: str, report: Report) -> SourceDocument:

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from generator.diagnostics import Report, fail
+from generator.readers import guard
 from generator.readers.source import (
     SourceBody,
     SourceDocument,
@@ -164,12 +165,20 @@ def _json(section: Section, name: str, header: str, expected: str) -> Any:
     if not text.strip():
         raise fail(name, start, f"section {header} is empty: expected {expected}")
     try:
-        return json.loads(text)
+        return guard.json_loads(text)
     except json.JSONDecodeError as exc:
         raise fail(
             name,
             start + exc.lineno,
             f"section {header}: invalid JSON ({exc.msg}, column {exc.colno}): expected {expected}",
+        ) from None
+    except guard.UnsafeData as exc:
+        line = exc.line_in(text)
+        raise fail(
+            name,
+            start if line is None else start + line,
+            f"section {header}: {exc.message}",
+            exc.pointer,
         ) from None
 
 
@@ -190,7 +199,15 @@ def _parameters(sections: dict[str, Section], name: str) -> list[SourceParameter
         )
     params = []
     for location in ("path", "query", "header", "cookie"):
-        for item in data.get(location) or []:
+        listed = data.get(location) or []
+        if not isinstance(listed, list):
+            raise fail(
+                name,
+                sections[PARAMETERS][0] + 1,
+                f"section 参数: {location!r} is a {type(listed).__name__}; expected a list of parameters",
+                f"/{location}",
+            )
+        for item in listed:
             if (
                 not isinstance(item, dict)
                 or item.get("enable") is False
@@ -330,6 +347,6 @@ def _json_string(value: Any) -> Any:
     if not isinstance(value, str):
         return value if value is not None else _UNPARSED
     try:
-        return json.loads(value)
-    except json.JSONDecodeError:
+        return guard.json_loads(value)
+    except ValueError:  # not JSON, or JSON the guard refuses
         return _UNPARSED

@@ -25,7 +25,6 @@ cell that links a model (`[token](#schematoken)`) becomes a `$ref` to that model
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Report, fail
+from generator.readers import guard
 from generator.readers.refs import (
     YamlLoader,
     plain_data,
@@ -767,12 +767,13 @@ def _fence_value(fence: Block) -> Any:
         return None
     if fence.text == "json":
         try:
-            return json.loads(body)
-        except ValueError:
+            return guard.json_loads(body)
+        except ValueError:  # not JSON, or JSON the guard refuses: kept as text
             return body
     if fence.text == "yaml":
         try:
+            guard.check_yaml(body, YamlLoader)
             return plain_data(yaml.load(body, Loader=YamlLoader))
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):
             return body
     return body

@@ -18,11 +18,12 @@ import re
 from typing import Any
 
 from generator.diagnostics import Report, fail
+from generator.readers import security
+from generator.readers.positions import JsonPositions
 from generator.readers.refs import (
     UNSET,
     SchemaFixer,
     as_dict,
-    find_line,
     json_text,
     load_json,
     pointer,
@@ -87,8 +88,12 @@ class _Project:
         self.document = SourceDocument(
             name, "apifox-native", servers=self._environment_servers()
         )
-        # ids are searched for after the collection starts: test cases repeat them later on
-        self._search_from = max(text.find('"apiCollection"'), 0)
+        self.positions = JsonPositions(text)  # lines of endpoints, found lazily
+        self._collection_schemes = _scheme_collection(
+            data.get("securitySchemeCollection")
+        )
+        setting = as_dict(data.get("projectSetting"))
+        self.document.security = self._auth_of(setting, "/projectSetting", None)
 
     def read(self) -> SourceDocument:
         if isinstance(self.data.get("apiCollection"), list):
@@ -115,21 +120,29 @@ class _Project:
         folders: list[str],
         server: str,
         top: bool = False,
+        auth: list[list[str]] | None = None,
     ) -> None:
-        """1.0.0: endpoint items have `api`, folders have `items`; anything else is skipped."""
+        """1.0.0: endpoint items have `api`, folders have `items`; anything else is skipped.
+        A folder's `auth` applies to what it holds unless they say their own."""
         if not isinstance(node, dict):
             return
         if isinstance(node.get("api"), dict):
             self._add(
-                node["api"], str(node.get("name") or ""), folders, (*at, "api"), server
+                node["api"],
+                str(node.get("name") or ""),
+                folders,
+                (*at, "api"),
+                server,
+                auth,
             )
             return
         if not isinstance(node.get("items"), list):
             return
         folders = _folder_path(node, folders, top)
         server = str(node.get("serverId") or "") or server
+        auth = self._auth_of(node, pointer(*at), auth)
         for index, item in enumerate(node["items"]):
-            self._walk_v1(item, (*at, "items", index), folders, server)
+            self._walk_v1(item, (*at, "items", index), folders, server, auth=auth)
 
     def _walk_v11(
         self,
@@ -168,10 +181,11 @@ class _Project:
         folders: list[str],
         at: tuple[str | int, ...],
         server: str,
+        auth: list[list[str]] | None = None,
     ) -> None:
         where = pointer(*at)
         source_id = str(api["id"]) if api.get("id") not in (None, "") else None
-        line = self._line(source_id)
+        line = self._line(at)
         if api.get("type") not in (None, "http"):
             return  # not an HTTP endpoint (a socket or doc item misplaced in the tree)
         method = str(api.get("method") or "").strip().upper()
@@ -214,16 +228,106 @@ class _Project:
         endpoint.parameters = self._parameters(api.get("parameters"), line, where)
         endpoint.request = self._body(api.get("requestBody"), line, where)
         endpoint.responses = self._responses(api, line, where)
+        endpoint.security = self._auth_of(api, where, auth, line)
         self.document.endpoints.append(endpoint)
 
-    def _line(self, source_id: str | None) -> int:
-        """Where the api object starts: its `"id": "<id>"` (no id, as in 1.1.0: line 1)."""
-        if source_id is None:
-            return 1
-        line, _ = find_line(
-            self.text, r'"id"\s*:\s*"' + re.escape(source_id) + '"', self._search_from
-        )
-        return line
+    def _line(self, at: tuple[str | int, ...]) -> int:
+        """Where the endpoint starts: its item in the collection (the `"api"` key in 1.0.0)."""
+        located = self.positions.locate(pointer(*at))
+        return located.line if located is not None else 1
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def _auth_of(
+        self,
+        holder: dict[str, Any],
+        where: str,
+        inherited: list[list[str]] | None,
+        line: int = 1,
+    ) -> list[list[str]] | None:
+        """What `holder` (project setting, folder or endpoint) requires: its `auth` block
+        (`noauth` = nothing, `{}` or `inherit` = the parent's), or with
+        `type: securityscheme` its `securityScheme.schemeGroups` (alternatives of
+        `securitySchemeCollection` ids that must all be sent)."""
+        auth = holder.get("auth")
+        kind = str(as_dict(auth).get("type") or "").lower()
+        if kind in ("", "inherit", "inheritauth"):
+            return inherited
+        if kind == "noauth":
+            return []
+        if kind == "securityscheme":
+            return self._scheme_groups(
+                holder.get("securityScheme"), where, line, inherited
+            )
+        scheme = security.apifox_placement(auth)
+        if scheme is None:
+            spec = as_dict(as_dict(auth).get("apikey"))
+            reason = (
+                f"the API key's name {spec.get('key')!r} is not a valid {spec.get('in') or 'header'} name"
+                if kind == "apikey"
+                else f"auth type {kind!r} cannot be sent from a stored credential"
+            )
+            self.report.warn(
+                self.name,
+                line,
+                f"{reason}; the endpoint is called without credentials",
+                f"{where}/auth",
+            )
+            return []
+        return [
+            [self._add_scheme(_legacy_scheme_id(scheme), scheme, f"{where}/auth", line)]
+        ]
+
+    def _scheme_groups(
+        self, raw: Any, where: str, line: int, inherited: list[list[str]] | None
+    ) -> list[list[str]] | None:
+        groups = [g for g in _dicts(as_dict(raw).get("schemeGroups"))]
+        if not groups:
+            return inherited
+        alternatives: list[list[str]] = []
+        for group in groups:
+            ids = [str(i) for i in group.get("schemeIds") or []]
+            names: list[str] = []
+            for ident in ids:
+                found = self._collection_schemes.get(ident)
+                scheme = (
+                    security.placement(as_dict(found).get("authConfigs"))
+                    if found
+                    else None
+                )
+                if found is None or scheme is None:
+                    self.report.warn(
+                        self.name,
+                        line,
+                        f"security scheme {ident} is not in securitySchemeCollection or cannot be sent from a stored credential; that alternative is left out",
+                        f"{where}/securityScheme",
+                    )
+                    names = []
+                    break
+                name = str(found.get("name") or ident)
+                names.append(
+                    self._add_scheme(name, scheme, "/securitySchemeCollection", line)
+                )
+            if names and names not in alternatives:
+                alternatives.append(names)
+        if as_dict(raw).get("required") is False:
+            alternatives.append([])
+        return alternatives
+
+    def _add_scheme(
+        self, name: str, scheme: dict[str, Any], where: str, line: int
+    ) -> str:
+        """The id of `scheme` in this document: its name, suffixed when another scheme
+        already has that name."""
+        schemes = self.document.security_schemes
+        ident, number = name, 1
+        while ident in schemes and _placement_key(schemes[ident]) != _placement_key(
+            scheme
+        ):
+            number += 1
+            ident = f"{name} {number}"
+        schemes.setdefault(ident, {**scheme, "line": line, "pointer": where})
+        return ident
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -443,6 +547,34 @@ class _Project:
         return urls
 
 
+# -- security ------------------------------------------------------------------------------------
+
+
+def _scheme_collection(node: Any) -> dict[str, dict[str, Any]]:
+    """securitySchemeCollection leaves (`{id, name, authType, authConfigs}`) by id, from its
+    folder tree."""
+    found: dict[str, dict[str, Any]] = {}
+    if isinstance(node, list):
+        for item in node:
+            found.update(_scheme_collection(item))
+    elif isinstance(node, dict):
+        if "authConfigs" in node and node.get("id") is not None:
+            found[str(node["id"])] = node
+        found.update(_scheme_collection(node.get("items")))
+        found.update(_scheme_collection(node.get("children")))
+    return found
+
+
+def _legacy_scheme_id(scheme: dict[str, Any]) -> str:
+    if scheme["in"] == "header" and scheme["name"] == "Authorization":
+        return "basic" if scheme["basic"] else "bearer"
+    return f"apikey {scheme['in']} {scheme['name']}"
+
+
+def _placement_key(scheme: dict[str, Any]) -> tuple[Any, ...]:
+    return (scheme["in"], scheme["name"], scheme["prefix"], scheme["basic"])
+
+
 # -- models --------------------------------------------------------------------------------------
 
 
@@ -484,6 +616,24 @@ def _models(data: dict[str, Any], name: str, report: Report) -> SchemaFixer:
             if not ident.startswith("#"):
                 aliases[f"#/definitions/{ident}"] = model
     return SchemaFixer(name, report, models, aliases, pointers=pointers)
+
+
+def model_pointers(data: Any) -> dict[str, str]:
+    """Where each model's schema sits, by the refs that name it (`#/definitions/<id>`)."""
+    found: dict[str, str] = {}
+    if not isinstance(data, dict):
+        return found
+    key = "schemaCollection" if "schemaCollection" in data else "dataSchemaCollection"
+    for at, leaf in _model_leaves(data.get(key), (key,)):
+        holder = (
+            "/schema/jsonSchema"
+            if isinstance(leaf.get("schema"), dict)
+            else "/jsonSchema"
+        )
+        ident = str(leaf.get("id") or "")
+        if ident:
+            found[ident] = found[f"#/definitions/{ident}"] = pointer(*at) + holder
+    return found
 
 
 def _model_leaves(

@@ -27,12 +27,12 @@ from urllib.parse import unquote
 import yaml
 
 from generator.diagnostics import Report, fail
+from generator.readers import external, guard, security
+from generator.readers.positions import JsonPositions
 from generator.readers.refs import (
     SchemaFixer,
     YamlLoader,
     as_dict,
-    find_line,
-    line_at,
     load_json,
     plain_data,
     pointer,
@@ -51,6 +51,7 @@ from generator.readers.source import (
 EXPECTED = "an OpenAPI 3.x or Swagger 2.0 document"
 LOCATIONS = ("path", "query", "header", "cookie")
 NOT_METHODS = ("parameters", "servers", "summary", "description", "$ref")
+OAS_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 DOCSITE_HEADING = "## OpenAPI Specification"
 _YAML_START = re.compile(r"^(openapi|swagger)\s*:", re.M)
@@ -125,8 +126,13 @@ def _load_yaml(
 ) -> tuple[Any, dict[tuple[str, str], int]]:
     """The data and the line of each (path, method) key; `offset` = lines before `text`."""
     try:
+        guard.check_yaml(text, YamlLoader)
         root = yaml.compose(text, Loader=YamlLoader)
         data = yaml.load(text, Loader=YamlLoader)
+    except guard.UnsafeData as exc:
+        raise fail(
+            name, offset + (exc.line or 1), f"{exc.message}", exc.pointer
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = offset + (mark.line + 1 if mark is not None else 1)
@@ -191,6 +197,7 @@ class _Document:
     ) -> None:
         self.text, self.name, self.report, self.data = text, name, report, data
         self.lines, self.is_json = lines, is_json
+        self.positions = JsonPositions(text) if is_json else None
         self.swagger2 = "swagger" in data and "openapi" not in data
         models = (
             as_dict(data.get("definitions"))
@@ -212,6 +219,7 @@ class _Document:
         )
         self.servers = self._servers(data)
         self.document = SourceDocument(name, "openapi", servers=self.servers)
+        self._read_security(data)
 
     def read(self) -> SourceDocument:
         for path, item in self.data["paths"].items():
@@ -225,6 +233,26 @@ class _Document:
                     or not isinstance(operation, dict)
                 ):
                     continue
+                if str(method).lower() not in OAS_METHODS:
+                    if (
+                        not re.fullmatch(r"[A-Za-z]+", str(method))
+                        or str(method).lower()
+                        == "connect"  # opens a tunnel: no API call
+                        or not isinstance(operation.get("responses"), dict)
+                    ):
+                        self.report.warn(
+                            self.name,
+                            self._line(str(path), str(method)),
+                            f"path item key {method!r} is neither an OpenAPI method ({', '.join(OAS_METHODS)}) nor an operation; skipped",
+                            "/paths" + pointer(str(path), str(method)),
+                        )
+                        continue
+                    self.report.warn(
+                        self.name,
+                        self._line(str(path), str(method)),
+                        f"{method!r} is not an OpenAPI method ({', '.join(OAS_METHODS)}); read as the HTTP method {str(method).upper()}, as Apifox writes WebDAV methods",
+                        "/paths" + pointer(str(path), str(method)),
+                    )
                 self._add(str(path), str(method), operation, item)
         self.document.schemas = self.fixer.schemas()
         return self.document
@@ -234,7 +262,10 @@ class _Document:
     def _lookup(self, ref: str) -> Any:
         """The value a local ref points at (percent- and pointer-decoded), or None."""
         if not ref.startswith("#/"):
-            return None  # another file: not available here
+            # another file: only a project file, and only when the config allows it
+            return (
+                external.load_ref(ref, self.name) if external.is_external(ref) else None
+            )
         node: Any = self.data
         for token in unquote(ref)[2:].split("/"):
             token = unescape_pointer(token)
@@ -247,20 +278,28 @@ class _Document:
         return node
 
     def _deref(self, value: Any, line: int | None = None, where: str = "") -> Any:
-        """Follow `$ref`s of a parameter/body/response/example object (cycles stop)."""
-        seen: set[str] = set()
+        """Follow `$ref`s of a parameter/body/response/example object. A ref that points at
+        nothing or at itself is an error: leaving the object out would make a different client.
+        """
+        seen: list[str] = []
         while isinstance(value, dict) and isinstance(value.get("$ref"), str):
             ref = value["$ref"]
-            target = self._lookup(ref) if ref not in seen else None
-            if target is None:
-                self.report.warn(
+            if ref in seen:
+                raise fail(
                     self.name,
                     line,
-                    f"$ref {ref!r} points at nothing in this file; ignored",
+                    f"$ref {ref!r} refers to itself ({' -> '.join([*seen, ref])}); expected it to end at an object",
                     where,
                 )
-                return None
-            seen.add(ref)
+            target = self._lookup(ref)
+            if target is None:
+                raise fail(
+                    self.name,
+                    line,
+                    f"$ref {ref!r} points at nothing in this file; expected a local reference to an existing object",
+                    where,
+                )
+            seen.append(ref)
             value = target
         return value
 
@@ -306,22 +345,17 @@ class _Document:
         endpoint.parameters = self._parameters(raw_params, line, where)
         endpoint.request = self._body(operation, raw_params, line, where)
         endpoint.responses = self._responses(operation, line, where)
+        endpoint.security = self._requirement(
+            operation.get("security"), line, f"{where}/security"
+        )
         self.document.endpoints.append(endpoint)
 
     def _line(self, path: str, method: str) -> int:
-        """YAML: the method key's line. JSON: the path key, then the method key after it."""
-        if not self.is_json:
+        """The method key's line (YAML: from the composed nodes, JSON: found lazily)."""
+        if self.positions is None:
             return self.lines.get((path, method.lower()), self.lines.get((path, ""), 1))
-        found = re.search(re.escape(_json_string(path)) + r"\s*:\s*\{", self.text)
-        if found is None:
-            return 1
-        line, _ = find_line(
-            self.text,
-            re.escape(_json_string(method)) + r"\s*:",
-            found.end(),
-            default=line_at(self.text, found.start()),
-        )
-        return line
+        located = self.positions.locate("/paths" + pointer(path, method))
+        return located.line if located is not None else 1
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -354,6 +388,7 @@ class _Document:
                 )
                 continue
             schema = self._parameter_schema(param)
+            style, explode = self._style(param)
             params.append(
                 SourceParameter(
                     name=str(param["name"]),
@@ -362,9 +397,41 @@ class _Document:
                     description=str(param.get("description") or ""),
                     schema=self.fixer.fix(schema, line, f"{where}/parameters/{index}"),
                     example=self._parameter_example(param, schema),
+                    style=style,
+                    explode=explode,
                 )
             )
+            if location == "path" and param.get("required") is not True:
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"path parameter {param.get('name')!r} is not marked required; OpenAPI requires every path parameter (required: true), so it is required here",
+                    f"{where}/parameters/{index}",
+                )
         return params
+
+    def _style(self, param: dict[str, Any]) -> tuple[str | None, bool | None]:
+        """3.x `style`/`explode`; Swagger 2.0 `collectionFormat`; `content` = JSON text."""
+        if self.swagger2:
+            fmt = str(param.get("collectionFormat") or "csv")
+            return {
+                "multi": ("form", True),
+                "ssv": ("spaceDelimited", False),
+                "pipes": ("pipeDelimited", False),
+                "tsv": ("tabDelimited", False),
+            }.get(fmt, ("form" if param.get("in") == "query" else "simple", False))
+        if not isinstance(param.get("schema"), dict) and isinstance(
+            param.get("content"), dict
+        ):
+            return "json", False
+        style = param.get("style")
+        explode = param.get("explode")
+        style = str(style) if isinstance(style, str) else None
+        if style is None and not isinstance(explode, bool):
+            return None, None
+        location = str(param.get("in"))
+        style = style or ("form" if location in ("query", "cookie") else "simple")
+        return style, explode if isinstance(explode, bool) else style == "form"
 
     def _parameter_schema(self, param: dict[str, Any]) -> dict[str, Any]:
         if isinstance(param.get("schema"), dict):
@@ -492,24 +559,56 @@ class _Document:
     def _responses(
         self, operation: dict[str, Any], line: int, where: str
     ) -> list[SourceResponse]:
+        """Status codes, ranges (`2XX`) and `default`, as OpenAPI defines the keys; Apifox's
+        `x-<code>:<name>` (a second response for a code) is kept when the code has none.
+        """
         responses: list[SourceResponse] = []
+        ranges: list[tuple[str, Any, str]] = []
         for key, raw in (operation.get("responses") or {}).items():
+            text = str(key).strip()
             here = f"{where}/responses" + pointer(str(key))
-            match = re.search(r"(?<!\d)([1-5]\d\d)(?!\d)", str(key))
-            if match is None:
+            if re.fullmatch(r"[1-5]\d\d", text):
+                code = int(text)
+            elif re.fullmatch(r"[1-5]XX|default", text, re.IGNORECASE):
+                ranges.append((text.upper() if text != "default" else text, raw, here))
+                continue
+            elif text.startswith("x-"):
+                match = re.search(r"(?<!\d)([1-5]\d\d)(?!\d)", text)
+                if match is None:
+                    continue  # an extension of the Responses object
+                code = int(match.group(1))
+            else:
+                raise fail(
+                    self.name,
+                    line,
+                    f"response key {str(key)!r} is not a status code: expected 100-599, 1XX-5XX or default",
+                    here,
+                )
+            if any(response.code == code for response in responses):
                 self.report.warn(
                     self.name,
                     line,
-                    f"response {key!r} names no status code; left out",
+                    f"a second response for status {code} ({key!r}); only the first is kept",
                     here,
                 )
                 continue
-            code = int(match.group(1))
-            if any(response.code == code for response in responses):
-                continue  # e.g. "x-200:失败" beside "200": the first one per code is kept
             response = self._deref(raw, line, here)
             if isinstance(response, dict):
                 responses.append(self._response(code, response, line, here))
+        for kind, raw, here in ranges:
+            stands_for = _range_code(kind, [r.code for r in responses])
+            response = self._deref(raw, line, here)
+            if stands_for is None:
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"response {kind!r}: every status it covers is documented on its own; left out",
+                    here,
+                )
+            elif isinstance(response, dict):
+                found = self._response(stands_for, response, line, here)
+                found.range = kind
+                responses.append(found)
         return responses
 
     def _response(
@@ -572,6 +671,62 @@ class _Document:
             examples = [example for example in examples if example != ""]
         return examples
 
+    # -- security --------------------------------------------------------------------------
+
+    def _read_security(self, data: dict[str, Any]) -> None:
+        """`components.securitySchemes` (Swagger 2.0: `securityDefinitions`) and the
+        document's default `security`."""
+        where = (
+            "/securityDefinitions" if self.swagger2 else "/components/securitySchemes"
+        )
+        raw = (
+            as_dict(data.get("securityDefinitions"))
+            if self.swagger2
+            else as_dict(as_dict(data.get("components")).get("securitySchemes"))
+        )
+        self.unsupported: set[str] = set()
+        for key, value in raw.items():
+            here = where + pointer(str(key))
+            scheme = security.placement(self._deref(value, 1, here))
+            if scheme is None:
+                self.unsupported.add(str(key))
+                self.report.warn(
+                    self.name,
+                    self._pointer_line(here),
+                    f"security scheme {key!r} ({as_dict(value).get('type')!r} {as_dict(value).get('scheme', '')!r}) cannot be sent from a stored credential; operations that need only it are called without credentials",
+                    here,
+                )
+                continue
+            self.document.security_schemes[str(key)] = {
+                **scheme,
+                "line": self._pointer_line(here),
+                "pointer": here,
+            }
+        self.document.security = self._requirement(data.get("security"), 1, "/security")
+
+    def _requirement(self, raw: Any, line: int, where: str) -> list[list[str]] | None:
+        known = set(self.document.security_schemes)
+        found = security.requirements(raw, known)
+        if found is None:
+            return None
+        alternatives, unknown = found
+        for name in unknown:
+            if name not in self.unsupported:
+                self.report.warn(
+                    self.name,
+                    line,
+                    f"security requirement names {name!r}, which is not a declared security scheme; that alternative is left out",
+                    where,
+                )
+        return alternatives
+
+    def _pointer_line(self, at: str) -> int:
+        """The line of the node at JSON pointer `at`, found by position (YAML: line 1)."""
+        if self.positions is None:
+            return 1
+        located = self.positions.locate(at)
+        return located.line if located is not None else 1
+
     # -- servers ---------------------------------------------------------------------------
 
     def _servers(self, data: dict[str, Any]) -> list[dict[str, str]]:
@@ -605,6 +760,20 @@ class _Document:
 
 
 # -- small pieces ----------------------------------------------------------------------------------
+
+
+def _range_code(kind: str, taken: list[int]) -> int | None:
+    """The code a range (`4XX`) or `default` stands for in the registry: the range's first
+    free code; `default` is the success answer when no 2xx is documented, else an error.
+    """
+    if kind == "default":
+        if not any(200 <= code < 300 for code in taken):
+            return 200
+        candidates = [*range(500, 600), *range(400, 500)]
+    else:
+        start = int(kind[0]) * 100
+        candidates = list(range(start, start + 100))
+    return next((code for code in candidates if code not in taken), None)
 
 
 def _server_list(raw: Any) -> list[dict[str, str]]:
@@ -651,8 +820,3 @@ def _source_id(operation: dict[str, Any]) -> str | None:
         if match:
             return match.group(1)
     return None
-
-
-def _json_string(value: str) -> str:
-    """How a key is written in the JSON text (Apifox leaves non-ASCII unescaped)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

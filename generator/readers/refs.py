@@ -10,7 +10,8 @@ The main piece is `SchemaFixer`: every schema a reader hands out goes through it
 - `nullable: true` (OpenAPI 3.0) becomes a JSON Schema type list, `type: file` a binary string;
 - leftovers of unfinished Apifox edits (ULID property names) are dropped.
 
-The rest are small helpers: base URL / path splitting, lenient JSON-in-a-string, line lookup.
+The rest are small helpers: base URL / path splitting, lenient JSON-in-a-string, loading JSON
+with a located syntax error (positions of nodes: readers/positions.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.parse import unquote
 import yaml
 
 from generator.diagnostics import Report, fail
+from generator.readers import guard
 
 COMPONENTS = "#/components/schemas/"
 # Apifox's editor keys its internal bookkeeping by ULIDs (26 Crockford base-32 characters).
@@ -236,13 +238,13 @@ class SchemaFixer:
                     return {**self._fix(target), **siblings}
                 finally:
                     self._inlining.pop()
-        self.report.warn(
+        # Dropping it would type the value as anything: a different client, not a fix.
+        raise fail(
             self.file,
             self.line,
-            f"$ref {ref!r} points at no schema of this file; it was dropped",
+            f"$ref {ref!r} points at no schema of this file; expected a reference to one of its models",
             self.where,
         )
-        del node["$ref"]
         return None
 
     # -- x-apifox-refs -----------------------------------------------------------------------
@@ -418,10 +420,31 @@ def split_url(raw: str) -> tuple[str | None, str]:
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# A status code (or range, or `default`) given twice in one mapping: the second silently
+# replaces the first in every parser, so the client would differ from what the author sees.
+STATUS_KEY = re.compile(r"^\s*(?:[1-5](?:\d\d|XX|xx)|default)\s*$")
+
+
 class YamlLoader(_BaseLoader):  # type: ignore[misc]
     """Safe loading with JSON's data model, as OpenAPI means it: only true/false are booleans
     (YAML 1.1 would turn a property named `on` or `no` into one) and dates stay strings.
+    A status-code key given twice in one mapping is an error at its line.
     """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = str(getattr(key_node, "value", ""))
+                if key in seen and STATUS_KEY.match(key):
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"found the response key {key!r} twice",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 YamlLoader.yaml_implicit_resolvers = {
@@ -453,8 +476,10 @@ def json_text(value: Any) -> Any:
     if not value.strip():
         return UNSET
     try:
-        return json.loads(value)
-    except ValueError:
+        return guard.json_loads(value)
+    except (
+        ValueError
+    ):  # not JSON, or JSON this generator refuses (guard.UnsafeData): text
         return value
 
 
@@ -474,27 +499,23 @@ def plain_data(value: Any) -> Any:
     return value
 
 
-def line_at(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
-def find_line(
-    text: str, pattern: str, start: int = 0, default: int = 1
-) -> tuple[int, int]:
-    """(line, offset) of the first match of regex `pattern` at or after `start`."""
-    match = re.compile(pattern).search(text, start)
-    if match is None:
-        return default, start
-    return line_at(text, match.start()), match.start()
-
-
-def load_json(text: str, file: str, expected: str) -> Any:
-    """Parsed JSON, or a SpecError naming the line and column of the first syntax error."""
+def load_json(text: str, file: str, expected: str, line_offset: int = 0) -> Any:
+    """Parsed JSON, or a SpecError naming the line and column of the first syntax error, or
+    the line and pointer of a value the guard refuses (`line_offset`: lines before `text`).
+    """
     try:
-        return json.loads(text)
+        return guard.json_loads(text)
     except json.JSONDecodeError as exc:
         raise fail(
             file,
-            exc.lineno,
+            line_offset + exc.lineno,
             f"invalid JSON ({exc.msg}, column {exc.colno}); expected {expected}",
+        ) from None
+    except guard.UnsafeData as exc:
+        line = exc.line_in(text)
+        raise fail(
+            file,
+            None if line is None else line_offset + line,
+            exc.message,
+            exc.pointer,
         ) from None

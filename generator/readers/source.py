@@ -25,6 +25,11 @@ class SourceParameter:
     description: str = ""
     schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
     example: Any = None
+    # OpenAPI serialization: style (form, simple, label, matrix, spaceDelimited,
+    # pipeDelimited, deepObject; "json" for a parameter described by `content`) and explode.
+    # None = the location's default.
+    style: str | None = None
+    explode: bool | None = None
 
 
 @dataclass
@@ -46,6 +51,9 @@ class SourceResponse:
     content_type: str = "application/json"
     schema: dict[str, Any] = field(default_factory=dict)
     examples: list[Any] = field(default_factory=list)
+    # OpenAPI `1XX`-`5XX` or `default`: this response covers every status of the range (or
+    # every undocumented one); `code` is the one it stands for in the registry.
+    range: str | None = None
 
 
 @dataclass
@@ -74,6 +82,9 @@ class SourceEndpoint:
     )  # base URLs that apply to this endpoint
     meta: dict[str, str] = field(default_factory=dict)
     request_line: int | None = None
+    # Alternatives of scheme ids (keys of SourceDocument.security_schemes) that must all be
+    # sent; [] = no credentials; None = not said here (the document's default applies).
+    security: list[list[str]] | None = None
     source_text: str = ""  # for finding the line of a field in text formats
 
     def line_of(self, needle: str, default: int | None = None) -> int | None:
@@ -99,3 +110,6 @@ class SourceDocument:
     servers: list[dict[str, str]] = field(
         default_factory=list
     )  # [{"name": ..., "url": ...}]
+    # Placements by scheme id (readers/security.py), and the document's default requirement.
+    security_schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    security: list[list[str]] | None = None

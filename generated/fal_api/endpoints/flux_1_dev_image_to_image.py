@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -10,7 +10,8 @@ from .. import _protocol as protocol
 from .. import _rest as rest
 from .. import models
 from .._base import AsyncClientBase, SyncClientBase
-from .._endpoint import AsyncEndpoint, Endpoint, prepare
+from .._endpoint import AsyncEndpoint, Endpoint
+from .._handles import AsyncHandle, Handle
 
 
 class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
@@ -38,8 +39,14 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
         acceleration: Literal["default", "none", "regular", "high"] = "regular",
         webhook_url: str | None = None,
-    ) -> protocol.RequestHandle:
-        """Queue a request and return its handle (request id and URLs); nothing is waited for.
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> Handle[models.Flux1DevImageToImageOutput]:
+        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
 
         Args:
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
@@ -53,9 +60,15 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
             acceleration: 生成速度。速度越高,生成速度越快。默认值:"regular" 支持default、none、regular、high (one of "default", "none", "regular", "high"; default "regular")
 
             webhook_url: where the service POSTs the result when the request finishes.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = prepare(
-            self.path,
+        body = self._body(
             models.Flux1DevImageToImageInput,
             {
                 "image_url": image_url,
@@ -68,10 +81,13 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
                 "output_format": output_format,
                 "acceleration": acceleration,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        return self._client._drive(
-            protocol.submit(self._client._settings, self.path, body, webhook_url)
+        return self._submit(
+            body,
+            webhook_url,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
 
     def run(
@@ -88,6 +104,12 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
         acceleration: Literal["default", "none", "regular", "high"] = "regular",
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> models.Flux1DevImageToImageOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
@@ -105,9 +127,15 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = prepare(
-            self.path,
+        body = self._body(
             models.Flux1DevImageToImageInput,
             {
                 "image_url": image_url,
@@ -120,12 +148,15 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
                 "output_format": output_format,
                 "acceleration": acceleration,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        flow = protocol.run(
-            self._client._settings, self.path, body, self._parse, timeout, on_update
+        return self._run(
+            body,
+            timeout,
+            on_update,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
-        return self._client._drive(flow)
 
 
 class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]):
@@ -153,8 +184,14 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
         acceleration: Literal["default", "none", "regular", "high"] = "regular",
         webhook_url: str | None = None,
-    ) -> protocol.RequestHandle:
-        """Queue a request and return its handle (request id and URLs); nothing is waited for.
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> AsyncHandle[models.Flux1DevImageToImageOutput]:
+        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
 
         Args:
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
@@ -168,8 +205,15 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
             acceleration: 生成速度。速度越高,生成速度越快。默认值:"regular" 支持default、none、regular、high (one of "default", "none", "regular", "high"; default "regular")
 
             webhook_url: where the service POSTs the result when the request finishes.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = await self._prepare(
+        body = await self._body(
             models.Flux1DevImageToImageInput,
             {
                 "image_url": image_url,
@@ -182,10 +226,13 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
                 "output_format": output_format,
                 "acceleration": acceleration,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        return await self._client._drive(
-            protocol.submit(self._client._settings, self.path, body, webhook_url)
+        return await self._submit(
+            body,
+            webhook_url,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
 
     async def run(
@@ -202,6 +249,12 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
         acceleration: Literal["default", "none", "regular", "high"] = "regular",
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> models.Flux1DevImageToImageOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
@@ -219,8 +272,15 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = await self._prepare(
+        body = await self._body(
             models.Flux1DevImageToImageInput,
             {
                 "image_url": image_url,
@@ -233,9 +293,12 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
                 "output_format": output_format,
                 "acceleration": acceleration,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        flow = protocol.run(
-            self._client._settings, self.path, body, self._parse, timeout, on_update
+        return await self._run(
+            body,
+            timeout,
+            on_update,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
-        return await self._client._drive(flow)

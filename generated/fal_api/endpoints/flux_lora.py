@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -10,7 +10,8 @@ from .. import _protocol as protocol
 from .. import _rest as rest
 from .. import models
 from .._base import AsyncClientBase, SyncClientBase
-from .._endpoint import AsyncEndpoint, Endpoint, prepare
+from .._endpoint import AsyncEndpoint, Endpoint
+from .._handles import AsyncHandle, Handle
 
 
 class FluxLora(Endpoint[models.FluxLoraOutput]):
@@ -43,8 +44,14 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
         enable_safety_checker: bool = True,
         output_format: Literal["jpeg", "png"] | None = None,
         webhook_url: str | None = None,
-    ) -> protocol.RequestHandle:
-        """Queue a request and return its handle (request id and URLs); nothing is waited for.
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> Handle[models.FluxLoraOutput]:
+        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
 
         Args:
             prompt: 提示词
@@ -56,9 +63,15 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
 
             webhook_url: where the service POSTs the result when the request finishes.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = prepare(
-            self.path,
+        body = self._body(
             models.FluxLoraInput,
             {
                 "prompt": prompt,
@@ -69,10 +82,13 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
                 "enable_safety_checker": enable_safety_checker,
                 "output_format": output_format,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        return self._client._drive(
-            protocol.submit(self._client._settings, self.path, body, webhook_url)
+        return self._submit(
+            body,
+            webhook_url,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
 
     def run(
@@ -96,6 +112,12 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
         output_format: Literal["jpeg", "png"] | None = None,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> models.FluxLoraOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
@@ -111,9 +133,15 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = prepare(
-            self.path,
+        body = self._body(
             models.FluxLoraInput,
             {
                 "prompt": prompt,
@@ -124,12 +152,15 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
                 "enable_safety_checker": enable_safety_checker,
                 "output_format": output_format,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        flow = protocol.run(
-            self._client._settings, self.path, body, self._parse, timeout, on_update
+        return self._run(
+            body,
+            timeout,
+            on_update,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
-        return self._client._drive(flow)
 
 
 class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
@@ -162,8 +193,14 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
         enable_safety_checker: bool = True,
         output_format: Literal["jpeg", "png"] | None = None,
         webhook_url: str | None = None,
-    ) -> protocol.RequestHandle:
-        """Queue a request and return its handle (request id and URLs); nothing is waited for.
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> AsyncHandle[models.FluxLoraOutput]:
+        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
 
         Args:
             prompt: 提示词
@@ -175,8 +212,15 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
 
             webhook_url: where the service POSTs the result when the request finishes.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = await self._prepare(
+        body = await self._body(
             models.FluxLoraInput,
             {
                 "prompt": prompt,
@@ -187,10 +231,13 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
                 "enable_safety_checker": enable_safety_checker,
                 "output_format": output_format,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        return await self._client._drive(
-            protocol.submit(self._client._settings, self.path, body, webhook_url)
+        return await self._submit(
+            body,
+            webhook_url,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
 
     async def run(
@@ -214,6 +261,12 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
         output_format: Literal["jpeg", "png"] | None = None,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> models.FluxLoraOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
@@ -229,8 +282,15 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = await self._prepare(
+        body = await self._body(
             models.FluxLoraInput,
             {
                 "prompt": prompt,
@@ -241,9 +301,12 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
                 "enable_safety_checker": enable_safety_checker,
                 "output_format": output_format,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        flow = protocol.run(
-            self._client._settings, self.path, body, self._parse, timeout, on_update
+        return await self._run(
+            body,
+            timeout,
+            on_update,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
-        return await self._client._drive(flow)

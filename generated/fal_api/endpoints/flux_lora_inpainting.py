@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -10,7 +10,8 @@ from .. import _protocol as protocol
 from .. import _rest as rest
 from .. import models
 from .._base import AsyncClientBase, SyncClientBase
-from .._endpoint import AsyncEndpoint, Endpoint, prepare
+from .._endpoint import AsyncEndpoint, Endpoint
+from .._handles import AsyncHandle, Handle
 
 
 class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
@@ -39,8 +40,14 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
         strength: float | None = None,
         mask_url: str | Path | bytes,
         webhook_url: str | None = None,
-    ) -> protocol.RequestHandle:
-        """Queue a request and return its handle (request id and URLs); nothing is waited for.
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> Handle[models.FluxLoraInpaintingOutput]:
+        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
 
         Args:
             prompt: 提示词
@@ -54,9 +61,15 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
             mask_url: 蒙版url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             webhook_url: where the service POSTs the result when the request finishes.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = prepare(
-            self.path,
+        body = self._body(
             models.FluxLoraInpaintingInput,
             {
                 "prompt": prompt,
@@ -69,10 +82,13 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
                 "strength": strength,
                 "mask_url": mask_url,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        return self._client._drive(
-            protocol.submit(self._client._settings, self.path, body, webhook_url)
+        return self._submit(
+            body,
+            webhook_url,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
 
     def run(
@@ -89,6 +105,12 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
         mask_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> models.FluxLoraInpaintingOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
@@ -106,9 +128,15 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = prepare(
-            self.path,
+        body = self._body(
             models.FluxLoraInpaintingInput,
             {
                 "prompt": prompt,
@@ -121,12 +149,15 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
                 "strength": strength,
                 "mask_url": mask_url,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        flow = protocol.run(
-            self._client._settings, self.path, body, self._parse, timeout, on_update
+        return self._run(
+            body,
+            timeout,
+            on_update,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
-        return self._client._drive(flow)
 
 
 class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
@@ -155,8 +186,14 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
         strength: float | None = None,
         mask_url: str | Path | bytes,
         webhook_url: str | None = None,
-    ) -> protocol.RequestHandle:
-        """Queue a request and return its handle (request id and URLs); nothing is waited for.
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> AsyncHandle[models.FluxLoraInpaintingOutput]:
+        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
 
         Args:
             prompt: 提示词
@@ -170,8 +207,15 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
             mask_url: 蒙版url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             webhook_url: where the service POSTs the result when the request finishes.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = await self._prepare(
+        body = await self._body(
             models.FluxLoraInpaintingInput,
             {
                 "prompt": prompt,
@@ -184,10 +228,13 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
                 "strength": strength,
                 "mask_url": mask_url,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        return await self._client._drive(
-            protocol.submit(self._client._settings, self.path, body, webhook_url)
+        return await self._submit(
+            body,
+            webhook_url,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
 
     async def run(
@@ -204,6 +251,12 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
         mask_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> models.FluxLoraInpaintingOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
@@ -221,8 +274,15 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = await self._prepare(
+        body = await self._body(
             models.FluxLoraInpaintingInput,
             {
                 "prompt": prompt,
@@ -235,9 +295,12 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
                 "strength": strength,
                 "mask_url": mask_url,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        flow = protocol.run(
-            self._client._settings, self.path, body, self._parse, timeout, on_update
+        return await self._run(
+            body,
+            timeout,
+            on_update,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
-        return await self._client._drive(flow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -10,7 +10,8 @@ from .. import _protocol as protocol
 from .. import _rest as rest
 from .. import models
 from .._base import AsyncClientBase, SyncClientBase
-from .._endpoint import AsyncEndpoint, Endpoint, prepare
+from .._endpoint import AsyncEndpoint, Endpoint
+from .._handles import AsyncHandle, Handle
 
 
 class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
@@ -32,24 +33,36 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
         guidance_scale: float = 3.5,
         num_images: int = 1,
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
-        safety_tolerance: str = "2",
+        safety_tolerance: Literal["1", "2", "3", "4", "5"] = "2",
         image_url: str | Path | bytes,
         webhook_url: str | None = None,
-    ) -> protocol.RequestHandle:
-        """Queue a request and return its handle (request id and URLs); nothing is waited for.
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> Handle[models.FluxProKontextOutput]:
+        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
 
         Args:
             prompt: 生成图像的提示
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1   范围值1-4 (1–4; default 1)
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
-            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (default "2")
+            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             webhook_url: where the service POSTs the result when the request finishes.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = prepare(
-            self.path,
+        body = self._body(
             models.FluxProKontextInput,
             {
                 "prompt": prompt,
@@ -59,10 +72,13 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
                 "safety_tolerance": safety_tolerance,
                 "image_url": image_url,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        return self._client._drive(
-            protocol.submit(self._client._settings, self.path, body, webhook_url)
+        return self._submit(
+            body,
+            webhook_url,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
 
     def run(
@@ -72,10 +88,16 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
         guidance_scale: float = 3.5,
         num_images: int = 1,
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
-        safety_tolerance: str = "2",
+        safety_tolerance: Literal["1", "2", "3", "4", "5"] = "2",
         image_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> models.FluxProKontextOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
@@ -84,15 +106,21 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1   范围值1-4 (1–4; default 1)
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
-            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (default "2")
+            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = prepare(
-            self.path,
+        body = self._body(
             models.FluxProKontextInput,
             {
                 "prompt": prompt,
@@ -102,12 +130,15 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
                 "safety_tolerance": safety_tolerance,
                 "image_url": image_url,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        flow = protocol.run(
-            self._client._settings, self.path, body, self._parse, timeout, on_update
+        return self._run(
+            body,
+            timeout,
+            on_update,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
-        return self._client._drive(flow)
 
 
 class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
@@ -129,23 +160,36 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
         guidance_scale: float = 3.5,
         num_images: int = 1,
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
-        safety_tolerance: str = "2",
+        safety_tolerance: Literal["1", "2", "3", "4", "5"] = "2",
         image_url: str | Path | bytes,
         webhook_url: str | None = None,
-    ) -> protocol.RequestHandle:
-        """Queue a request and return its handle (request id and URLs); nothing is waited for.
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> AsyncHandle[models.FluxProKontextOutput]:
+        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
 
         Args:
             prompt: 生成图像的提示
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1   范围值1-4 (1–4; default 1)
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
-            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (default "2")
+            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             webhook_url: where the service POSTs the result when the request finishes.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = await self._prepare(
+        body = await self._body(
             models.FluxProKontextInput,
             {
                 "prompt": prompt,
@@ -155,10 +199,13 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
                 "safety_tolerance": safety_tolerance,
                 "image_url": image_url,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        return await self._client._drive(
-            protocol.submit(self._client._settings, self.path, body, webhook_url)
+        return await self._submit(
+            body,
+            webhook_url,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
 
     async def run(
@@ -168,10 +215,16 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
         guidance_scale: float = 3.5,
         num_images: int = 1,
         output_format: Literal["default", "png", "jpeg"] = "jpeg",
-        safety_tolerance: str = "2",
+        safety_tolerance: Literal["1", "2", "3", "4", "5"] = "2",
         image_url: str | Path | bytes,
         timeout: float | None = None,
         on_update: Callable[[protocol.Status], Any] | None = None,
+        priority: Literal["normal", "low"] | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> models.FluxProKontextOutput:
         """Submit, wait for completion (polling with backoff), and return the result.
 
@@ -180,14 +233,21 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5  范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1   范围值1-4 (1–4; default 1)
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
-            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (default "2")
+            safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
 
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
+            priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
+            hint: a routing hint for the runner (X-Fal-Runner-Hint).
+            start_timeout: seconds (> 0.1) the service may wait for a runner; then the request
+                fails with StartTimeoutError (X-Fal-Request-Timeout).
+            headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
+            extra_body: fields added to the body unchecked, for ones the docs lack.
+            validate: False sends the arguments without checking them against the schema.
         """
-        body = await self._prepare(
+        body = await self._body(
             models.FluxProKontextInput,
             {
                 "prompt": prompt,
@@ -197,9 +257,12 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
                 "safety_tolerance": safety_tolerance,
                 "image_url": image_url,
             },
-            self.file_fields,
+            extra_body,
+            validate,
         )
-        flow = protocol.run(
-            self._client._settings, self.path, body, self._parse, timeout, on_update
+        return await self._run(
+            body,
+            timeout,
+            on_update,
+            protocol.queue_headers(priority, hint, start_timeout, headers),
         )
-        return await self._client._drive(flow)

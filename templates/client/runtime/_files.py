@@ -1,8 +1,11 @@
-"""File inputs: a URL string passes through; a Path or bytes becomes a data URI of the right type."""
+"""File inputs: a URL string passes through; a Path or bytes becomes a data URI of the right type,
+or, above the client's inline limit, a PendingUpload that goes to fal storage before the submit."""
 
 from __future__ import annotations
 
 import base64
+import mimetypes
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -62,19 +65,29 @@ def _same_kind(kind: str, accepted: tuple[str, ...]) -> bool:
     return aliases.get(kind, kind) in {aliases.get(a, a) for a in accepted}
 
 
-def to_url(value: FileInput, field: str, accepted: tuple[str, ...]) -> str:
-    """A URL or data URI for `value`; raises FieldProblem-carrying ValueError for refused types."""
+@dataclass(frozen=True)
+class PendingUpload:
+    """A file input too big to inline: uploaded to fal storage, then replaced by its URL."""
+
+    data: bytes = field(repr=False)
+    content_type: str
+    file_name: str
+
+
+def to_url(value: FileInput, field: str, accepted: tuple[str, ...], inline_up_to: int | None = None) -> str | PendingUpload:
+    """A URL or data URI for `value` (a PendingUpload above `inline_up_to` bytes); raises
+    FieldProblem-carrying ValueError for refused types."""
     if isinstance(value, Path):
         kind = value.suffix.lower().lstrip(".")
         _check(kind or None, field, accepted, f"file {value.name!r}")
-        return _data_uri(value.read_bytes(), kind)
+        return _inline_or_upload(value.read_bytes(), kind, value.name, inline_up_to)
     if isinstance(value, (bytes, bytearray, memoryview)):
         data = bytes(value)
         sniffed = sniff(data)
         if sniffed is None:
             raise FileTypeProblem(FieldProblem(field, "file_type", "cannot tell the type of these bytes; pass a Path with a suffix"))
         _check(sniffed, field, accepted, "bytes")
-        return _data_uri(data, sniffed)
+        return _inline_or_upload(data, sniffed, f"{field}.{sniffed}", inline_up_to)
     if value.startswith("data:"):
         _check(_KIND_OF_MIME.get(value[5:].split(";", 1)[0].split(",", 1)[0].lower()), field, accepted, "data URI")
         return value
@@ -98,6 +111,21 @@ def _check(kind: str | None, field: str, accepted: tuple[str, ...], what: str) -
         raise FileTypeProblem(
             FieldProblem(field, "file_type", f"{what} is of type {shown}; accepted: {', '.join(accepted)}")
         )
+
+
+def _inline_or_upload(data: bytes, kind: str, name: str, inline_up_to: int | None) -> str | PendingUpload:
+    if inline_up_to is not None and len(data) > inline_up_to:
+        return PendingUpload(data, MIME_TYPES.get(kind, "application/octet-stream"), name)
+    return _data_uri(data, kind)
+
+
+def content_type_of(data: bytes, file_name: str | None) -> str:
+    """The MIME type of an upload: from the file name, else from the bytes, else octet-stream."""
+    guessed = mimetypes.guess_type(file_name)[0] if file_name else None
+    if guessed:
+        return guessed
+    kind = sniff(data)
+    return MIME_TYPES.get(kind, "application/octet-stream") if kind else "application/octet-stream"
 
 
 def _data_uri(data: bytes, kind: str) -> str:

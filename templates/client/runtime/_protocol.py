@@ -8,18 +8,32 @@ asyncio: only that driver differs, never the protocol.
 from __future__ import annotations
 
 import json
+import math
 import random
+import re
 import time
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union
-from urllib.parse import quote
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Generic, TypeVar, Union
+from urllib.parse import quote, urlsplit
 
 from .errors import (
+    APIError,
+    ClientError,
     ConnectionFailedError,
+    FieldProblem,
+    InputValidationError,
+    MalformedResponseError,
+    NotReadyError,
+    RateLimitError,
     RequestFailedError,
     RequestTimeoutError,
+    ResponseValidationError,
+    UntrustedURLError,
     error_for,
+    excerpt,
 )
 
 T = TypeVar("T")
@@ -37,6 +51,10 @@ class HttpCall:
     content: bytes | None = None  # a raw body
     # A call that changes state on the server (submit) is only repeated when it surely never arrived.
     idempotent: bool = True
+    query: tuple[tuple[str, str], ...] = ()  # query pairs in order (plain endpoints), beside `params`
+    timeout: float | None = None  # this call's own timeout (seconds), else the client's
+    # The overall deadline (time.monotonic()) this call must finish by; the driver bounds it.
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -50,16 +68,19 @@ class Reply:
             return None
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return self.body.decode("utf-8", "replace")
 
 
 class TransportFailure(Exception):
-    """Raised into a flow by a driver when the call got no reply."""
+    """Raised into a flow by a driver when the call got no (complete) reply. `request_id` and
+    `partial`: what the headers and the body said before the answer broke off."""
 
-    def __init__(self, message: str, *, maybe_sent: bool) -> None:
+    def __init__(self, message: str, *, maybe_sent: bool, request_id: str | None = None, partial: bytes = b"") -> None:
         super().__init__(message)
         self.maybe_sent = maybe_sent
+        self.request_id = request_id
+        self.partial = partial
 
 
 @dataclass(frozen=True)
@@ -73,8 +94,26 @@ class Notify:
     value: Any
 
 
-Step = Union[HttpCall, Sleep, Notify]
+@dataclass(frozen=True)
+class Parallel:
+    """Run these flows at the same time (at most `limit` at once); the outcome is their results, in order."""
+
+    flows: tuple[Generator[Any, Any, Any], ...]
+    limit: int = 10
+
+
+Step = Union[HttpCall, Sleep, Notify, Parallel]
 Flow = Generator[Step, Any, T]
+
+
+def gather(flows: list[Flow[T]], limit: int) -> Flow[list[T]]:
+    """The results of `flows`, run in parallel when there is more than one."""
+    if len(flows) == 1:
+        return [(yield from flows[0])]
+    if not flows:
+        return []
+    results: list[T] = yield Parallel(tuple(flows), max(1, limit))
+    return results
 
 
 @dataclass(frozen=True)
@@ -87,7 +126,7 @@ class RetryPolicy:
     retry_statuses: frozenset[int] = frozenset({408, 409, 429, 502, 503, 504})
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
+        if retry_after is not None and math.isfinite(retry_after):
             return min(max(retry_after, 0.0), self.max_delay)
         backoff: float = min(self.initial_delay * 2.0 ** (attempt - 1), self.max_delay)
         return backoff * random.uniform(0.5, 1.0)
@@ -103,11 +142,54 @@ class PollPolicy:
 
 
 @dataclass(frozen=True)
+class StoragePolicy:
+    """Uploads to fal storage: files above `multipart_threshold` bytes go up in `chunk_size`
+    parts, `parallel_parts` at once; `lifecycle` (e.g. {"expiration_duration_seconds": 3600})
+    is sent as the object lifecycle preference."""
+
+    multipart_threshold: int = 100 * 1024 * 1024
+    chunk_size: int = 10 * 1024 * 1024
+    parallel_parts: int = 10
+    lifecycle: Mapping[str, Any] | None = None
+
+
+@dataclass
+class CdnToken:
+    token: str = field(repr=False)
+    token_type: str
+    base_url: str
+    expires_at: float  # epoch seconds
+
+
+@dataclass
+class TokenCache:
+    """The storage token, shared by every call of one client until it expires."""
+
+    current: CdnToken | None = None
+
+
+DEFAULT_REST_URL = "https://rest.fal.ai"
+REST_URL_ENV = "FAL_REST_URL"
+DEFAULT_INLINE_FILES_UP_TO = 64 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     base_url: str
     headers: dict[str, str] = field(repr=False)  # carries the key
     retry: RetryPolicy
     poll: PollPolicy
+    # Plain endpoints: a credential per security scheme (secrets), and the base URL the caller
+    # chose ("" = each endpoint's documented server).
+    credentials: dict[str, Any] = field(default_factory=dict, repr=False)
+    base_url_override: str = ""
+    raw: bool = False  # plain endpoints answer a RawResponse (client.with_raw_response)
+    # Hosts besides the base URL's origin whose envelope URLs may be followed (with the key).
+    allowed_hosts: tuple[str, ...] = ()
+    rest_url: str = DEFAULT_REST_URL  # storage tokens, fallback uploads, the webhook JWKS
+    inline_files_up_to: int | None = DEFAULT_INLINE_FILES_UP_TO  # bigger Path/bytes inputs are uploaded
+    storage: StoragePolicy = StoragePolicy()
+    tokens: TokenCache = field(default_factory=TokenCache, repr=False, compare=False)
 
 
 # --- statuses ---------------------------------------------------------------------------
@@ -181,49 +263,227 @@ def _log(item: dict[str, Any]) -> LogLine:
 # --- flows --------------------------------------------------------------------------------
 
 
-def send(call: HttpCall, policy: RetryPolicy) -> Flow[Reply]:
-    """One call with retries; an error status becomes a typed error."""
+class DeadlinePassed(RequestTimeoutError):
+    """Raised inside a flow when its overall deadline passed; run() and wait() re-raise it as a
+    RequestTimeoutError naming the request and the timeout."""
+
+    def __init__(self, *, maybe_sent: bool, request_id: str | None = None) -> None:
+        super().__init__(request_id, 0.0, cancelled=False, maybe_sent=maybe_sent)
+
+
+def send(call: HttpCall, policy: RetryPolicy, deadline: float | None = None) -> Flow[Reply]:
+    """One call with retries; an error status becomes a typed error. With a `deadline`, no
+    attempt or pause runs past it (DeadlinePassed)."""
+    check_headers(call)
+    if deadline is not None:
+        call = replace(call, deadline=deadline)
     attempt = 0
     while True:
         attempt += 1
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlinePassed(maybe_sent=False)  # a resent call follows only one that never arrived
         try:
             reply: Reply = yield call
         except TransportFailure as failure:
+            request_id = failure.request_id or _id_in(failure.partial)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise DeadlinePassed(maybe_sent=failure.maybe_sent, request_id=request_id) from None
             if failure.maybe_sent and not call.idempotent:
                 raise ConnectionFailedError(
                     f"{call.method} {call.url}: {failure}; the request may have reached the server, so it was not sent again",
                     maybe_sent=True,
+                    request_id=request_id,
                 ) from None
             if attempt >= policy.max_attempts:
                 raise ConnectionFailedError(f"{call.method} {call.url}: {failure}", maybe_sent=failure.maybe_sent) from None
-            yield Sleep(policy.delay(attempt, None))
+            yield Sleep(_until(policy.delay(attempt, None), deadline))
             continue
         retry_after = _retry_after(reply)
-        if reply.status_code in policy.retry_statuses and call.idempotent and attempt < policy.max_attempts:
-            yield Sleep(policy.delay(attempt, retry_after))
+        # A 429 is a refusal (the concurrency limit): the request was not taken, so even a submit may go again.
+        repeatable = call.idempotent or reply.status_code == 429
+        if reply.status_code in policy.retry_statuses and repeatable and attempt < policy.max_attempts:
+            yield Sleep(_until(policy.delay(attempt, retry_after), deadline))
             continue
         if reply.status_code >= 400:
-            raise error_for(reply.status_code, reply.json(), reply.headers.get("x-fal-request-id"), retry_after)
+            raise error_for(reply.status_code, _error_body(reply), request_id_of(reply), retry_after, reply.headers)
         return reply
 
 
+def _until(pause: float, deadline: float | None) -> float:
+    """A pause cut short at the deadline."""
+    return pause if deadline is None else max(0.0, min(pause, deadline - time.monotonic()))
+
+
+_DELAY_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def _retry_after(reply: Reply) -> float | None:
-    value = reply.headers.get("retry-after")
+    """Retry-After in seconds: delay-seconds or an HTTP date (RFC 9110 10.2.3); anything else,
+    including NaN and infinities, is ignored."""
+    value = reply.headers.get("retry-after", "").strip()
+    if _DELAY_SECONDS.fullmatch(value):
+        seconds = float(value)
+        return seconds if math.isfinite(seconds) else None
     try:
-        return float(value) if value is not None else None
-    except ValueError:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-def submit(settings: Settings, path: str, body: Any, webhook_url: str | None) -> Flow[RequestHandle]:
-    params: dict[str, str | list[str]] = {"fal_webhook": webhook_url} if webhook_url else {}
-    call = HttpCall("POST", settings.base_url + path, json=body, params=params, headers=settings.headers, idempotent=False)
-    reply = yield from send(call, settings.retry)
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+_ID_IN_BODY = re.compile(rb'"request_id"\s*:\s*"([A-Za-z0-9][A-Za-z0-9._:-]{0,199})"')
+
+
+def request_id_of(reply: Reply) -> str | None:
+    """The `x-fal-request-id` header, when it looks like an id (a hostile one is not shown)."""
+    return clean_id(reply.headers.get("x-fal-request-id"))
+
+
+def clean_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None
+
+
+def _id_in(partial: bytes) -> str | None:
+    """The request id in an answer that broke off, when its envelope got that far."""
+    found = _ID_IN_BODY.search(partial[:65536])
+    return found.group(1).decode("ascii") if found else None
+
+
+def _error_body(reply: Reply) -> Any:
     data = reply.json()
+    return excerpt(data, 2000) if isinstance(data, str) else data
+
+
+def decode_json(reply: Reply) -> Any:
+    """A success answer's JSON; MalformedResponseError when it is not JSON (HTML, cut short)."""
+    if not reply.body:
+        return None
     try:
-        return RequestHandle(data["request_id"], data["status_url"], data["response_url"], data["cancel_url"])
-    except (KeyError, TypeError):
-        raise ValueError(f"submit answered without a queue envelope: {str(data)[:200]}") from None
+        return json.loads(reply.body)
+    except (ValueError, RecursionError):
+        raise malformed(reply, "the answer is not JSON") from None
+
+
+def malformed(reply: Reply, what: str) -> MalformedResponseError:
+    content_type = excerpt(reply.headers.get("content-type", ""), 100)
+    shown = excerpt(reply.body, 300)
+    return MalformedResponseError(
+        f"{what} ({content_type or 'no content type'}: {shown[:120]!r})",
+        status_code=reply.status_code,
+        request_id=request_id_of(reply),
+        body=shown,
+        content_type=content_type,
+    )
+
+
+def unfit(reply: Reply, data: Any, error: Exception) -> ResponseValidationError:
+    """The typed error for an answer that does not fit its model; it keeps the data."""
+    items = error.errors(include_url=False) if hasattr(error, "errors") else [{"loc": (), "msg": str(error)}]
+    problems = [excerpt(".".join(str(p) for p in item.get("loc", ())) + ": " + str(item.get("msg", "")), 200) for item in items[:20]]
+    return ResponseValidationError(
+        "the answer does not fit the documented model: " + "; ".join(problems[:3]),
+        status_code=reply.status_code,
+        request_id=request_id_of(reply),
+        body=excerpt(reply.body, 300),
+        data=data,
+        problems=problems,
+        content_type=excerpt(reply.headers.get("content-type", ""), 100),
+    )
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def check_headers(call: HttpCall) -> None:
+    """Headers that HTTP cannot carry (RFC 9110 5.1, 5.5: a token name; a value of visible
+    ASCII, spaces and tabs) are an input error before any byte is sent. Values are never shown."""
+    problems = [
+        FieldProblem(excerpt(name, 60), "header", "not a valid header name")
+        if not _TOKEN.fullmatch(name)
+        else FieldProblem(name, "header", "the value holds a control or non-ASCII character, which HTTP cannot send")
+        for name, value in call.headers.items()
+        if not (_TOKEN.fullmatch(name) and _FIELD_VALUE.fullmatch(value))
+    ]
+    if problems:
+        raise InputValidationError(f"{call.method} {urlsplit(call.url).path}", problems)
+
+
+def check_url(settings: Settings, url: str, request_id: str | None) -> None:
+    """Envelope URLs carry the key: follow them only on the base URL's origin or an allowed host."""
+    try:
+        target, base = urlsplit(url), urlsplit(settings.base_url)
+        same = (target.scheme, target.hostname, _port(target)) == (base.scheme, base.hostname, _port(base))
+        allowed = target.scheme in ("https", base.scheme) and (target.hostname or "") in settings.allowed_hosts
+    except ValueError:  # an unreadable port or host
+        same = allowed = False
+    if not (same or allowed):
+        raise UntrustedURLError(str(url), request_id)
+
+
+def _port(parts: Any) -> int | None:
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+
+PRIORITIES = ("normal", "low")
+
+
+def queue_headers(
+    priority: str | None = None,
+    hint: str | None = None,
+    start_timeout: float | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The queue-control headers of a submit or run; InputValidationError for a bad value."""
+    problems = []
+    out = dict(headers or {})
+    if priority is not None:
+        if priority not in PRIORITIES:
+            problems.append(FieldProblem("priority", "enum", f"must be one of {', '.join(PRIORITIES)} (got {priority!r})"))
+        out["X-Fal-Queue-Priority"] = str(priority)
+    if hint is not None:
+        out["X-Fal-Runner-Hint"] = hint
+    if start_timeout is not None:
+        if not isinstance(start_timeout, (int, float)) or start_timeout <= 0.1:
+            problems.append(FieldProblem("start_timeout", "exclusiveMinimum", f"must be more than 0.1 seconds (got {start_timeout!r})"))
+        else:
+            out["X-Fal-Request-Timeout"] = str(float(start_timeout))
+    if problems:
+        raise InputValidationError("queue controls", problems)
+    return out
+
+
+def submit(
+    settings: Settings,
+    path: str,
+    body: Any,
+    webhook_url: str | None,
+    headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
+) -> Flow[RequestHandle]:
+    params: dict[str, str | list[str]] = {"fal_webhook": webhook_url} if webhook_url else {}
+    sent = {**settings.headers, **headers} if headers else settings.headers
+    call = HttpCall("POST", settings.base_url + path, json=body, params=params, headers=sent, idempotent=False)
+    reply = yield from send(call, settings.retry, deadline)
+    try:
+        data = decode_json(reply)
+        found = [data.get(name) for name in ("status_url", "response_url", "cancel_url")] if isinstance(data, dict) else []
+        request_id = clean_id(data.get("request_id")) if isinstance(data, dict) else None
+    except MalformedResponseError:
+        found, request_id = [], None
+    urls = [url for url in found if isinstance(url, str)]
+    if request_id is None or len(urls) != 3:
+        # The server answered, so the job may well exist: say so, with any id the answer carried.
+        raise ConnectionFailedError(
+            f"submit answered HTTP {reply.status_code} without a readable queue envelope ({excerpt(reply.body, 120)!r});"
+            " the request may have been queued, so it was not sent again",
+            maybe_sent=True,
+            request_id=request_id_of(reply) or _id_in(reply.body),
+        )
+    return RequestHandle(request_id, urls[0], urls[1], urls[2])
 
 
 def handle_for(settings: Settings, app_id: str, request: RequestHandle | str) -> RequestHandle:
@@ -234,29 +494,131 @@ def handle_for(settings: Settings, app_id: str, request: RequestHandle | str) ->
     return RequestHandle(request, f"{base}/status", base, f"{base}/cancel")
 
 
-def status(settings: Settings, handle: RequestHandle, logs: bool) -> Flow[Status]:
+def status(settings: Settings, handle: RequestHandle, logs: bool, deadline: float | None = None) -> Flow[Status]:
+    check_url(settings, handle.status_url, handle.request_id)
     call = HttpCall("GET", handle.status_url, params={"logs": "1" if logs else "0"}, headers=settings.headers)
-    reply = yield from send(call, settings.retry)
-    return parse_status(reply.json(), handle.request_id)
+    reply = yield from send(call, settings.retry, deadline)
+    try:
+        return parse_status(decode_json(reply), handle.request_id)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise malformed(reply, f"not a queue status: {excerpt(str(error), 120)}") from None
 
 
-def result(settings: Settings, handle: RequestHandle, parse: Callable[[Any], T]) -> Flow[T]:
-    reply = yield from send(HttpCall("GET", handle.response_url, headers=settings.headers), settings.retry)
-    return parse(reply.json())
+@dataclass(frozen=True)
+class Response(Generic[T]):
+    """A result with what the service said about it: who ran it and what it cost."""
+
+    output: T
+    request_id: str
+    billable_units: float | None = None  # x-fal-billable-units
+    metrics: dict[str, Any] = field(default_factory=dict)  # e.g. inference_time, when known
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
 
 
-def cancel(settings: Settings, handle: RequestHandle) -> Flow[str]:
+# Answers a result URL may give while the request is still running (the service's is unverified).
+_NOT_YET = (400, 409, 425)
+
+
+def fetch(settings: Settings, handle: RequestHandle, deadline: float | None = None) -> Flow[Reply]:
+    """The result reply; NotReadyError (never a bare APIError) while the request is not done."""
+    check_url(settings, handle.response_url, handle.request_id)
+    try:
+        reply = yield from send(HttpCall("GET", handle.response_url, headers=settings.headers), settings.retry, deadline)
+    except APIError as error:
+        if error.status_code not in _NOT_YET or isinstance(error, RequestFailedError):
+            raise
+        current = yield from status(settings, handle, logs=False, deadline=deadline)
+        if not isinstance(current, Completed):
+            raise NotReadyError(handle.request_id, current) from None
+        if current.error:
+            raise _failed(error, current, handle) from None
+        raise
+    if reply.status_code == 202:
+        raise NotReadyError(handle.request_id, _status_or_none(decode_json(reply), handle.request_id))
+    return reply
+
+
+def _status_or_none(data: Any, request_id: str) -> Status | None:
+    try:
+        return parse_status(data, request_id)
+    except ValueError:
+        return None
+
+
+def result(
+    settings: Settings, handle: RequestHandle, parse: Callable[[Any], T], deadline: float | None = None
+) -> Flow[T]:
+    reply = yield from fetch(settings, handle, deadline)
+    return _parsed(reply, parse)
+
+
+def _parsed(reply: Reply, parse: Callable[[Any], T]) -> T:
+    data = decode_json(reply)
+    try:
+        return parse(data)
+    except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+        raise unfit(reply, data, error) from None
+
+
+def response(
+    settings: Settings, handle: RequestHandle, parse: Callable[[Any], T], metrics: dict[str, Any] | None = None
+) -> Flow[Response[T]]:
+    reply = yield from fetch(settings, handle)
+    units = reply.headers.get("x-fal-billable-units")
+    try:
+        billable = float(units) if units is not None else None
+    except ValueError:
+        billable = None
+    request_id = request_id_of(reply) or handle.request_id
+    return Response(_parsed(reply, parse), request_id, billable, dict(metrics or {}), reply.headers)
+
+
+def cancel(settings: Settings, handle: RequestHandle, deadline: float | None = None) -> Flow[str]:
     """CANCELLATION_REQUESTED, or ALREADY_COMPLETED when the request had finished."""
+    check_url(settings, handle.cancel_url, handle.request_id)
     call = HttpCall("PUT", handle.cancel_url, headers=settings.headers)
     try:
-        reply = yield from send(call, settings.retry)
+        reply = yield from send(call, settings.retry, deadline)
     except Exception as error:
         body = getattr(error, "body", None)
         if getattr(error, "status_code", None) == 400 and isinstance(body, dict) and body.get("status") == "ALREADY_COMPLETED":
             return "ALREADY_COMPLETED"
         raise
-    data = reply.json()
-    return str(data.get("status", "CANCELLATION_REQUESTED")) if isinstance(data, dict) else "CANCELLATION_REQUESTED"
+    data = decode_json(reply)
+    return excerpt(str(data.get("status", "CANCELLATION_REQUESTED")), 100) if isinstance(data, dict) else "CANCELLATION_REQUESTED"
+
+
+class Poller:
+    """Status polls of one request: new log lines once, growing pauses, and a 429 from the
+    concurrency limit waited out (the request is kept) until the deadline, if any."""
+
+    def __init__(self, settings: Settings, handle: RequestHandle, deadline: float | None = None) -> None:
+        self.settings = settings
+        self.handle = handle
+        self.deadline = deadline
+        self.interval = settings.poll.initial
+        self.logs_seen = 0
+
+    def poll(self) -> Flow[tuple[Status, Status]]:
+        """(the status, the same with only the log lines not seen before)."""
+        while True:
+            try:
+                current = yield from status(self.settings, self.handle, logs=True, deadline=self.deadline)
+                break
+            except RateLimitError as error:
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    raise
+                yield Sleep(_until(error.retry_after if error.retry_after is not None else self.pause(), self.deadline))
+        fresh = current
+        if isinstance(current, (InProgress, Completed)):
+            fresh = _with_logs(current, current.logs[self.logs_seen :])
+            self.logs_seen = max(self.logs_seen, len(current.logs))
+        return current, fresh
+
+    def pause(self) -> float:
+        pause = self.interval
+        self.interval = min(self.interval * self.settings.poll.factor, self.settings.poll.maximum)
+        return pause
 
 
 def wait(
@@ -264,32 +626,57 @@ def wait(
     handle: RequestHandle,
     timeout: float | None,
     on_update: Callable[[Status], Any] | None,
+    deadline: float | None = None,
 ) -> Flow[Completed]:
-    """Poll with growing intervals until COMPLETED; on timeout cancel (best effort) and raise."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    interval = settings.poll.initial
-    logs_seen = 0
+    """Poll with growing intervals until COMPLETED; on timeout cancel (best effort) and raise.
+    `deadline` (from run()) bounds every call; it defaults to `timeout` from now."""
+    if deadline is None and timeout is not None:
+        deadline = time.monotonic() + timeout
+    poller = Poller(settings, handle, deadline)
     while True:
-        current = yield from status(settings, handle, logs=True)
-        fresh = current
-        if isinstance(current, (InProgress, Completed)):
-            fresh = _with_logs(current, current.logs[logs_seen:])
-            logs_seen = max(logs_seen, len(current.logs))
+        try:
+            current, fresh = yield from poller.poll()
+        except DeadlinePassed:
+            yield from _cancel_quietly(settings, handle, timeout)
+            raise RequestTimeoutError(handle.request_id, timeout or 0.0) from None
         if on_update is not None:
             yield Notify(on_update, fresh)
         if isinstance(current, Completed):
             if current.error:
-                raise RequestFailedError(handle.request_id, current.error, current.error_type)
+                yield from _raise_failure(settings, handle, current)
             return current
-        pause = interval
+        pause = poller.pause()
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                yield from _cancel_quietly(settings, handle)
+                yield from _cancel_quietly(settings, handle, timeout)
                 raise RequestTimeoutError(handle.request_id, timeout or 0.0)
             pause = min(pause, left)
         yield Sleep(pause)
-        interval = min(interval * settings.poll.factor, settings.poll.maximum)
+
+
+def _raise_failure(settings: Settings, handle: RequestHandle, current: Completed) -> Flow[None]:
+    """A completed request that failed: its result answers the error (status, headers, body),
+    raised typed, so a start timeout is StartTimeoutError and `runner_*` a RunnerError."""
+    try:
+        reply = yield from send(HttpCall("GET", handle.response_url, headers=settings.headers), settings.retry)
+    except RequestFailedError:
+        raise
+    except APIError as error:
+        raise _failed(error, current, handle) from None
+    error_type = current.error_type
+    raise RequestFailedError(current.error or "failed", status_code=reply.status_code, request_id=handle.request_id, body=None, error_type=error_type)
+
+
+def _failed(error: APIError, current: Completed, handle: RequestHandle) -> RequestFailedError:
+    return RequestFailedError(
+        current.error or error.detail,
+        status_code=error.status_code,
+        request_id=error.request_id or handle.request_id,
+        body=error.body,
+        error_type=current.error_type or error.error_type,
+        retryable=error.retryable,
+    )
 
 
 def _with_logs(current: Status, logs: tuple[LogLine, ...]) -> Status:
@@ -300,10 +687,16 @@ def _with_logs(current: Status, logs: tuple[LogLine, ...]) -> Status:
     return current
 
 
-def _cancel_quietly(settings: Settings, handle: RequestHandle) -> Flow[None]:
+def cancel_grace(timeout: float | None) -> float:
+    """How long the cancel sent at a timeout may take past it: a tenth of the timeout, 0.1-1 s."""
+    return min(1.0, max(0.1, (timeout or 0.0) * 0.1))
+
+
+def _cancel_quietly(settings: Settings, handle: RequestHandle, timeout: float | None) -> Flow[None]:
+    grace = cancel_grace(timeout)
     try:
-        yield from cancel(settings, handle)
-    except Exception:  # the timeout is the error worth raising; a failed cancel is not
+        yield from cancel(settings, handle, time.monotonic() + grace)
+    except ClientError:  # the timeout is the error worth raising; a failed cancel is not
         pass
 
 
@@ -315,11 +708,31 @@ def run(
     timeout: float | None,
     on_update: Callable[[Status], Any] | None,
     webhook_url: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Flow[T]:
-    """submit, wait, result."""
-    handle = yield from submit(settings, path, body, webhook_url)
-    yield from wait(settings, handle, timeout, on_update)
-    return (yield from result(settings, handle, parse))
+    """submit, wait, result: `timeout` bounds all three, every call and pause inside them."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        handle = yield from submit(settings, path, body, webhook_url, headers, deadline)
+    except DeadlinePassed as passed:
+        raise RequestTimeoutError(passed.request_id, timeout or 0.0, cancelled=False, maybe_sent=passed.maybe_sent) from None
+    yield from wait(settings, handle, timeout, on_update, deadline)
+    try:
+        return (yield from result(settings, handle, parse, deadline))
+    except DeadlinePassed:
+        raise RequestTimeoutError(handle.request_id, timeout or 0.0, cancelled=False) from None
+
+
+def wait_response(
+    settings: Settings,
+    handle: RequestHandle,
+    parse: Callable[[Any], T],
+    timeout: float | None,
+    on_update: Callable[[Status], Any] | None,
+) -> Flow[Response[T]]:
+    """wait, then the result with its metadata (request id, billable units, metrics)."""
+    done = yield from wait(settings, handle, timeout, on_update)
+    return (yield from response(settings, handle, parse, done.metrics))
 
 
 # --- push updates and webhooks --------------------------------------------------------------
@@ -327,8 +740,11 @@ def run(
 
 def stream_call(settings: Settings, handle: RequestHandle, logs: bool) -> HttpCall:
     """The SSE request behind `status_stream()`: `.../status/stream`."""
+    check_url(settings, handle.status_url, handle.request_id)
     headers = {**settings.headers, "Accept": "text/event-stream"}
-    return HttpCall("GET", handle.status_url + "/stream", params={"logs": "1" if logs else "0"}, headers=headers)
+    call = HttpCall("GET", handle.status_url + "/stream", params={"logs": "1" if logs else "0"}, headers=headers)
+    check_headers(call)
+    return call
 
 
 class SseDecoder:
@@ -362,10 +778,16 @@ class StatusStream:
         self.done = False
 
     def feed(self, line: str) -> Status | None:
-        data = self.decoder.feed(line)
-        if data is None:
+        try:
+            data = self.decoder.feed(line)
+            current = parse_status(data, self.request_id) if data is not None else None
+        except (ValueError, TypeError, OverflowError, RecursionError) as error:
+            shown = excerpt(line, 300)
+            raise MalformedResponseError(
+                f"not a queue status event: {excerpt(str(error), 120)}", status_code=200, request_id=self.request_id, body=shown
+            ) from None
+        if current is None:
             return None
-        current = parse_status(data, self.request_id)
         if isinstance(current, (InProgress, Completed)):
             fresh = current.logs[self.logs_seen :]
             self.logs_seen = max(self.logs_seen, len(current.logs))
@@ -376,7 +798,7 @@ class StatusStream:
 
 def raise_for_reply(reply: Reply) -> None:
     if reply.status_code >= 400:
-        raise error_for(reply.status_code, reply.json(), reply.headers.get("x-fal-request-id"), _retry_after(reply))
+        raise error_for(reply.status_code, _error_body(reply), request_id_of(reply), _retry_after(reply))
 
 
 @dataclass(frozen=True)

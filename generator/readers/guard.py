@@ -1,0 +1,297 @@
+"""Bounded, safe loading of untrusted input: every reader parses JSON and YAML through here.
+
+What is refused, each with the line (and JSON pointer where one applies) and what was expected:
+- numbers JSON cannot carry: `NaN`, `Infinity`, `1e400`, YAML `.nan`/`.inf`;
+- integers outside the signed 64-bit range (OpenAPI's widest `int64`; 5,000-digit integers
+  included): they have no faithful form in Python literals, mypy or other clients;
+- lone UTF-16 surrogates (`"\\ud800"`): no UTF-8 file can hold them;
+- nesting deeper than `max_depth` (JSON/YAML containers, 64 by default);
+- YAML whose aliases expand to more than `max_yaml_nodes` nodes (a "billion laughs"), or an
+  alias inside the node it names (self-referential data);
+- a file larger than `max_input_bytes`.
+
+The limits come from `[tool.specgen.limits]` (see `Limits`); `using()` makes them active for a run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import yaml
+
+from generator.limits import Limits
+
+INT64 = 2**63
+
+
+_ACTIVE: ContextVar[Limits] = ContextVar(
+    "specgen_limits", default=Limits()  # noqa: B039 (frozen dataclass)
+)
+
+
+def active() -> Limits:
+    return _ACTIVE.get()
+
+
+@contextmanager
+def using(limits: Limits) -> Iterator[None]:
+    token = _ACTIVE.set(limits)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+class UnsafeData(ValueError):
+    """Input that is refused; `line` (1-based, within the text given) or `literal` (text to look
+    for) locates it, `pointer` says where in the data."""
+
+    def __init__(
+        self,
+        message: str,
+        pointer: str = "",
+        line: int | None = None,
+        literal: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message, self.pointer, self.line, self.literal = (
+            message,
+            pointer,
+            line,
+            literal,
+        )
+
+    def line_in(self, text: str) -> int | None:
+        if self.line is not None:
+            return self.line
+        if self.literal:
+            found = re.search(self.literal, text)
+            if found:
+                return text.count("\n", 0, found.start()) + 1
+        return None
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+
+
+def _pointer(tokens: list[str | int]) -> str:
+    return "".join(
+        "/" + str(token).replace("~", "~0").replace("/", "~1") for token in tokens
+    )
+
+
+def check_size(data: bytes) -> None:
+    limit = active().max_input_bytes
+    if len(data) > limit:
+        raise UnsafeData(
+            f"the file has {len(data)} bytes, more than the limit of {limit} "
+            "(raise [tool.specgen.limits] max_input_bytes to read it)",
+            line=1,
+        )
+
+
+def _json_depth(text: str) -> None:
+    limit, depth = active().max_depth, 0
+    for match in _JSON_TOKENS.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                raise UnsafeData(
+                    f"data nested more than {limit} levels deep "
+                    "(raise [tool.specgen.limits] max_depth to read it)",
+                    line=text.count("\n", 0, match.start()) + 1,
+                )
+        elif char in "]}":
+            depth -= 1
+
+
+def _reject_constant(name: str) -> Any:
+    raise UnsafeData(
+        f"{name} is not a finite number; expected a JSON number",
+        literal=re.escape(name),
+    )
+
+
+def _checked_int(text: str) -> int:
+    digits = text.lstrip("-")
+    if len(digits) > 19 or abs(int(text)) >= INT64:
+        shown = text if len(text) <= 24 else f"{text[:12]}... ({len(digits)} digits)"
+        raise UnsafeData(
+            f"integer {shown} is outside the 64-bit range (-2^63 .. 2^63-1); "
+            "expected an int64 (write larger values as strings)",
+            literal=re.escape(text[:40]),
+        )
+    return int(text)
+
+
+def _checked_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise UnsafeData(
+            f"{text} is not a finite number (it overflows a double); expected a JSON number",
+            literal=re.escape(text),
+        )
+    return value
+
+
+def json_loads(text: str) -> Any:
+    """`json.loads` that refuses what this module refuses (UnsafeData; JSONDecodeError as usual)."""
+    _json_depth(text)
+    data = json.loads(
+        text,
+        parse_constant=_reject_constant,
+        parse_int=_checked_int,
+        parse_float=_checked_float,
+    )
+    try:
+        check_data(data)
+    except UnsafeData as exc:
+        exc.literal = exc.literal or _SURROGATE_ESCAPE
+        raise
+    return data
+
+
+def check_data(data: Any) -> None:
+    """Walk parsed data (no recursion: any depth is safe) for values this module refuses."""
+    limit = active().max_depth
+    stack: list[tuple[Any, list[str | int]]] = [(data, [])]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            if len(where) >= limit:
+                raise UnsafeData(
+                    f"data nested more than {limit} levels deep "
+                    "(raise [tool.specgen.limits] max_depth to read it)",
+                    _pointer(where[:limit]),
+                )
+            for key, item in value.items():
+                if isinstance(key, str) and SURROGATE.search(key):
+                    raise UnsafeData(_surrogate_message(key), _pointer(where))
+                stack.append((item, [*where, key]))
+        elif isinstance(value, list):
+            if len(where) >= limit:
+                raise UnsafeData(
+                    f"data nested more than {limit} levels deep "
+                    "(raise [tool.specgen.limits] max_depth to read it)",
+                    _pointer(where[:limit]),
+                )
+            stack.extend((item, [*where, index]) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            if SURROGATE.search(value):
+                raise UnsafeData(_surrogate_message(value), _pointer(where))
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise UnsafeData(
+                f"{value!r} is not a finite number; expected a JSON number",
+                _pointer(where),
+            )
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and not -INT64 <= value < INT64
+        ):
+            raise UnsafeData(
+                "integer outside the 64-bit range (-2^63 .. 2^63-1); expected an int64 "
+                "(write larger values as strings)",
+                _pointer(where),
+            )
+
+
+def _surrogate_message(text: str) -> str:
+    found = SURROGATE.search(text)
+    code = ord(found.group()) if found else 0
+    return (
+        f"invalid unicode: a lone surrogate U+{code:04X} in a string; expected text "
+        "that UTF-8 can carry"
+    )
+
+
+# -- YAML ------------------------------------------------------------------------------------------
+
+
+def check_yaml(text: str, loader: Any) -> None:
+    """One pass over the YAML events, before anything is built: depth, alias expansion,
+    self-reference and the scalars this module refuses. Linear in the text's length."""
+    limits = active()
+    expanded, depth = 0, 0
+    sizes: dict[str, int] = {}
+    stack: list[tuple[int, str | None]] = []  # (expanded count when opened, anchor)
+    open_anchors: set[str] = set()
+    resolver = loader("")  # the loader's own implicit typing decides what a scalar is
+    for event in yaml.parse(text, Loader=loader):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            expanded += 1
+            if depth > limits.max_depth:
+                raise UnsafeData(
+                    f"data nested more than {limits.max_depth} levels deep "
+                    "(raise [tool.specgen.limits] max_depth to read it)",
+                    line=line,
+                )
+            stack.append((expanded, event.anchor))
+            if event.anchor:
+                open_anchors.add(event.anchor)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+            opened, anchor = stack.pop()
+            if anchor:
+                sizes[anchor] = expanded - opened + 1
+                open_anchors.discard(anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor in open_anchors:
+                raise UnsafeData(
+                    f"YAML alias *{event.anchor} refers to itself (it sits inside the "
+                    f"node &{event.anchor} names); expected data without cycles",
+                    line=line,
+                )
+            expanded += sizes.get(str(event.anchor), 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+            try:
+                _check_scalar(event, line, resolver)
+            except UnsafeData as exc:
+                exc.line = exc.line or line
+                raise
+        if expanded > limits.max_yaml_nodes:
+            raise UnsafeData(
+                f"YAML aliases expand to more than {limits.max_yaml_nodes} nodes "
+                "(raise [tool.specgen.limits] max_yaml_nodes to read it)",
+                line=line,
+            )
+
+
+def _check_scalar(event: Any, line: int | None, resolver: Any) -> None:
+    value = event.value
+    if SURROGATE.search(value):
+        raise UnsafeData(_surrogate_message(value), line=line)
+    if event.tag not in (None, "!") or not event.implicit[0]:
+        return  # quoted or explicitly tagged: a string
+    tag = resolver.resolve(yaml.ScalarNode, value, event.implicit)
+    if tag == "tag:yaml.org,2002:int":
+        digits = value.replace("_", "").lstrip("+-")
+        if digits.isdigit():
+            _checked_int(value.replace("_", "").lstrip("+"))
+    elif tag == "tag:yaml.org,2002:float":
+        lowered = value.replace("_", "").lower()
+        if lowered.endswith((".inf", ".nan")) or not _finite(lowered):
+            raise UnsafeData(
+                f"{value} is not a finite number; expected a JSON number", line=line
+            )
+
+
+def _finite(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return True  # sexagesimal and other YAML 1.1 forms: PyYAML reads them itself

@@ -1,0 +1,1 @@
+"""specgen's templates, shipped as the package data of `generator.templates`."""

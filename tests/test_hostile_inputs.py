@@ -1,0 +1,264 @@
+"""The hostile-spec suite (tests/hostile_corpus.py): every case in all four formats either
+fails with a located diagnostic (exit 2, one `file:line: error:` line, nothing written, no
+traceback) or generates a package that imports, type-checks and never runs spec text; no case
+reads a file outside the inputs or touches the network; every bomb ends in seconds."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator import cli
+from tests.hostile_corpus import CANARY, Case, cases, docpage, openapi_json, operation
+
+OUTSIDE_SECRET = "OUTSIDE_SECRET_7f3a"
+CASES = cases()
+LOCATED = re.compile(r"^[^\s:][^:]*(:\d+)?: error: .+", re.M)
+
+
+SHARED_CACHE = (
+    Path(os.environ.get("TMPDIR", "/tmp")) / f"specgen-hostile-cache-{os.getuid()}"
+)
+
+
+def make_project(root: Path, case: Case) -> Path:
+    project = root / "project"
+    (project / "specs").mkdir(parents=True)
+    # black's cache is keyed by content: the runtime files are the same in every case
+    SHARED_CACHE.mkdir(exist_ok=True)
+    (project / ".specgen-cache").symlink_to(SHARED_CACHE, target_is_directory=True)
+    (root / "outside.json").write_text(
+        json.dumps({"type": "string", "title": OUTSIDE_SECRET}), encoding="utf-8"
+    )
+    for name, content in case.files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (project / "specs" / name).write_bytes(data)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        '[tool.specgen]\ninputs = ["specs/*"]\nout = "generated"\npackage = "hostile_api"\n'
+        + case.settings
+        + "\n"
+        + case.tables,
+        encoding="utf-8",
+    )
+    return pyproject
+
+
+def generate(pyproject: Path) -> tuple[int, str]:
+    """The real CLI in this process: an exception other than SystemExit fails the test."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = cli.main(["generate", "--config", str(pyproject)])
+    return code, err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.expect == "error"], ids=lambda c: c.name
+)
+def test_bad_input_is_a_located_error(case: Case, tmp_path: Path) -> None:
+    pyproject = make_project(tmp_path, case)
+    code, err = generate(pyproject)
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert LOCATED.search(err), err
+    assert case.needle.lower() in err.lower(), err
+    assert all(
+        len(line) < 2000 and "\x1b" not in line and "\r" not in line
+        for line in err.splitlines()
+    )
+    assert not (pyproject.parent / "generated").exists()
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.expect == "ok"], ids=lambda c: c.name
+)
+def test_hostile_input_generates_safe_code(case: Case, tmp_path: Path) -> None:
+    pyproject = make_project(tmp_path, case)
+    code, err = generate(pyproject)
+    assert code == 0, err
+    assert case.needle in err, err
+    out = pyproject.parent / "generated"
+    texts = {
+        p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+        for p in out.rglob("*")
+        if p.is_file()
+    }
+    for name, text in texts.items():
+        assert OUTSIDE_SECRET not in text, f"{name} holds another file's content"
+        assert "root:x:0:0" not in text, f"{name} holds /etc/passwd"
+        assert (
+            "\x1b" not in text and "\u202e" not in text
+        ), f"raw control text in {name}"
+        if name.endswith(".py"):
+            compile(text, name, "exec")
+        if name.endswith(".json"):
+            json.loads(text, parse_constant=_no_constant)
+        if name.endswith(".md"):
+            for line in text.splitlines():
+                assert not line.startswith("# Fake heading"), name
+    registry = json.loads(texts["registry.json"])
+    for endpoint in registry["endpoints"]:
+        names = endpoint["names"]
+        assert len(names["attribute"]) <= 64 and len(names["doc_page"]) <= 70
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import hostile_api, hostile_api.models, hostile_api.client, hostile_api.testing",
+        ],
+        cwd=out,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not (out / CANARY).exists() and not (pyproject.parent / CANARY).exists()
+
+
+def _no_constant(name: str) -> None:
+    raise AssertionError(f"{name} in a JSON output")
+
+
+# -- the external-reference property, with a server that records every request ---------------
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[str, list[str]]]:
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = b'{"type": "string", "title": "FETCHED"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_loopback_ref_is_never_contacted(
+    recorder: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, hits = recorder
+    ref = {"$ref": f"{url}/schema.json"}
+    specs: dict[str, str | bytes] = {
+        "page.txt": docpage(
+            body_schema={"type": "object", "properties": {"a": ref, "b": ref}},
+            responses=[
+                {
+                    "id": 1,
+                    "name": "ok",
+                    "code": 200,
+                    "contentType": "json",
+                    "jsonSchema": ref,
+                }
+            ],
+        ),
+        "api.json": openapi_json(
+            paths={"/r": {"post": operation("remote", body=ref, response=ref)}},
+            schemas={
+                "Remote": ref,
+                "Inner": {"type": "object", "properties": {"x": ref}},
+            },
+        ),
+    }
+    pyproject = make_project(tmp_path, Case("loopback", specs, "ok"))
+    code, err = generate(pyproject)
+    assert code == 0, err
+    assert "never fetches" in err
+    assert hits == [], f"the generator fetched {hits}"
+    out = pyproject.parent / "generated"
+    assert all(
+        "FETCHED" not in p.read_text(encoding="utf-8")
+        for p in out.rglob("*")
+        if p.is_file()
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert hits == [], f"the generated tests fetched {hits}"
+
+
+def test_project_files_are_read_only_when_allowed_and_never_outside(
+    tmp_path: Path,
+) -> None:
+    common = {"Shared": {"type": "object", "properties": {"kept": {"type": "string"}}}}
+    spec = openapi_json(
+        paths={
+            "/r": {
+                "post": operation(
+                    "refs",
+                    body={
+                        "type": "object",
+                        "properties": {
+                            "inside": {"$ref": "common.json#/Shared"},
+                            "outside": {"$ref": "../../outside.json"},
+                        },
+                    },
+                )
+            }
+        }
+    )
+    case = Case("project-refs", {"api.json": spec}, "ok")
+    for setting, inlined in (("", False), ('external_refs = "project"', True)):
+        root = tmp_path / ("allowed" if setting else "default")
+        case.settings = setting
+        pyproject = make_project(root, case)
+        (pyproject.parent / "specs" / "common.json").write_text(
+            json.dumps(common), encoding="utf-8"
+        )
+        # common.json is not an input (inputs are globbed): keep it out of the inputs
+        pyproject.write_text(
+            pyproject.read_text(encoding="utf-8").replace(
+                'inputs = ["specs/*"]', 'inputs = ["specs/api.json"]'
+            ),
+            encoding="utf-8",
+        )
+        code, err = generate(pyproject)
+        assert code == 0, err
+        registry = (pyproject.parent / "generated" / "registry.json").read_text(
+            encoding="utf-8"
+        )
+        assert ('"kept"' in registry) is inlined, err
+        assert OUTSIDE_SECRET not in registry
+        assert "../../outside.json" in err
+
+
+def test_every_bomb_is_cut_short() -> None:
+    """The bombs are error cases above; here their count, so none is lost in an edit."""
+    bombs = [c.name for c in CASES if "bomb" in c.name or "laughs" in c.name]
+    assert len(bombs) >= 3
+
+
+def test_the_suite_covers_all_four_formats_and_at_least_sixty_cases() -> None:
+    kinds = {name.rsplit(".", 1)[-1] for case in CASES for name in case.files}
+    assert {"txt", "json", "yaml", "md"} <= kinds
+    assert len(CASES) >= 60
