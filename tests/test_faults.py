@@ -408,6 +408,9 @@ class Run:
     outcome: str = ""
     untyped: str | None = None
     submits: int = 0
+    refused: int = (
+        0  # submits the server refused with 429 (not taken: sending again is right)
+    )
 
 
 @dataclass
@@ -425,7 +428,7 @@ class Campaign:
 
     @property
     def duplicates(self) -> list[Run]:
-        return [run for run in self.runs if run.submits > 1]
+        return [run for run in self.runs if run.submits > 1 + run.refused]
 
 
 ATTEMPTS = 3
@@ -520,6 +523,8 @@ def one_run(api: ModuleType, index: int, raw: RawServer, canary: RawServer) -> R
             else:
                 request_id = ""
             server.inject(step, fault, times=int(run.fault.rsplit("x", 1)[1]))
+            if step == "submit" and fault.status == 429:
+                run.refused = int(run.fault.rsplit("x", 1)[1])
             _execute(api, run, server.url, request_id, call_timeout, run_timeout, retry)
             run.submits = server.submits - (1 if request_id else 0)
         return run
