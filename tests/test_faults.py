@@ -280,7 +280,7 @@ def _misbehave(
         "retry_after_date": later,
     }
     if behaviour in retry:
-        status = 429 if behaviour.endswith(("nan", "date", "garbage")) else 503
+        status = 429 if behaviour in REFUSING else 503
         return _send(
             conn,
             status,
@@ -432,6 +432,8 @@ class Campaign:
 
 
 ATTEMPTS = 3
+# Raw-server behaviours that answer 429, a refusal: the request was not taken.
+REFUSING = ("retry_after_nan", "retry_after_date", "retry_after_garbage")
 TLS = ssl.create_default_context()
 
 
@@ -546,6 +548,8 @@ def one_run(api: ModuleType, index: int, raw: RawServer, canary: RawServer) -> R
         retry,
     )
     run.submits = raw.submits[f"r{index}"]
+    if step == "submit" and behaviour in REFUSING:
+        run.refused = ATTEMPTS  # every answer was a 429: none of those submits was taken
     return run
 
 
