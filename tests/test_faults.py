@@ -549,7 +549,9 @@ def one_run(api: ModuleType, index: int, raw: RawServer, canary: RawServer) -> R
     )
     run.submits = raw.submits[f"r{index}"]
     if step == "submit" and behaviour in REFUSING:
-        run.refused = ATTEMPTS  # every answer was a 429: none of those submits was taken
+        run.refused = (
+            ATTEMPTS  # every answer was a 429: none of those submits was taken
+        )
     return run
 
 
