@@ -94,6 +94,20 @@ def unescape_pointer(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def node_at(data: Any, json_pointer: str) -> Any:
+    """The value at an (already percent-decoded) JSON pointer in parsed data, or None."""
+    node = data
+    for token in json_pointer.split("/")[1:] if json_pointer else []:
+        token = unescape_pointer(token)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
 class SchemaFixer:
     """Fixes the schemas of one document (see the module docstring).
 
