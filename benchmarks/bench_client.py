@@ -16,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -88,7 +89,7 @@ async def theirs(
 
 def start_mock() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "fal_api.testing"],
+        [sys.executable, "-m", "fal_api.testing", "--port", "0"],
         cwd=GENERATED,
         stdout=subprocess.PIPE,
         text=True,
@@ -98,6 +99,8 @@ def start_mock() -> tuple[subprocess.Popen[str], str]:
     line = (
         process.stdout.readline()
     )  # "mock queue server on http://127.0.0.1:PORT (...)"
+    # The mock logs a line per request: keep reading, or a full pipe would stall it.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
     return process, line.split(" on ", 1)[1].split()[0]
 
 

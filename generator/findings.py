@@ -320,17 +320,9 @@ class _Structured:
         )
 
     def node(self, pointer: str) -> Any:
-        from generator.readers.positions import tokens
+        from generator.readers.refs import node_at
 
-        node = self.data
-        for token in tokens(pointer):
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                return None
-        return node
+        return node_at(self.data, pointer)
 
 
 class Locator:

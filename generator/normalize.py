@@ -412,7 +412,7 @@ def _parameters(
                 source.file,
                 source.line,
                 f"header parameter {param.name!r} is ignored, as OpenAPI says: the client sends the documented media types",
-                f"/parameters/header/{_escape_pointer(param.name)}",
+                f"{source.pointer}/parameters/header/{_escape_pointer(param.name)}",
             )
             continue
         pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"

@@ -280,7 +280,7 @@ def _misbehave(
         "retry_after_date": later,
     }
     if behaviour in retry:
-        status = 429 if behaviour.endswith(("nan", "date", "garbage")) else 503
+        status = 429 if behaviour in REFUSING else 503
         return _send(
             conn,
             status,
@@ -408,6 +408,9 @@ class Run:
     outcome: str = ""
     untyped: str | None = None
     submits: int = 0
+    refused: int = (
+        0  # submits the server refused with 429 (not taken: sending again is right)
+    )
 
 
 @dataclass
@@ -425,10 +428,12 @@ class Campaign:
 
     @property
     def duplicates(self) -> list[Run]:
-        return [run for run in self.runs if run.submits > 1]
+        return [run for run in self.runs if run.submits > 1 + run.refused]
 
 
 ATTEMPTS = 3
+# Raw-server behaviours that answer 429, a refusal: the request was not taken.
+REFUSING = ("retry_after_nan", "retry_after_date", "retry_after_garbage")
 TLS = ssl.create_default_context()
 
 
@@ -520,6 +525,8 @@ def one_run(api: ModuleType, index: int, raw: RawServer, canary: RawServer) -> R
             else:
                 request_id = ""
             server.inject(step, fault, times=int(run.fault.rsplit("x", 1)[1]))
+            if step == "submit" and fault.status == 429:
+                run.refused = int(run.fault.rsplit("x", 1)[1])
             _execute(api, run, server.url, request_id, call_timeout, run_timeout, retry)
             run.submits = server.submits - (1 if request_id else 0)
         return run
@@ -541,6 +548,10 @@ def one_run(api: ModuleType, index: int, raw: RawServer, canary: RawServer) -> R
         retry,
     )
     run.submits = raw.submits[f"r{index}"]
+    if step == "submit" and behaviour in REFUSING:
+        run.refused = (
+            ATTEMPTS  # every answer was a 429: none of those submits was taken
+        )
     return run
 
 

@@ -71,6 +71,13 @@ PETS = {
             }
         }
     },
+    # The key goes in the Authorization header as it is (the mock accepts any key).
+    "components": {
+        "securitySchemes": {
+            "key": {"type": "apiKey", "in": "header", "name": "Authorization"}
+        }
+    },
+    "security": [{"key": []}],
 }
 AUTH = {"Authorization": "Key any-key"}
 PAGE = "http://localhost:5173"

@@ -135,7 +135,7 @@ def test_bearer_from_its_own_environment_variable_and_parameter_serialization(
     monkeypatch.setenv("WIRE_API_BEARER_AUTH", "tok-1")
     server.answers["/items/7"] = (200, "application/json", b'{"id": 7, "note": null}')
     item = package.Client(base_url=server.url).get_item(
-        id_=7, tags=["a", "b"], ids=[1, 2], ratio=1.0, flag=True
+        id=7, tags=["a", "b"], ids=[1, 2], ratio=1.0, flag=True
     )
     sent = server.last()
     assert sent["headers"]["authorization"] == "Bearer tok-1"
@@ -263,7 +263,7 @@ def test_documented_error_body_is_typed_on_the_error(
         b'{"code": 44, "message": "no"}',
     )
     with pytest.raises(package.NotFoundError) as raised:
-        client(package, server, bearerAuth="t").get_item(id_=1)
+        client(package, server, bearerAuth="t").get_item(id=1)
     assert isinstance(raised.value.parsed, package.models.Error)
     assert raised.value.parsed.code == 44
 
@@ -274,13 +274,13 @@ def test_raw_response_extra_headers_and_timeout(
     server.answers["/items/2"] = (200, "application/json", b'{"id": 2}')
     api = client(package, server, bearerAuth="t")
     raw = api.with_raw_response.get_item(
-        id_=2, extra_headers={"X-Request-Id": "r-1"}, timeout=5.0
+        id=2, extra_headers={"X-Request-Id": "r-1"}, timeout=5.0
     )
     assert raw.status_code == 200 and raw.headers["x-trace"] == "abc"
     assert raw.parsed.id == 2 and raw.content == b'{"id": 2}'
     assert server.last()["headers"]["x-request-id"] == "r-1"
     assert isinstance(
-        api.get_item(id_=2), package.models.Item
+        api.get_item(id=2), package.models.Item
     )  # the original is unchanged
 
 

@@ -70,8 +70,6 @@ def _request_kwargs(call: protocol.HttpCall) -> dict[str, Any]:
         kwargs["params"] = call.params
     elif call.query:
         kwargs["params"] = list(call.query)
-    if call.timeout is not None:
-        kwargs["timeout"] = call.timeout
     if call.json is not None:
         kwargs["json"] = call.json
     if call.data is not None:
@@ -140,14 +138,10 @@ def until_for(
     """When this exchange must be over: the flow's deadline, and at most the client's longest
     timeout from now (httpx bounds each phase and each read, not a server that drips).
     """
+    timeout = http.timeout if call.timeout is None else httpx.Timeout(call.timeout)
     phases = [
         v
-        for v in (
-            http.timeout.connect,
-            http.timeout.read,
-            http.timeout.write,
-            http.timeout.pool,
-        )
+        for v in (timeout.connect, timeout.read, timeout.write, timeout.pool)
         if v is not None
     ]
     own = time.monotonic() + max(phases) if phases else None
@@ -161,8 +155,8 @@ def _build(
     until: float | None,
     trace: Any,
 ) -> httpx.Request:
-    """The request, each phase's timeout cut to the time left."""
-    timeout = http.timeout
+    """The request, each phase's timeout cut to the time left (a call's own timeout first)."""
+    timeout = http.timeout if call.timeout is None else httpx.Timeout(call.timeout)
     if until is not None:
         left = until - time.monotonic()
         cut = [

@@ -139,12 +139,9 @@ def _load(path: Path, fragment: str) -> Any:
             node = plain_data(yaml.load(text, Loader=YamlLoader))
     except (OSError, ValueError, yaml.YAMLError):
         return None
-    for token in unquote(fragment).split("/")[1:] if fragment else []:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return json.loads(json.dumps(node))  # a copy: the same file may be inlined twice
+    from generator.readers.refs import node_at
+
+    node = node_at(node, unquote(fragment))
+    return (
+        None if node is None else json.loads(json.dumps(node))
+    )  # a copy: the same file may be inlined twice

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -143,7 +143,9 @@ def _checked_float(text: str) -> float:
     return value
 
 
-def json_loads(text: str) -> Any:
+def json_loads(
+    text: str, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
+) -> Any:
     """`json.loads` that refuses what this module refuses (UnsafeData; JSONDecodeError as usual)."""
     _json_depth(text)
     data = json.loads(
@@ -151,6 +153,7 @@ def json_loads(text: str) -> Any:
         parse_constant=_reject_constant,
         parse_int=_checked_int,
         parse_float=_checked_float,
+        object_pairs_hook=object_pairs_hook,
     )
     try:
         check_data(data)

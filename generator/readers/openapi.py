@@ -34,10 +34,10 @@ from generator.readers.refs import (
     YamlLoader,
     as_dict,
     load_json,
+    node_at,
     plain_data,
     pointer,
     split_url,
-    unescape_pointer,
     unique_name,
 )
 from generator.readers.source import (
@@ -266,16 +266,7 @@ class _Document:
             return (
                 external.load_ref(ref, self.name) if external.is_external(ref) else None
             )
-        node: Any = self.data
-        for token in unquote(ref)[2:].split("/"):
-            token = unescape_pointer(token)
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                return None
-        return node
+        return node_at(self.data, unquote(ref)[1:])
 
     def _deref(self, value: Any, line: int | None = None, where: str = "") -> Any:
         """Follow `$ref`s of a parameter/body/response/example object. A ref that points at

@@ -94,6 +94,20 @@ def unescape_pointer(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def node_at(data: Any, json_pointer: str) -> Any:
+    """The value at an (already percent-decoded) JSON pointer in parsed data, or None."""
+    node = data
+    for token in json_pointer.split("/")[1:] if json_pointer else []:
+        token = unescape_pointer(token)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
 class SchemaFixer:
     """Fixes the schemas of one document (see the module docstring).
 
@@ -238,7 +252,21 @@ class SchemaFixer:
                     return {**self._fix(target), **siblings}
                 finally:
                     self._inlining.pop()
-        # Dropping it would type the value as anything: a different client, not a fix.
+        if isinstance(ref, str) and not ref.startswith("#"):
+            # A ref out of the document that may not be read (external_refs): never fetched or
+            # opened; the value is left untyped, and the warning says why and what to set.
+            from generator.readers import external
+
+            self.report.warn(
+                self.file,
+                self.line,
+                f"$ref {ref!r} was not followed ({external.why_not(ref)}); it was dropped",
+                self.where,
+            )
+            del node["$ref"]
+            return None
+        # A local ref to nothing: dropping it would type the value as anything, a different
+        # client, not a fix.
         raise fail(
             self.file,
             self.line,
@@ -503,8 +531,33 @@ def load_json(text: str, file: str, expected: str, line_offset: int = 0) -> Any:
     """Parsed JSON, or a SpecError naming the line and column of the first syntax error, or
     the line and pointer of a value the guard refuses (`line_offset`: lines before `text`).
     """
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        twice.extend(
+            key
+            for index, key in enumerate(keys)
+            if key in keys[:index] and STATUS_KEY.match(key)
+        )
+        return dict(items)
+
     try:
-        return guard.json_loads(text)
+        data = guard.json_loads(text, pairs)
+        if twice:
+            # A status code given twice: json.loads keeps the last, silently another API.
+            key = twice[0]
+            found = [
+                m.start()
+                for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)
+            ]
+            line = text.count("\n", 0, found[1]) + 1 if len(found) > 1 else None
+            raise fail(
+                file,
+                None if line is None else line_offset + line,
+                f"the response key {key!r} is given twice in one object; expected each status code once",
+            )
+        return data
     except json.JSONDecodeError as exc:
         raise fail(
             file,

@@ -59,8 +59,6 @@ def _request_kwargs(call: protocol.HttpCall) -> dict[str, Any]:
         kwargs["params"] = call.params
     elif call.query:
         kwargs["params"] = list(call.query)
-    if call.timeout is not None:
-        kwargs["timeout"] = call.timeout
     if call.json is not None:
         kwargs["json"] = call.json
     if call.data is not None:
@@ -117,7 +115,8 @@ def _failure(error: Exception, progress: _Progress) -> protocol.TransportFailure
 def until_for(http: httpx.Client | httpx.AsyncClient, call: protocol.HttpCall) -> float | None:
     """When this exchange must be over: the flow's deadline, and at most the client's longest
     timeout from now (httpx bounds each phase and each read, not a server that drips)."""
-    phases = [v for v in (http.timeout.connect, http.timeout.read, http.timeout.write, http.timeout.pool) if v is not None]
+    timeout = http.timeout if call.timeout is None else httpx.Timeout(call.timeout)
+    phases = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
     own = time.monotonic() + max(phases) if phases else None
     limits = [t for t in (call.deadline, own) if t is not None]
     return min(limits) if limits else None
@@ -126,8 +125,8 @@ def until_for(http: httpx.Client | httpx.AsyncClient, call: protocol.HttpCall) -
 def _build(
     http: httpx.Client | httpx.AsyncClient, call: protocol.HttpCall, until: float | None, trace: Any
 ) -> httpx.Request:
-    """The request, each phase's timeout cut to the time left."""
-    timeout = http.timeout
+    """The request, each phase's timeout cut to the time left (a call's own timeout first)."""
+    timeout = http.timeout if call.timeout is None else httpx.Timeout(call.timeout)
     if until is not None:
         left = until - time.monotonic()
         cut = [max(0.001, left if v is None else min(v, left)) for v in (timeout.connect, timeout.read, timeout.write, timeout.pool)]

@@ -1132,7 +1132,10 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.stop()
-    print("mock server stopped", flush=True)
+    try:
+        print("mock server stopped", flush=True)
+    except BrokenPipeError:  # whoever read our output has gone (`| head`, a finished script)
+        pass
     return 0
 
 
