@@ -88,6 +88,7 @@ def test_schemathesis_finds_no_mock_violation(
             text=True,
             timeout=600,
             stdin=subprocess.DEVNULL,
+            cwd=imported,  # Schemathesis keeps a cache folder in its working directory
         )
     assert report.exists(), run.stdout[-3000:] + run.stderr[-2000:]
     data = json.loads(report.read_text(encoding="utf-8"))
