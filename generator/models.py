@@ -148,6 +148,8 @@ def input_schema(endpoint: dict[str, Any], shared: dict[str, Any]) -> Any:
         else request["schema"]
     )
     binary = {field["name"] for field in request["fields"] if field["binary"]}
+    if request["encoding"] != "multipart" and request["fields"]:
+        return _text_only(body)
     if not binary:
         return body
     kept = {
@@ -158,6 +160,19 @@ def input_schema(endpoint: dict[str, Any], shared: dict[str, Any]) -> Any:
         "properties": kept,
         "required": [name for name in body.get("required", []) if name not in binary],
     }
+
+
+def _text_only(body: dict[str, Any]) -> dict[str, Any]:
+    """A JSON or form body's `format: binary` fields are strings: such a body carries text."""
+    properties = {
+        name: (
+            {k: v for k, v in prop.items() if k != "format"}
+            if isinstance(prop, dict) and prop.get("format") == "binary"
+            else prop
+        )
+        for name, prop in body["properties"].items()
+    }
+    return {**body, "properties": properties}
 
 
 def params_schema(endpoint: dict[str, Any]) -> dict[str, Any]:

@@ -436,6 +436,20 @@ def _parameters(
             )
             del schema["default"]
         location = param.location
+        if (
+            location == "header"
+            and not param.required
+            and not HEADER_NAME.match(param.name)
+        ):
+            # An optional header that cannot be sent: the operation stays callable without it.
+            report.warn(
+                source.file,
+                source.line,
+                f"optional header parameter {param.name!r} is not a valid header name "
+                "(an RFC 9110 token); it was left out of the client",
+                source.pointer + pointer,
+            )
+            continue
         if location == "header":
             _check_header(param.name, schema, param.example, source, pointer)
         if location == "path" and param.name not in placeholders:
@@ -565,9 +579,19 @@ def _request(
                     ),
                     "required": wire in required,
                     "file_types": prop.get("x-file-types"),
-                    "binary": prop.get("format") == "binary",
+                    # only a multipart part can carry bytes; JSON and form fields are text
+                    "binary": prop.get("format") == "binary"
+                    and encoding == "multipart",
                 }
             )
+            if prop.get("format") == "binary" and encoding != "multipart":
+                report.warn(
+                    source.file,
+                    source.request_line or source.line,
+                    f"body field {wire!r} is binary but the body is {source.request.content_type}, "
+                    "which carries text only; it is sent as a string",
+                    f"{source.pointer}/requestBody/properties/{_escape_pointer(wire)}",
+                )
     return {
         "content_type": source.request.content_type,
         "encoding": encoding,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -32,6 +33,29 @@ FORMATS = {
 NO_RETRIEVAL: Registry[Any] = Registry()
 
 
+def _matcher(pattern: re.Pattern[str]) -> Callable[[object], bool]:
+    def matches(value: object) -> bool:
+        return not isinstance(value, str) or bool(pattern.match(value))
+
+    return matches
+
+
+def _checker() -> jsonschema.FormatChecker:
+    """The formats a value is checked against, the same on every machine: jsonschema's own
+    checkers depend on which optional packages are installed, so a fixed set is taken, and
+    `date-time`/`time` are checked as RFC 3339 writes them (with the offset), as strict
+    validators (Schemathesis, Prism) do."""
+    checker = jsonschema.FormatChecker(formats=())
+    stdlib_only = ("date", "email", "idn-email", "ipv4", "ipv6", "regex", "uuid")
+    for name in stdlib_only:
+        known = jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers.get(name)
+        if known is not None:
+            checker.checkers[name] = known
+    for name, pattern in RFC3339.items():
+        checker.checkers[name] = (_matcher(pattern), ())
+    return checker
+
+
 def validator(schema: Any, defs: dict[str, Any]) -> jsonschema.Draft202012Validator:
     """A validator that resolves the registry's `#/$defs/<Model>` references."""
     root = {**schema, "$defs": defs} if isinstance(schema, dict) else schema
@@ -39,7 +63,7 @@ def validator(schema: Any, defs: dict[str, Any]) -> jsonschema.Draft202012Valida
     # registry: a ref that is not local fails to resolve instead of being fetched.
     return jsonschema.Draft202012Validator(
         root,
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        format_checker=FORMAT_CHECKER,
         registry=NO_RETRIEVAL,
     )
 
@@ -92,14 +116,9 @@ def build(
         isinstance(schema.get("examples"), list)
         and schema["examples"]
         and is_valid(schema["examples"][0], schema, defs)
-        and _rfc3339(schema["examples"][0], schema)
     ):
         return schema["examples"][0]
-    if (
-        "example" in schema
-        and is_valid(schema["example"], schema, defs)
-        and _rfc3339(schema["example"], schema)
-    ):
+    if "example" in schema and is_valid(schema["example"], schema, defs):
         return schema["example"]
     if isinstance(schema.get("allOf"), list) and schema["allOf"]:
         merged = merge_all_of(schema, defs)
@@ -153,11 +172,7 @@ RFC3339 = {
 }
 
 
-def _rfc3339(value: Any, schema: dict[str, Any]) -> bool:
-    """A `date-time` or `time` value as RFC 3339 writes it (with its offset): jsonschema does
-    not check these formats without an extra package, strict validators do."""
-    pattern = RFC3339.get(str(schema.get("format")))
-    return pattern is None or not isinstance(value, str) or bool(pattern.match(value))
+FORMAT_CHECKER = _checker()
 
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {

@@ -8,6 +8,7 @@ the document) and openapi-python-client's own test documents.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import inspect
 import json
@@ -564,8 +565,9 @@ def generated_once(document: Path, cache: Path) -> Package:
     """The package of `document`, generated once per test session (Prism and Schemathesis
     share it)."""
     if document not in _GENERATED:
-        folder = cache / f"doc{len(_GENERATED)}"
-        folder.mkdir(parents=True)
+        # named by the document, so a failed generation does not shift the next one's folder
+        folder = cache / hashlib.sha256(str(document).encode()).hexdigest()[:16]
+        folder.mkdir(parents=True, exist_ok=True)
         _GENERATED[document] = generate(document, folder / "generated")
     return _GENERATED[document]
 
@@ -582,6 +584,10 @@ def generate(document: Path, out: Path) -> Package:
         str(document),
         cwd=out.parent,
     )
+    if done.returncode != 0 and "the inputs describe no endpoint" in done.stderr:
+        pytest.skip(
+            "the document has no operations: specgen refuses it with a located error"
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     registry = json.loads((out / "registry.json").read_text(encoding="utf-8"))
     return Package(document, out, registry)

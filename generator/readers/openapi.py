@@ -492,7 +492,8 @@ class _Document:
                 else None
             ),
             examples=self._media_examples(media),
-            required=body.get("required") is not False,
+            # OpenAPI 3: `required` defaults to false; a client may leave the body out
+            required=body.get("required") is True,
         )
 
     def _swagger2_body(
@@ -521,7 +522,7 @@ class _Document:
                         else None
                     ),
                     examples=example,
-                    required=param.get("required") is not False,
+                    required=param.get("required") is True,  # Swagger 2: default false
                 )
         fields = [param for param in raw_params if param.get("in") == "formData"]
         if not fields:
