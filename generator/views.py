@@ -83,7 +83,7 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         ],
         "request_schema": request["schema"] if request else {},
         "example": _example(request, defs),
-        "negative_cases": negative_views(args, body_args, request, defs),
+        "negative_cases": negative_views(args, body_args, request, defs, kwargs),
         "response_examples": response_examples(endpoint, defs),
         "curl_auth": curl_auth(endpoint, registry),
     }
@@ -419,6 +419,8 @@ def rest_view(
     expected_body: Any = (
         kwargs.get(whole["py"]) if whole else expected_fields(body_args, kwargs)
     )
+    if expected_body == {} and request is not None and not request["required"]:
+        expected_body = None  # an optional body with no field given is not sent
     ok = answer(endpoint, defs)
     returns = [
         r for r in endpoint["responses"] if 200 <= r["code"] < 300 and r.get("model")
@@ -593,6 +595,7 @@ def negative_views(
     body_args: list[dict[str, Any]],
     request: dict[str, Any] | None,
     defs: dict[str, Any],
+    kwargs: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One invalid call per constraint of a parameter or a body field."""
     cases = []
@@ -607,9 +610,17 @@ def negative_views(
     fields = [a for a in body_args if a["location"] == "body"]
     if fields:
         body = {"properties": {a["wire"]: resolve(a["schema"], defs) for a in fields}}
+        given = {a["wire"] for a in fields if a["py"] in (kwargs or {})}
         for case in samples.negative_cases(
             body, [a["wire"] for a in fields if a["required"] and not a["nullable"]]
         ):
+            if (
+                case["constraint"] == "required"
+                and request is not None
+                and not request["required"]
+                and not given - {case["field"]}
+            ):
+                continue  # without it an optional body is empty, so rightly not sent
             cases.append(
                 {
                     **case,
