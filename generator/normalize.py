@@ -41,6 +41,7 @@ def build(
     taken: set[str] = set(RUNTIME_NAMES)
     ids: set[str] = set()
     result = []
+    placed: list[tuple[SourceEndpoint, dict[str, Any]]] = []
     for source, classes in sources:
         attribute = naming.identifier(
             _name_base(source, config.strip_name_prefixes), taken, fallback="endpoint"
@@ -53,12 +54,14 @@ def build(
             endpoint["names"]["full_name"] = full
         endpoint["id"] = naming.unique(endpoint["id"], ids, " #")
         result.append(endpoint)
+        placed.append((source, endpoint))
+    place_methods(placed, config)
     _class_names(result, taken_classes)
     return sorted(result, key=lambda e: (e["path"], e["method"], e["id"])), schemas
 
 
 # Attributes of the generated clients that an endpoint must not take.
-RUNTIME_NAMES = ("base_url", "close", "aclose", "with_raw_response")
+RUNTIME_NAMES = tuple(sorted(naming.CLIENT_MEMBERS))
 MEDIA_HEADERS = ("accept", "content-type")
 # Keyword arguments every plain endpoint method has besides its parameters and fields.
 CALL_ARGUMENTS = ("extra_headers", "timeout")
@@ -309,6 +312,85 @@ def _name_base(source: SourceEndpoint, prefixes: tuple[str, ...]) -> str:
     return f"{source.method.lower()}_{readable}"
 
 
+# "auto" keeps an API with at most this many plain endpoints flat on the client.
+FLAT_UP_TO = 10
+
+
+def place_methods(
+    placed: list[tuple[SourceEndpoint, dict[str, Any]]], config: Config
+) -> None:
+    """Each endpoint's place on the client: `names.namespace` (the resource path, one snake
+    name per Apifox folder or OpenAPI tag level: `client.admin.users`) and `names.method`.
+
+    Plain endpoints are grouped by folder when `namespaces` is "folders", or "auto" and the
+    API has more than FLAT_UP_TO of them in more than one folder; otherwise (and always for
+    queue endpoints, which are resources themselves: `client.flux_lora`) they stay on the
+    client under their attribute. Names are decided in the order of the folders' own names
+    and of the endpoints' stable keys, so they do not depend on the order of the export.
+    """
+    rest = [(s, e) for s, e in placed if e["queue"] is None]
+    groups = sorted({tuple(e["group"]) for _, e in rest})
+    nested = config.namespaces == "folders" or (
+        config.namespaces == "auto" and len(rest) > FLAT_UP_TO and len(groups) > 1
+    )
+    if not nested:
+        return  # names.method is the attribute, names.namespace []
+    root: set[str] = {e["names"]["attribute"] for _, e in placed if e["queue"]}
+    taken: dict[tuple[str, ...], set[str]] = {(): root}
+    paths: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+    for group in groups:
+        for depth in range(1, len(group) + 1):
+            if group[:depth] in paths:
+                continue
+            parent = paths[group[: depth - 1]]
+            name = naming.namespace_identifier(group[depth - 1], taken[parent])
+            paths[group[:depth]] = (*parent, name)
+            taken[(*parent, name)] = set(naming.RESOURCE_MEMBERS)
+    bases = [
+        (e, paths[tuple(e["group"])], _method_words(s, config.strip_name_prefixes))
+        for s, e in rest
+    ]
+    for endpoint, path, (words, named) in bases:
+        if path and not named and words.startswith(path[-1] + "_"):
+            # /user/login in the folder `user`: client.user.login
+            words = words[len(path[-1]) + 1 :]
+        clash = named or any(
+            other is not endpoint
+            and other_path == path
+            and _strip(w, other_path) == words
+            for other, other_path, (w, _) in bases
+        )
+        base = (
+            words
+            if named or (words and not clash)
+            else (f"{endpoint['method'].lower()}_{words}".rstrip("_"))
+        )
+        endpoint["names"]["namespace"] = list(path)
+        endpoint["names"]["method"] = naming.identifier(
+            base, taken[path], fallback="endpoint", reserved=naming.NAMESPACE_RESERVED
+        )
+
+
+def _strip(words: str, path: tuple[str, ...]) -> str:
+    return (
+        words[len(path[-1]) + 1 :]
+        if path and words.startswith(path[-1] + "_")
+        else words
+    )
+
+
+def _method_words(
+    source: SourceEndpoint, prefixes: tuple[str, ...]
+) -> tuple[str, bool]:
+    """(the snake words a method is named by, whether they are the author's operationId):
+    `/users/{id}` -> `users_by_id`; the HTTP method is added only where needed."""
+    base = _name_base(source, prefixes)
+    if not base.startswith("/") and not base.startswith(source.method.lower() + "_/"):
+        return naming.snake(base), True
+    path = base.split("_", 1)[1] if not base.startswith("/") else base
+    return naming.snake(path), False
+
+
 def _is_queue_source(source: SourceEndpoint) -> bool:
     return any(
         isinstance(example, dict) and set(example) >= QUEUE_KEYS
@@ -382,6 +464,8 @@ def _endpoint(
         "meta": source.meta,
         "names": {
             "attribute": attribute,
+            "namespace": [],
+            "method": attribute,
             "class": "",
             "input_model": "",
             "params_model": None,

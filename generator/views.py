@@ -9,7 +9,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from generator import escape, samples
+from generator import escape, naming, samples
 from generator.normalize import DEFS_REF, resolve
 
 PY_TYPES = {
@@ -86,6 +86,10 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         "negative_cases": negative_views(args, body_args, request, defs),
         "response_examples": response_examples(endpoint, defs),
         "curl_auth": curl_auth(endpoint, registry),
+        # where the method sits on the client: `user.login`, or `get_user` when flat
+        "call": ".".join(
+            [*names.get("namespace", []), names.get("method", names["attribute"])]
+        ),
     }
     if endpoint["queue"] is not None:
         output = names["output_model"]
@@ -639,3 +643,33 @@ def response_examples(
                 }
             )
     return found
+
+
+def namespace_views(endpoints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The resource namespaces of the client, parents before children: each with its
+    attribute, class names, folder title, nested namespaces and plain endpoints."""
+    nodes: dict[tuple[str, ...], dict[str, Any]] = {}
+    classes: set[str] = set()
+
+    def node(path: tuple[str, ...], title: str) -> dict[str, Any]:
+        if path not in nodes:
+            cls = naming.unique(naming.pascal("_".join(path)) + "Resource", classes)
+            nodes[path] = {
+                "path": list(path),
+                "attribute": path[-1],
+                "class": cls,
+                "title": title,
+                "children": [],
+                "endpoints": [],
+            }
+            if path[:-1]:
+                nodes[path[:-1]]["children"].append(nodes[path])
+        return nodes[path]
+
+    for endpoint in sorted(endpoints, key=lambda e: e["names"].get("namespace", [])):
+        path = tuple(endpoint["names"].get("namespace", []))
+        for depth in range(1, len(path) + 1):
+            node(path[:depth], endpoint["group"][depth - 1])
+        if path:
+            nodes[path]["endpoints"].append(endpoint)
+    return [nodes[path] for path in sorted(nodes)]

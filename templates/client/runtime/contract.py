@@ -204,7 +204,8 @@ def answer_matches(answer: Any, model: Any, expected: Any, code: int = 200) -> N
 def same_answer_async(server: MockServer, attribute: str, kwargs: dict[str, Any], model: Any, expected: Any, code: int = 200) -> None:
     async def scenario() -> Any:
         async with httpx.AsyncClient(verify=_tls()) as http, AsyncClient(key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http) as client:
-            return await getattr(client, attribute)(**kwargs)
+            method: Any = functools.reduce(getattr, attribute.split("."), client)
+            return await method(**kwargs)
 
     answer_matches(answer_of(lambda: asyncio.run(scenario()), code), model, expected, code)
     assert len(server.requests) == 1
