@@ -190,12 +190,13 @@ LIBRARY_NAMES = _library_names()
 
 
 def class_name(text: str, taken: set[str]) -> str:
-    """A unique PascalCase class name for `text`; text with no ASCII letters gets a stable
-    `Model<hash>` (datamodel-code-generator would keep CJK identifiers, which few users want).
-    """
+    """A unique PascalCase class name for `text`; text with no ASCII letters is
+    transliterated (ascii_words), and what has no letters at all gets a stable `Model<hash>`
+    (datamodel-code-generator would keep CJK identifiers, which few users want)."""
+    words = snake(text) or snake(ascii_words(text))  # 用户信息 -> YongHuXinXi
     base = (
-        pascal(snake(text))
-        if snake(text)
+        pascal(words)
+        if words
         else "Model" + hashlib.sha1(text.encode()).hexdigest()[:8]
     )
     if base[0].isdigit():

@@ -413,7 +413,14 @@ def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
         names["params_model"] = (
             naming.class_name(f"{cls}Params", taken) if endpoint["parameters"] else None
         )
+        typed = [
+            r
+            for r in endpoint["responses"]
+            if 200 <= r["code"] < 300 and r["content_type"].endswith("json")
+        ]
         for response in endpoint["responses"]:
+            # the one success answer is `<Endpoint>Response`; others carry their status
+            suffix = "" if typed == [response] else str(response["code"])
             ref = response["schema"].get("$ref")
             if (
                 response["content_type"].endswith("json")
@@ -425,9 +432,7 @@ def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
             elif response["content_type"].endswith("json") and not _is_empty(
                 response["schema"]
             ):
-                response["model"] = naming.class_name(
-                    f"{cls}Response{response['code']}", taken
-                )
+                response["model"] = naming.class_name(f"{cls}Response{suffix}", taken)
 
 
 def _endpoint(

@@ -80,7 +80,8 @@ def _load_template(name: str) -> tuple[str, None, Any]:
 def outputs(registry: dict[str, Any], cache_dir: Path | None = None) -> dict[str, str]:
     """Every generated file, unformatted, keyed by its path below the output directory."""
     package = registry["package"]
-    endpoints = [endpoint_view(e, registry) for e in registry["endpoints"]]
+    roots = models.list_roots(models.schemas(registry))
+    endpoints = [endpoint_view(e, registry, roots) for e in registry["endpoints"]]
     namespaces = namespace_views(endpoints)
     context = {
         "package": package,

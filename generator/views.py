@@ -48,7 +48,13 @@ def curl_auth(endpoint: dict[str, Any], registry: dict[str, Any]) -> list[str]:
     return options
 
 
-def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[str, Any]:
+def endpoint_view(
+    endpoint: dict[str, Any],
+    registry: dict[str, Any],
+    roots: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """`roots`: {model: item model} of the list models (models.list_roots), which the
+    methods return unwrapped."""
     defs = registry["schemas"]
     names = endpoint["names"]
     request = endpoint["request"]
@@ -97,7 +103,7 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         view["output_type_check"] = f"models.{output}" if output else "dict"
         view["expected_body"] = expected_fields(body_args, kwargs)
     else:
-        view.update(rest_view(endpoint, args, body_args, kwargs, defs))
+        view.update(rest_view(endpoint, args, body_args, kwargs, defs, roots or {}))
     return view
 
 
@@ -400,6 +406,7 @@ def rest_view(
     body_args: list[dict[str, Any]],
     kwargs: dict[str, Any],
     defs: dict[str, Any],
+    roots: dict[str, str],
 ) -> dict[str, Any]:
     """The operation literal, the wire request the tests expect, and the answer the mock gives."""
     sent = {
@@ -458,10 +465,22 @@ def rest_view(
             else {k: _text(v) for k, v in (expected_body or {}).items()}
         ),
         "return_type": (
-            " | ".join(f"models.{r['model']}" for r in returns) if returns else "Any"
+            " | ".join(
+                (
+                    f"list[models.{roots[r['model']]}]"
+                    if r["model"] in roots
+                    else f"models.{r['model']}"
+                )
+                for r in returns
+            )
+            if returns
+            else "Any"
         ),
+        # statuses whose list model is answered as the list itself
+        "unwrap": sorted(r["code"] for r in returns if r["model"] in roots),
         "answer": ok,
         "answer_check": f"models.{ok['model']}" if ok["model"] else None,
+        "answer_unwrap": ok["model"] in roots and 200 <= ok["code"] < 300,
         "mock_responses": mock_responses(endpoint, defs),
         "response_models": [(r["code"], r.get("model")) for r in endpoint["responses"]],
         "styles": [
