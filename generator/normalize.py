@@ -351,19 +351,18 @@ def place_methods(
         for s, e in rest
     ]
     for endpoint, path, (words, named) in bases:
-        if path and not named and words.startswith(path[-1] + "_"):
-            # /user/login in the folder `user`: client.user.login
-            words = words[len(path[-1]) + 1 :]
+        words = words if named else _strip(words, path)
         clash = named or any(
             other is not endpoint
             and other_path == path
+            and not other_named
             and _strip(w, other_path) == words
-            for other, other_path, (w, _) in bases
+            for other, other_path, (w, other_named) in bases
         )
         base = (
             words
             if named or (words and not clash)
-            else (f"{endpoint['method'].lower()}_{words}".rstrip("_"))
+            else f"{endpoint['method'].lower()}_{words}".rstrip("_")
         )
         endpoint["names"]["namespace"] = list(path)
         endpoint["names"]["method"] = naming.identifier(
@@ -372,11 +371,15 @@ def place_methods(
 
 
 def _strip(words: str, path: tuple[str, ...]) -> str:
-    return (
-        words[len(path[-1]) + 1 :]
-        if path and words.startswith(path[-1] + "_")
-        else words
-    )
+    """The path words without what the namespace already says: `/user/login` in `user` is
+    `login`, `/admin/users/{id}` in `admin.users` is `by_id` (longest match first)."""
+    for start in range(len(path)):
+        said = "_".join(path[start:])
+        if words == said:
+            return ""
+        if words.startswith(said + "_"):
+            return words[len(said) + 1 :]
+    return words
 
 
 def _method_words(
