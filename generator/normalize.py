@@ -350,24 +350,56 @@ def place_methods(
         (e, paths[tuple(e["group"])], _method_words(s, config.strip_name_prefixes))
         for s, e in rest
     ]
-    for endpoint, path, (words, named) in bases:
-        words = words if named else _strip(words, path)
+    words: dict[int, str] = {}
+    for path in {path for _, path, _ in bases}:
+        members = [(e, w) for e, p, w in bases if p == path]
+        segments = [w for _, (w, named) in members if not named]
+        common = _common_prefix(segments)
+        for endpoint, (segs, named) in members:
+            if named:
+                words[id(endpoint)] = "_".join(segs)
+                continue
+            joined = "_".join(segs)
+            stripped = _strip(joined, path)
+            if stripped == joined:
+                keep = common
+                # `list` would need a `_`: `comment_list` says it without one
+                while keep and "_".join(segs[keep:]) in naming.NAMESPACE_RESERVED:
+                    keep -= 1
+                stripped = "_".join(segs[keep:])
+            words[id(endpoint)] = stripped
+    for endpoint, path, (_, named) in bases:
+        own = words[id(endpoint)]
         clash = named or any(
             other is not endpoint
             and other_path == path
             and not other_named
-            and _strip(w, other_path) == words
-            for other, other_path, (w, other_named) in bases
+            and words[id(other)] == own
+            for other, other_path, (_, other_named) in bases
         )
         base = (
-            words
-            if named or (words and not clash)
-            else f"{endpoint['method'].lower()}_{words}".rstrip("_")
+            own
+            if named or (own and not clash)
+            else f"{endpoint['method'].lower()}_{own}".rstrip("_")
         )
         endpoint["names"]["namespace"] = list(path)
         endpoint["names"]["method"] = naming.identifier(
             base, taken[path], fallback="endpoint", reserved=naming.NAMESPACE_RESERVED
         )
+
+
+def _common_prefix(paths: list[list[str]]) -> int:
+    """How many leading path segments every endpoint of a namespace shares (`blog_server`,
+    `comment` of `/blog_server/comment/list` and `/blog_server/comment/action`): they say
+    nothing about one method. One endpoint alone keeps its last segment."""
+    if not paths:
+        return 0
+    if len(paths) == 1:
+        return max(len(paths[0]) - 1, 0)
+    count = 0
+    while all(len(p) > count and p[count] == paths[0][count] for p in paths):
+        count += 1
+    return count
 
 
 def _strip(words: str, path: tuple[str, ...]) -> str:
@@ -384,14 +416,15 @@ def _strip(words: str, path: tuple[str, ...]) -> str:
 
 def _method_words(
     source: SourceEndpoint, prefixes: tuple[str, ...]
-) -> tuple[str, bool]:
-    """(the snake words a method is named by, whether they are the author's operationId):
-    `/users/{id}` -> `users_by_id`; the HTTP method is added only where needed."""
+) -> tuple[list[str], bool]:
+    """(the snake words a method is named by, one item per path segment, and whether they
+    are the author's operationId): `/users/{id}` -> `users`, `by_id`; the HTTP method is
+    added only where needed."""
     base = _name_base(source, prefixes)
     if not base.startswith("/") and not base.startswith(source.method.lower() + "_/"):
-        return naming.snake(base), True
+        return [naming.snake(base)], True
     path = base.split("_", 1)[1] if not base.startswith("/") else base
-    return naming.snake(path), False
+    return [w for w in (naming.snake(part) for part in path.split("/")) if w], False
 
 
 def _is_queue_source(source: SourceEndpoint) -> bool:

@@ -209,3 +209,11 @@ def test_names_in_other_scripts_are_deterministic_and_distinct() -> None:
     assert (
         first[3] == "yong_hu" and first[4] == "yong_hu_2"
     )  # collide: numbered, in order
+
+
+def test_an_unknown_namespaces_setting_is_a_located_error(tmp_path: Path) -> None:
+    root = project(tmp_path, "tags", "bad_api")
+    done = run_cli("generate", cwd=root)
+    assert done.returncode == 2
+    assert "pyproject.toml:5: error: namespaces 'tags': expected one of" in done.stderr
+    assert not (root / "generated").exists()
