@@ -55,6 +55,10 @@ class Config:
     external_refs: str = "none"
     # [[tool.specgen.pull]]: where `specgen pull` fetches the exports (checked by pull.sources)
     pull: list[Any] = field(default_factory=list, compare=False, hash=False)
+    # Where the plain endpoints sit on the client: "auto" (resource namespaces from the Apifox
+    # folders / OpenAPI tags, `client.user.login(...)`, unless the API is small or has one
+    # folder), "folders" (always namespaces) or "flat" (every method on the client)
+    namespaces: str = "auto"
 
     @property
     def out_dir(self) -> Path:
@@ -122,6 +126,7 @@ def load(pyproject: Path) -> Config:
         "limits",
         "external_refs",
         "pull",
+        "namespaces",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -152,6 +157,15 @@ def load(pyproject: Path) -> Config:
             None,
             f'external_refs {external_refs!r}: expected "none" (the default) or "project"',
         )
+    namespaces = str(table.get("namespaces", Config.namespaces))
+    if namespaces not in NAMESPACE_MODES:
+        raise fail(
+            name,
+            _line(text, "namespaces"),
+            f"namespaces {namespaces!r}: expected one of "
+            + ", ".join(f'"{mode}"' for mode in NAMESPACE_MODES),
+            "/namespaces",
+        )
     return Config(
         root=pyproject.parent,
         inputs=tuple(table.get("inputs", Config.inputs)),
@@ -171,6 +185,7 @@ def load(pyproject: Path) -> Config:
         limits=_limits(table.get("limits", {}), name),
         external_refs=external_refs,
         pull=table.get("pull", []),
+        namespaces=namespaces,
     )
 
 
@@ -248,7 +263,9 @@ STRINGS = (
     "auth_env",
     "auth_scheme",
     "version",
+    "namespaces",
 )
+NAMESPACE_MODES = ("auto", "folders", "flat")
 STRING_LISTS = ("inputs", "strip_name_prefixes", "overlays")
 TABLES = ("lint", "diff")
 NON_EMPTY = ("inputs", "out", "package")

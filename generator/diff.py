@@ -235,12 +235,11 @@ class _Differ:
             self.endpoint(old_eps[key], new_eps[key])
 
     def endpoint(self, o: dict[str, Any], n: dict[str, Any]) -> None:
-        old_name, new_name = (o.get("names") or {}).get("attribute"), (
-            n.get("names") or {}
-        ).get("attribute")
+        old_name, new_name = call_path(o), call_path(n)
         if old_name != new_name:
+            # a move to another namespace is a rename too: the old call stops working
             message = (
-                f"client attribute renamed from client.{old_name} to client.{new_name}"
+                f"client method renamed from client.{old_name} to client.{new_name}"
             )
             self.emit("endpoint-renamed", n, message, old_name, new_name)
         if n.get("deprecated") and not o.get("deprecated"):
@@ -903,3 +902,13 @@ def _static_prefix(pattern: str) -> str:
             break
         fixed.append(part)
     return "/".join(fixed) or "."
+
+
+def call_path(endpoint: dict[str, Any]) -> str | None:
+    """Where the endpoint's method sits on the client, `user.login` (`get_user` when flat);
+    registries written before namespaces have the attribute alone."""
+    names = endpoint.get("names") or {}
+    method = names.get("method") or names.get("attribute")
+    if method is None:
+        return None
+    return ".".join([*(names.get("namespace") or []), str(method)])

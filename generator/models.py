@@ -20,7 +20,7 @@ from datamodel_code_generator import (
 from datamodel_code_generator.enums import DataModelType
 from datamodel_code_generator.format import Formatter
 
-from generator import normalize
+from generator import naming, normalize
 from generator.diagnostics import fail
 
 datamodel_version = version("datamodel-code-generator")
@@ -42,14 +42,154 @@ def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 found[response["model"]] = response["schema"]
         if endpoint["output_schema"] is not None and names["output_model"]:
             found[names["output_model"]] = endpoint["output_schema"]
-    return {
-        name: _components_refs(
-            strip_extensions(
-                _inline_defaulted(_flatten_overrides(schema, found), found)
-            )
+    prepared = {
+        name: strip_extensions(
+            _inline_defaulted(_flatten_overrides(schema, found), found)
         )
         for name, schema in found.items()
     }
+    return {name: _components_refs(schema) for name, schema in hoist(prepared).items()}
+
+
+def hoist(found: dict[str, Any]) -> dict[str, Any]:
+    """Inline objects named from their place, as a person would name them, before
+    datamodel-code-generator sees them (it would call them `Data`, `Data1`, ...): an object
+    field takes the field's name (`images: [{...}]` -> `Image`) when every place with that
+    name holds the same schema (they share the one model), else its place's (`data` of
+    `GetUserResponse` -> `GetUserResponseData`, the objects of its `items` array
+    `GetUserResponseDataItem`; an array model's objects `<Model>Item`). A number is added only
+    where two places still give one name."""
+    taken = set(found)
+    out: dict[str, Any] = {}
+    variants: dict[str, set[str]] = {}
+    for schema in found.values():
+        _walk_places(
+            schema, lambda short, sub: variants.setdefault(short, set()).add(_key(sub))
+        )
+    shared: dict[str, str] = {}  # short name -> class, for the places that agree
+
+    def model(schema: dict[str, Any], name: str) -> dict[str, Any]:
+        schema = dict(schema)
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            schema["properties"] = {
+                prop: place(sub, f"{name}_{_words(prop)}", _words(prop))
+                for prop, sub in properties.items()
+            }
+        items = schema.get("items")
+        if schema.get("type") == "array" and isinstance(items, dict):
+            schema["items"] = place(items, f"{name}_item", None)
+        return schema
+
+    def place(sub: Any, wanted: str, short: str | None) -> Any:
+        if _hoistable(sub):
+            if (
+                short
+                and len(variants.get(short, ())) == 1
+                and (short in shared or naming.class_name(short, set()) not in taken)
+            ):
+                if short not in shared:
+                    shared[short] = cls = naming.class_name(short, taken)
+                    out[cls] = model(sub, cls)
+                cls = shared[short]
+            else:
+                cls = naming.class_name(wanted, taken)
+                out[cls] = model(sub, cls)
+            ref: dict[str, Any] = {"$ref": normalize.DEFS_REF + cls}
+            if isinstance(sub.get("description"), str):
+                ref["description"] = sub["description"]
+            return ref
+        items = sub.get("items") if isinstance(sub, dict) else None
+        if isinstance(sub, dict) and sub.get("type") == "array" and _hoistable(items):
+            return {
+                **sub,
+                "items": place(items, _singular(wanted), short and _singular(short)),
+            }
+        return sub
+
+    for name, schema in found.items():
+        out[name] = model(schema, name) if isinstance(schema, dict) else schema
+    return out
+
+
+def _words(name: str) -> str:
+    return naming.snake(naming.ascii_words(name)) or "field"
+
+
+def _key(schema: Any) -> str:
+    return json.dumps(schema, sort_keys=True, ensure_ascii=False)
+
+
+def _walk_places(schema: Any, visit: Any, depth: int = 0) -> None:
+    """`visit(short name, schema)` for every inline object `hoist` would name by its field."""
+    if not isinstance(schema, dict) or depth > 60:
+        return
+    properties = schema.get("properties")
+    for prop, sub in (properties or {}).items() if isinstance(properties, dict) else ():
+        short: str | None = _words(prop)
+        while (
+            isinstance(sub, dict)
+            and sub.get("type") == "array"
+            and _hoistable(sub.get("items"))
+        ):
+            sub, short = sub["items"], _singular(short) if short else None
+        if _hoistable(sub) and short:
+            visit(short, sub)
+        _walk_places(sub, visit, depth + 1)
+    items = schema.get("items")
+    if schema.get("type") == "array":
+        _walk_places(items, visit, depth + 1)
+
+
+def list_roots(wanted: dict[str, Any]) -> dict[str, str]:
+    """{model: item model} for the models that are a plain list of one model (a RootModel of
+    `list[Item]`): a method answering one returns the list itself, not a wrapper with `.root`.
+    `wanted` is what `schemas` returns."""
+    roots = {}
+    for name, schema in wanted.items():
+        items = schema.get("items") if isinstance(schema, dict) else None
+        ref = items.get("$ref") if isinstance(items, dict) else None
+        if (
+            schema.get("type") == "array"
+            and isinstance(ref, str)
+            and ref.startswith(COMPONENTS)
+            and ref[len(COMPONENTS) :] in wanted
+            and set(schema) <= {"type", "items", "description", "title"}
+        ):
+            roots[name] = ref[len(COMPONENTS) :]
+    return roots
+
+
+def _hoistable(schema: Any) -> bool:
+    """A plain inline object: its own properties, nothing that a reference would change
+    (a default, nullability, combinators)."""
+    return (
+        isinstance(schema, dict)
+        and schema.get("type") == "object"
+        and isinstance(schema.get("properties"), dict)
+        and bool(schema["properties"])
+        and not any(
+            key in schema
+            for key in (
+                "$ref",
+                "default",
+                "nullable",
+                "allOf",
+                "anyOf",
+                "oneOf",
+                "const",
+                "enum",
+            )
+        )
+    )
+
+
+def _singular(name: str) -> str:
+    """`Order_items` -> `Order_item`, `Response_data` -> `Response_data_item`."""
+    head, _, last = name.rpartition("_")
+    if len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+        return f"{head}_{last[:-1]}" if head else last[:-1]
+    return f"{name}_item"
 
 
 def _flatten_overrides(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:

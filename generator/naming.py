@@ -190,12 +190,13 @@ LIBRARY_NAMES = _library_names()
 
 
 def class_name(text: str, taken: set[str]) -> str:
-    """A unique PascalCase class name for `text`; text with no ASCII letters gets a stable
-    `Model<hash>` (datamodel-code-generator would keep CJK identifiers, which few users want).
-    """
+    """A unique PascalCase class name for `text`; text with no ASCII letters is
+    transliterated (ascii_words), and what has no letters at all gets a stable `Model<hash>`
+    (datamodel-code-generator would keep CJK identifiers, which few users want)."""
+    words = snake(text) or snake(ascii_words(text))  # 用户信息 -> YongHuXinXi
     base = (
-        pascal(snake(text))
-        if snake(text)
+        pascal(words)
+        if words
         else "Model" + hashlib.sha1(text.encode()).hexdigest()[:8]
     )
     if base[0].isdigit():
@@ -204,3 +205,40 @@ def class_name(text: str, taken: set[str]) -> str:
     if base in MODEL_MODULE_NAMES or base in RESERVED or base in LIBRARY_NAMES:
         base = f"{base}Model"
     return unique(base, taken)
+
+
+def ascii_words(text: str) -> str:
+    """`text` spelled in ASCII, for names: other scripts transliterated by anyascii (群聊相关 ->
+    QunLiaoXiangGuan, Пользователи -> Pol'zovateli), so `snake` keeps their words instead of
+    dropping them. Deterministic: anyascii is a fixed table, pinned in pyproject."""
+    from anyascii import anyascii
+
+    return anyascii(text) if not text.isascii() else text
+
+
+# A resource namespace on the client (`client.user`, `client.admin.users`) and a method on it
+# must not take what the client and the namespace classes already hold, nor a keyword.
+CLIENT_MEMBERS = frozenset(
+    {
+        "base_url",
+        "close",
+        "aclose",
+        "with_raw_response",
+        "raw",
+        "upload",
+        "upload_file",
+        "max_concurrency",
+    }
+)
+# What a namespace class holds besides its namespaces and methods.
+RESOURCE_MEMBERS = frozenset({"with_raw_response"})
+NAMESPACE_RESERVED = frozenset({*RESERVED, *CLIENT_MEMBERS})
+
+
+def namespace_identifier(text: str, taken: set[str]) -> str:
+    """A snake_case attribute for a folder or tag name in any script: `User Admin` ->
+    `user_admin`, `群聊相关` -> `qun_liao_xiang_guan`; unique in `taken` (which it joins).
+    """
+    return identifier(
+        ascii_words(text), taken, fallback="group", reserved=NAMESPACE_RESERVED
+    )

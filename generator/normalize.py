@@ -41,6 +41,7 @@ def build(
     taken: set[str] = set(RUNTIME_NAMES)
     ids: set[str] = set()
     result = []
+    placed: list[tuple[SourceEndpoint, dict[str, Any]]] = []
     for source, classes in sources:
         attribute = naming.identifier(
             _name_base(source, config.strip_name_prefixes), taken, fallback="endpoint"
@@ -53,12 +54,14 @@ def build(
             endpoint["names"]["full_name"] = full
         endpoint["id"] = naming.unique(endpoint["id"], ids, " #")
         result.append(endpoint)
+        placed.append((source, endpoint))
+    place_methods(placed, config)
     _class_names(result, taken_classes)
     return sorted(result, key=lambda e: (e["path"], e["method"], e["id"])), schemas
 
 
 # Attributes of the generated clients that an endpoint must not take.
-RUNTIME_NAMES = ("base_url", "close", "aclose", "with_raw_response")
+RUNTIME_NAMES = tuple(sorted(naming.CLIENT_MEMBERS))
 MEDIA_HEADERS = ("accept", "content-type")
 # Keyword arguments every plain endpoint method has besides its parameters and fields.
 CALL_ARGUMENTS = ("extra_headers", "timeout")
@@ -309,6 +312,121 @@ def _name_base(source: SourceEndpoint, prefixes: tuple[str, ...]) -> str:
     return f"{source.method.lower()}_{readable}"
 
 
+# "auto" keeps an API with at most this many plain endpoints flat on the client.
+FLAT_UP_TO = 10
+
+
+def place_methods(
+    placed: list[tuple[SourceEndpoint, dict[str, Any]]], config: Config
+) -> None:
+    """Each endpoint's place on the client: `names.namespace` (the resource path, one snake
+    name per Apifox folder or OpenAPI tag level: `client.admin.users`) and `names.method`.
+
+    Plain endpoints are grouped by folder when `namespaces` is "folders", or "auto" and the
+    API has more than FLAT_UP_TO of them in more than one folder; otherwise (and always for
+    queue endpoints, which are resources themselves: `client.flux_lora`) they stay on the
+    client under their attribute. Names are decided in the order of the folders' own names
+    and of the endpoints' stable keys, so they do not depend on the order of the export.
+    """
+    rest = [(s, e) for s, e in placed if e["queue"] is None]
+    groups = sorted({tuple(e["group"]) for _, e in rest})
+    nested = config.namespaces == "folders" or (
+        config.namespaces == "auto" and len(rest) > FLAT_UP_TO and len(groups) > 1
+    )
+    if not nested:
+        return  # names.method is the attribute, names.namespace []
+    root: set[str] = {e["names"]["attribute"] for _, e in placed if e["queue"]}
+    taken: dict[tuple[str, ...], set[str]] = {(): root}
+    paths: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+    for group in groups:
+        for depth in range(1, len(group) + 1):
+            if group[:depth] in paths:
+                continue
+            parent = paths[group[: depth - 1]]
+            name = naming.namespace_identifier(group[depth - 1], taken[parent])
+            paths[group[:depth]] = (*parent, name)
+            taken[(*parent, name)] = set(naming.RESOURCE_MEMBERS)
+    bases = [
+        (e, paths[tuple(e["group"])], _method_words(s, config.strip_name_prefixes))
+        for s, e in rest
+    ]
+    words: dict[int, str] = {}
+    for path in {path for _, path, _ in bases}:
+        members = [(e, w) for e, p, w in bases if p == path]
+        segments = [w for _, (w, named) in members if not named]
+        common = _common_prefix(segments)
+        for endpoint, (segs, named) in members:
+            if named:
+                words[id(endpoint)] = "_".join(segs)
+                continue
+            joined = "_".join(segs)
+            stripped = _strip(joined, path)
+            if stripped == joined:
+                keep = common
+                # `list` would need a `_`: `comment_list` says it without one
+                while keep and "_".join(segs[keep:]) in naming.NAMESPACE_RESERVED:
+                    keep -= 1
+                stripped = "_".join(segs[keep:])
+            words[id(endpoint)] = stripped
+    for endpoint, path, (_, named) in bases:
+        own = words[id(endpoint)]
+        clash = named or any(
+            other is not endpoint
+            and other_path == path
+            and not other_named
+            and words[id(other)] == own
+            for other, other_path, (_, other_named) in bases
+        )
+        base = (
+            own
+            if named or (own and not clash)
+            else f"{endpoint['method'].lower()}_{own}".rstrip("_")
+        )
+        endpoint["names"]["namespace"] = list(path)
+        endpoint["names"]["method"] = naming.identifier(
+            base, taken[path], fallback="endpoint", reserved=naming.NAMESPACE_RESERVED
+        )
+
+
+def _common_prefix(paths: list[list[str]]) -> int:
+    """How many leading path segments every endpoint of a namespace shares (`blog_server`,
+    `comment` of `/blog_server/comment/list` and `/blog_server/comment/action`): they say
+    nothing about one method. One endpoint alone keeps its last segment."""
+    if not paths:
+        return 0
+    if len(paths) == 1:
+        return max(len(paths[0]) - 1, 0)
+    count = 0
+    while all(len(p) > count and p[count] == paths[0][count] for p in paths):
+        count += 1
+    return count
+
+
+def _strip(words: str, path: tuple[str, ...]) -> str:
+    """The path words without what the namespace already says: `/user/login` in `user` is
+    `login`, `/admin/users/{id}` in `admin.users` is `by_id` (longest match first)."""
+    for start in range(len(path)):
+        said = "_".join(path[start:])
+        if words == said:
+            return ""
+        if words.startswith(said + "_"):
+            return words[len(said) + 1 :]
+    return words
+
+
+def _method_words(
+    source: SourceEndpoint, prefixes: tuple[str, ...]
+) -> tuple[list[str], bool]:
+    """(the snake words a method is named by, one item per path segment, and whether they
+    are the author's operationId): `/users/{id}` -> `users`, `by_id`; the HTTP method is
+    added only where needed."""
+    base = _name_base(source, prefixes)
+    if not base.startswith("/") and not base.startswith(source.method.lower() + "_/"):
+        return [naming.snake(base)], True
+    path = base.split("_", 1)[1] if not base.startswith("/") else base
+    return [w for w in (naming.snake(part) for part in path.split("/")) if w], False
+
+
 def _is_queue_source(source: SourceEndpoint) -> bool:
     return any(
         isinstance(example, dict) and set(example) >= QUEUE_KEYS
@@ -331,7 +449,14 @@ def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
         names["params_model"] = (
             naming.class_name(f"{cls}Params", taken) if endpoint["parameters"] else None
         )
+        typed = [
+            r
+            for r in endpoint["responses"]
+            if 200 <= r["code"] < 300 and r["content_type"].endswith("json")
+        ]
         for response in endpoint["responses"]:
+            # the one success answer is `<Endpoint>Response`; others carry their status
+            suffix = "" if typed == [response] else str(response["code"])
             ref = response["schema"].get("$ref")
             if (
                 response["content_type"].endswith("json")
@@ -343,9 +468,7 @@ def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
             elif response["content_type"].endswith("json") and not _is_empty(
                 response["schema"]
             ):
-                response["model"] = naming.class_name(
-                    f"{cls}Response{response['code']}", taken
-                )
+                response["model"] = naming.class_name(f"{cls}Response{suffix}", taken)
 
 
 def _endpoint(
@@ -382,6 +505,8 @@ def _endpoint(
         "meta": source.meta,
         "names": {
             "attribute": attribute,
+            "namespace": [],
+            "method": attribute,
             "class": "",
             "input_model": "",
             "params_model": None,

@@ -14,7 +14,7 @@ import jinja2
 from generator import escape, models
 from generator.diagnostics import fail
 from generator.registry import dumps
-from generator.views import endpoint_view
+from generator.views import endpoint_view, namespace_views
 
 
 def templates() -> Traversable:
@@ -37,6 +37,7 @@ RUNTIME_FILES = (
     "_files.py",
     "_endpoint.py",
     "_rest.py",
+    "_resource.py",
     "_auth.py",
     "_base.py",
     "_sample.py",
@@ -79,12 +80,22 @@ def _load_template(name: str) -> tuple[str, None, Any]:
 def outputs(registry: dict[str, Any], cache_dir: Path | None = None) -> dict[str, str]:
     """Every generated file, unformatted, keyed by its path below the output directory."""
     package = registry["package"]
-    endpoints = [endpoint_view(e, registry) for e in registry["endpoints"]]
+    roots = models.list_roots(models.schemas(registry))
+    endpoints = [endpoint_view(e, registry, roots) for e in registry["endpoints"]]
+    namespaces = namespace_views(endpoints)
     context = {
         "package": package,
         "endpoints": endpoints,
         "queue_endpoints": [e for e in endpoints if e["is_queue"]],
         "rest_endpoints": [e for e in endpoints if not e["is_queue"]],
+        # plain endpoints on the client itself, and the namespaces (parents first)
+        "client_methods": [
+            e
+            for e in endpoints
+            if not e["is_queue"] and not e["names"].get("namespace")
+        ],
+        "namespaces": namespaces,
+        "top_namespaces": [n for n in namespaces if len(n["path"]) == 1],
         "registry": registry,
         "version": registry["package_version"],
         "live_env": LIVE_ENV,
@@ -111,6 +122,8 @@ def outputs(registry: dict[str, Any], cache_dir: Path | None = None) -> dict[str
         ("package/README.md.j2", "README.md"),
     ):
         files[target] = render(template, context)
+    if namespaces:
+        files[f"{package}/resources.py"] = render("client/resources.py.j2", context)
     for endpoint in endpoints:
         own = {**context, "ep": endpoint}
         files[f"{package}/endpoints/{endpoint['names']['attribute']}.py"] = render(

@@ -9,7 +9,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from generator import escape, samples
+from generator import escape, naming, samples
 from generator.normalize import DEFS_REF, resolve
 
 PY_TYPES = {
@@ -48,7 +48,13 @@ def curl_auth(endpoint: dict[str, Any], registry: dict[str, Any]) -> list[str]:
     return options
 
 
-def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[str, Any]:
+def endpoint_view(
+    endpoint: dict[str, Any],
+    registry: dict[str, Any],
+    roots: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """`roots`: {model: item model} of the list models (models.list_roots), which the
+    methods return unwrapped."""
     defs = registry["schemas"]
     names = endpoint["names"]
     request = endpoint["request"]
@@ -86,6 +92,10 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         "negative_cases": negative_views(args, body_args, request, defs, kwargs),
         "response_examples": response_examples(endpoint, defs),
         "curl_auth": curl_auth(endpoint, registry),
+        # where the method sits on the client: `user.login`, or `get_user` when flat
+        "call": ".".join(
+            [*names.get("namespace", []), names.get("method", names["attribute"])]
+        ),
     }
     if endpoint["queue"] is not None:
         output = names["output_model"]
@@ -93,7 +103,7 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         view["output_type_check"] = f"models.{output}" if output else "dict"
         view["expected_body"] = expected_fields(body_args, kwargs)
     else:
-        view.update(rest_view(endpoint, args, body_args, kwargs, defs))
+        view.update(rest_view(endpoint, args, body_args, kwargs, defs, roots or {}))
     return view
 
 
@@ -396,6 +406,7 @@ def rest_view(
     body_args: list[dict[str, Any]],
     kwargs: dict[str, Any],
     defs: dict[str, Any],
+    roots: dict[str, str],
 ) -> dict[str, Any]:
     """The operation literal, the wire request the tests expect, and the answer the mock gives."""
     sent = {
@@ -456,10 +467,22 @@ def rest_view(
             else {k: _text(v) for k, v in (expected_body or {}).items()}
         ),
         "return_type": (
-            " | ".join(f"models.{r['model']}" for r in returns) if returns else "Any"
+            " | ".join(
+                (
+                    f"list[models.{roots[r['model']]}]"
+                    if r["model"] in roots
+                    else f"models.{r['model']}"
+                )
+                for r in returns
+            )
+            if returns
+            else "Any"
         ),
+        # statuses whose list model is answered as the list itself
+        "unwrap": sorted(r["code"] for r in returns if r["model"] in roots),
         "answer": ok,
         "answer_check": f"models.{ok['model']}" if ok["model"] else None,
+        "answer_unwrap": ok["model"] in roots and 200 <= ok["code"] < 300,
         "mock_responses": mock_responses(endpoint, defs),
         "response_models": [(r["code"], r.get("model")) for r in endpoint["responses"]],
         "styles": [
@@ -650,3 +673,33 @@ def response_examples(
                 }
             )
     return found
+
+
+def namespace_views(endpoints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The resource namespaces of the client, parents before children: each with its
+    attribute, class names, folder title, nested namespaces and plain endpoints."""
+    nodes: dict[tuple[str, ...], dict[str, Any]] = {}
+    classes: set[str] = set()
+
+    def node(path: tuple[str, ...], title: str) -> dict[str, Any]:
+        if path not in nodes:
+            cls = naming.unique(naming.pascal("_".join(path)) + "Resource", classes)
+            nodes[path] = {
+                "path": list(path),
+                "attribute": path[-1],
+                "class": cls,
+                "title": title,
+                "children": [],
+                "endpoints": [],
+            }
+            if path[:-1]:
+                nodes[path[:-1]]["children"].append(nodes[path])
+        return nodes[path]
+
+    for endpoint in sorted(endpoints, key=lambda e: e["names"].get("namespace", [])):
+        path = tuple(endpoint["names"].get("namespace", []))
+        for depth in range(1, len(path) + 1):
+            node(path[:depth], endpoint["group"][depth - 1])
+        if path:
+            nodes[path]["endpoints"].append(endpoint)
+    return [nodes[path] for path in sorted(nodes)]

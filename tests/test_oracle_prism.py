@@ -7,6 +7,7 @@ typed model, unless the document's own example contradicts its schema (then the 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -99,7 +100,11 @@ def call_endpoint(
     http = httpx.Client(timeout=30, event_hooks={"response": [keep]})
     client = package.client(prism.url, http_client=http)
     try:
-        getattr(client, endpoint["names"]["attribute"])(**kwargs)
+        names = endpoint["names"]
+        method = functools.reduce(
+            getattr, [*names["namespace"], names["method"]], client
+        )  # client.user.login, or client.get_user when flat
+        method(**kwargs)
         error: Exception | None = None
     except Exception as raised:  # the classification below says whose fault it was
         error = raised

@@ -81,6 +81,9 @@ class Operation:
     media_types: Mapping[int, str] = field(
         default_factory=dict
     )  # documented media type by status
+    unwrap: frozenset[int] = (
+        frozenset()
+    )  # statuses whose list model is answered as the list itself
 
 
 @dataclass(frozen=True)
@@ -442,6 +445,8 @@ def call(
                 pass
         raise
     parsed = parse(model_for(operation, reply.status_code), reply)
+    if reply.status_code in operation.unwrap and isinstance(parsed, pydantic.RootModel):
+        parsed = parsed.root
     if settings.raw:
         return RawResponse(reply.status_code, reply.headers, reply.body, parsed)
     return parsed

@@ -252,8 +252,11 @@ def answer_of(call: Callable[[], Any], code: int) -> Any:
     )
 
 
-def answer_matches(answer: Any, model: Any, expected: Any, code: int = 200) -> None:
-    """The client parsed the mock's answer into the documented model (or kept it as data)."""
+def answer_matches(
+    answer: Any, model: Any, expected: Any, code: int = 200, unwrap: bool = False
+) -> None:
+    """The client parsed the mock's answer into the documented model (or kept it as data);
+    `unwrap`: a list model, answered as the list itself."""
     if code >= 400:
         assert answer is None
     elif model is None:
@@ -263,9 +266,17 @@ def answer_matches(answer: Any, model: Any, expected: Any, code: int = 200) -> N
             if isinstance(answer, bytes) and isinstance(expected, str)
             else expected
         )
+    elif unwrap:
+        assert isinstance(answer, list)
+        assert answer == model.model_validate(expected).root
     else:
         assert isinstance(answer, model)
         assert answer == model.model_validate(expected)
+
+
+def _member(client: Any, path: str) -> Any:
+    """`client.user.login` by its dotted path below the client."""
+    return functools.reduce(getattr, path.split("."), client)
 
 
 def same_answer_async(
@@ -275,14 +286,18 @@ def same_answer_async(
     model: Any,
     expected: Any,
     code: int = 200,
+    unwrap: bool = False,
 ) -> None:
     async def scenario() -> Any:
-        async with httpx.AsyncClient(verify=_tls()) as http, AsyncClient(
-            key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http
-        ) as client:
-            return await getattr(client, attribute)(**kwargs)
+        async with (
+            httpx.AsyncClient(verify=_tls()) as http,
+            AsyncClient(
+                key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http
+            ) as client,
+        ):
+            return await _member(client, attribute)(**kwargs)
 
     answer_matches(
-        answer_of(lambda: asyncio.run(scenario()), code), model, expected, code
+        answer_of(lambda: asyncio.run(scenario()), code), model, expected, code, unwrap
     )
     assert len(server.requests) == 1

@@ -66,7 +66,7 @@ class Flux1DevImageToImageOutput(BaseModel):
     """
 
 
-class Flux1DevImageToImageResponse200(BaseModel):
+class Flux1DevImageToImageResponse(BaseModel):
     status: str | None = None
     request_id: str | None = None
     response_url: str | None = None
@@ -120,7 +120,7 @@ class FluxLoraInpaintingOutput(Flux1DevImageToImageOutput):
     pass
 
 
-class FluxLoraInpaintingResponse200(Flux1DevImageToImageResponse200):
+class FluxLoraInpaintingResponse(Flux1DevImageToImageResponse):
     pass
 
 
@@ -164,7 +164,7 @@ class FluxLoraOutput(Flux1DevImageToImageOutput):
     pass
 
 
-class FluxLoraResponse200(Flux1DevImageToImageResponse200):
+class FluxLoraResponse(Flux1DevImageToImageResponse):
     pass
 
 
@@ -199,7 +199,7 @@ class FluxProKontextOutput(Flux1DevImageToImageOutput):
     pass
 
 
-class FluxProKontextResponse200(Flux1DevImageToImageResponse200):
+class FluxProKontextResponse(Flux1DevImageToImageResponse):
     pass
 
 
@@ -258,5 +258,5 @@ class QwenImageEditLoraOutput(Flux1DevImageToImageOutput):
     pass
 
 
-class QwenImageEditLoraResponse200(Flux1DevImageToImageResponse200):
+class QwenImageEditLoraResponse(Flux1DevImageToImageResponse):
     pass

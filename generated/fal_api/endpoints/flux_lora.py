@@ -9,7 +9,7 @@ from typing import Any, Literal, cast
 from .. import _protocol as protocol
 from .. import _rest as rest
 from .. import models
-from .._base import AsyncClientBase, SyncClientBase
+from .._resource import AsyncAPI, SyncAPI
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 

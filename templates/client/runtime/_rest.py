@@ -69,6 +69,7 @@ class Operation:
     base_url: str = ""  # the documented server of this operation's input ("" = the client's)
     accept: str = ""  # the documented response media types
     media_types: Mapping[int, str] = field(default_factory=dict)  # documented media type by status
+    unwrap: frozenset[int] = frozenset()  # statuses whose list model is answered as the list itself
 
 
 @dataclass(frozen=True)
@@ -349,6 +350,8 @@ def call(settings: protocol.Settings, operation: Operation, request: protocol.Ht
                 pass
         raise
     parsed = parse(model_for(operation, reply.status_code), reply)
+    if reply.status_code in operation.unwrap and isinstance(parsed, pydantic.RootModel):
+        parsed = parsed.root
     if settings.raw:
         return RawResponse(reply.status_code, reply.headers, reply.body, parsed)
     return parsed

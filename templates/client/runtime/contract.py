@@ -189,22 +189,36 @@ def answer_of(call: Callable[[], Any], code: int) -> Any:
     raise AssertionError(f"HTTP {code} was documented and answered, but no APIError was raised")
 
 
-def answer_matches(answer: Any, model: Any, expected: Any, code: int = 200) -> None:
-    """The client parsed the mock's answer into the documented model (or kept it as data)."""
+def answer_matches(answer: Any, model: Any, expected: Any, code: int = 200, unwrap: bool = False) -> None:
+    """The client parsed the mock's answer into the documented model (or kept it as data);
+    `unwrap`: a list model, answered as the list itself."""
     if code >= 400:
         assert answer is None
     elif model is None:
         # a binary answer arrives as bytes: the mock sent the text of `expected`
         assert answer == (expected.encode() if isinstance(answer, bytes) and isinstance(expected, str) else expected)
+    elif unwrap:
+        assert isinstance(answer, list)
+        assert answer == model.model_validate(expected).root
     else:
         assert isinstance(answer, model)
         assert answer == model.model_validate(expected)
 
 
-def same_answer_async(server: MockServer, attribute: str, kwargs: dict[str, Any], model: Any, expected: Any, code: int = 200) -> None:
-    async def scenario() -> Any:
-        async with httpx.AsyncClient(verify=_tls()) as http, AsyncClient(key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http) as client:
-            return await getattr(client, attribute)(**kwargs)
+def _member(client: Any, path: str) -> Any:
+    """`client.user.login` by its dotted path below the client."""
+    return functools.reduce(getattr, path.split("."), client)
 
-    answer_matches(answer_of(lambda: asyncio.run(scenario()), code), model, expected, code)
+
+def same_answer_async(
+    server: MockServer, attribute: str, kwargs: dict[str, Any], model: Any, expected: Any, code: int = 200, unwrap: bool = False
+) -> None:
+    async def scenario() -> Any:
+        async with (
+            httpx.AsyncClient(verify=_tls()) as http,
+            AsyncClient(key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http) as client,
+        ):
+            return await _member(client, attribute)(**kwargs)
+
+    answer_matches(answer_of(lambda: asyncio.run(scenario()), code), model, expected, code, unwrap)
     assert len(server.requests) == 1
