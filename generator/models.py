@@ -22,26 +22,29 @@ from datamodel_code_generator.format import Formatter
 
 from generator import normalize
 from generator.diagnostics import fail
+from generator.registry_types import Endpoint, Registry, Request, Schema
 
 datamodel_version = version("datamodel-code-generator")
 
 
-def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def schemas(registry: Registry) -> dict[str, Schema]:
     """{model name: JSON Schema} for every model the client needs: the shared models, then per
     endpoint its input, parameters, responses and output."""
     found: dict[str, Any] = dict(registry.get("schemas", {}))
     for endpoint in registry["endpoints"]:
         names = endpoint["names"]
-        if names["input_model"]:
-            found[names["input_model"]] = input_schema(endpoint, found)
+        if names["input_model"] and endpoint["request"] is not None:
+            found[names["input_model"]] = input_schema(endpoint["request"], found)
         if names["params_model"]:
             found[names["params_model"]] = params_schema(endpoint)
         for response in endpoint["responses"]:
             # a response that is a shared model (a bare $ref) names that model itself
-            if response.get("model") and response["model"] not in registry["schemas"]:
-                found[response["model"]] = response["schema"]
-        if endpoint["output_schema"] is not None and names["output_model"]:
-            found[names["output_model"]] = endpoint["output_schema"]
+            model = response.get("model")
+            if model and model not in registry["schemas"]:
+                found[model] = response["schema"]
+        output = names["output_model"]
+        if endpoint["output_schema"] is not None and output:
+            found[output] = endpoint["output_schema"]
     return {
         name: _components_refs(
             strip_extensions(
@@ -138,10 +141,9 @@ def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> An
     }
 
 
-def input_schema(endpoint: dict[str, Any], shared: dict[str, Any]) -> Any:
+def input_schema(request: Request, shared: dict[str, Any]) -> Any:
     """The body as the client validates it: an object of fields, binary (file) fields left out
     (they are checked and sent as uploads, not as JSON)."""
-    request = endpoint["request"]
     body = (
         normalize.resolve(request["schema"], shared)
         if not request["body_param"]
@@ -160,7 +162,7 @@ def input_schema(endpoint: dict[str, Any], shared: dict[str, Any]) -> Any:
     }
 
 
-def params_schema(endpoint: dict[str, Any]) -> dict[str, Any]:
+def params_schema(endpoint: Endpoint) -> Schema:
     """One object for the path, query, header and cookie parameters, keyed by Python name."""
     return {
         "type": "object",
@@ -225,7 +227,7 @@ def strip_extensions(schema: Any) -> Any:
     return out
 
 
-def source(registry: dict[str, Any], cache_dir: Path | None = None) -> str:
+def source(registry: Registry, cache_dir: Path | None = None) -> str:
     """The models module; cached by its input, as datamodel-code-generator takes seconds on big APIs."""
     wanted = schemas(registry)
     if not wanted:

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from generator import naming, prose
 from generator.config import Config
 from generator.diagnostics import Report, fail
 from generator.readers import external
 from generator.readers.source import SourceDocument, SourceEndpoint, SourceResponse
+from generator.registry_types import (
+    Encoding,
+    Endpoint,
+    Parameter,
+    ParameterLocation,
+    QueueFacts,
+    Request,
+    RequestField,
+    Response,
+    Schema,
+    StatusRange,
+)
 
 QUEUE_KEYS = {"request_id", "status_url", "response_url"}
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "avif"]
@@ -17,7 +29,7 @@ IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "avif"]
 
 def build(
     documents: list[SourceDocument], config: Config, report: Report
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[list[Endpoint], dict[str, Schema]]:
     """(registry endpoints, shared schemas by class name) for every document read."""
     schemas: dict[str, Any] = {}
     taken_classes: set[str] = set()
@@ -40,7 +52,7 @@ def build(
     _report_duplicates([source for source, _ in sources], report)
     taken: set[str] = set(RUNTIME_NAMES)
     ids: set[str] = set()
-    result = []
+    result: list[Endpoint] = []
     for source, classes in sources:
         attribute = naming.identifier(
             _name_base(source, config.strip_name_prefixes), taken, fallback="endpoint"
@@ -283,7 +295,7 @@ def resolve(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
     return schema
 
 
-def finalize(endpoints: list[dict[str, Any]]) -> None:
+def finalize(endpoints: list[Endpoint]) -> None:
     """Names that depend on what overlays added: an output schema gets a model."""
     for endpoint in endpoints:
         names = endpoint["names"]
@@ -317,7 +329,7 @@ def _is_queue_source(source: SourceEndpoint) -> bool:
     )
 
 
-def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
+def _class_names(endpoints: list[Endpoint], taken: set[str]) -> None:
     """Model names per endpoint, after every shared model has its name."""
     for endpoint in endpoints:
         names = endpoint["names"]
@@ -354,7 +366,7 @@ def _endpoint(
     classes: dict[str, str],
     schemas: dict[str, Any],
     report: Report,
-) -> dict[str, Any]:
+) -> Endpoint:
     request = _request(source, classes, schemas, report)
     responses = [
         _response(source, response, classes, report) for response in source.responses
@@ -363,7 +375,7 @@ def _endpoint(
         source,
         classes,
         report,
-        taken={f["python_name"] for f in (request or {}).get("fields", [])},
+        taken={f["python_name"] for f in (request["fields"] if request else [])},
     )
     return {
         "id": f"{source.method} {source.path}",
@@ -400,9 +412,9 @@ def _endpoint(
 
 def _parameters(
     source: SourceEndpoint, classes: dict[str, str], report: Report, taken: set[str]
-) -> list[dict[str, Any]]:
+) -> list[Parameter]:
     names = set(taken) | set(CALL_ARGUMENTS)
-    params = []
+    params: list[Parameter] = []
     placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
     for param in source.parameters:
         if param.location == "header" and param.name.lower() in MEDIA_HEADERS:
@@ -435,7 +447,8 @@ def _parameters(
                 source.pointer + pointer,
             )
             del schema["default"]
-        location = param.location
+        # the readers' locations are the schema's (source.py); the registry check holds them to it
+        location = cast(ParameterLocation, param.location)
         if location == "header":
             _check_header(param.name, schema, param.example, source, pointer)
         if location == "path" and param.name not in placeholders:
@@ -446,7 +459,7 @@ def _parameters(
                 source.pointer + pointer,
             )
             location = "query"
-        entry = {
+        entry: Parameter = {
             "name": param.name,
             "in": location,
             "python_name": naming.identifier(
@@ -502,14 +515,14 @@ def _check_header(
             )
 
 
-ENCODINGS = (
+ENCODINGS: tuple[tuple[str, Encoding], ...] = (
     ("json", "json"),
     ("x-www-form-urlencoded", "form"),
     ("multipart", "multipart"),
 )
 
 
-def encoding_of(content_type: str) -> str:
+def encoding_of(content_type: str) -> Encoding:
     for marker, encoding in ENCODINGS:
         if marker in content_type:
             return encoding
@@ -521,7 +534,7 @@ def _request(
     classes: dict[str, str],
     schemas: dict[str, Any],
     report: Report,
-) -> dict[str, Any] | None:
+) -> Request | None:
     if source.request is None:
         return None
     encoding = encoding_of(source.request.content_type)
@@ -551,7 +564,7 @@ def _request(
         and isinstance(body, dict)
         and isinstance(body.get("properties"), dict)
     )
-    fields = []
+    fields: list[RequestField] = []
     taken: set[str] = set(CALL_ARGUMENTS)
     if flat:
         required = set(body.get("required", []))
@@ -878,7 +891,7 @@ def _response(
     response: SourceResponse,
     classes: dict[str, str],
     report: Report | None = None,
-) -> dict[str, Any]:
+) -> Response:
     schema = (
         _schema(
             response.schema,
@@ -910,9 +923,7 @@ def _response(
     if _is_empty(schema) and examples and response.content_type.endswith("json"):
         schema = infer_schema(examples)
         inferred = True
-    extra = {"range": response.range} if response.range else {}
-    return {
-        **extra,
+    entry: Response = {
         "code": response.code,
         "name": response.name,
         "content_type": response.content_type,
@@ -921,6 +932,9 @@ def _response(
         "examples": examples,
         "model": None,
     }
+    if response.range:  # first among the keys, as registry.json has always shown it
+        return {"range": cast(StatusRange, response.range), **entry}
+    return entry
 
 
 def _is_empty(schema: dict[str, Any]) -> bool:
@@ -980,7 +994,7 @@ def _json_type(value: Any) -> str:
     return "object" if isinstance(value, dict) else "array"
 
 
-def _queue(path: str, responses: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _queue(path: str, responses: list[Response]) -> QueueFacts | None:
     """A fal queue endpoint answers a submit with the envelope (request_id, status_url, ...)."""
     for response in responses:
         for example in response["examples"]:

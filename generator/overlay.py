@@ -13,12 +13,13 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonpath_rfc9535 as jsonpath
 import yaml
 
 from generator.diagnostics import fail
+from generator.registry_types import Registry
 
 
 def load(path: Path, name: str) -> dict[str, Any]:
@@ -55,12 +56,15 @@ def load(path: Path, name: str) -> dict[str, Any]:
     return data
 
 
-def apply(document: dict[str, Any], overlay: dict[str, Any], name: str) -> None:
-    """Apply every action of `overlay` to `document`, in order, in place."""
+def apply(document: Registry, overlay: dict[str, Any], name: str) -> None:
+    """Apply every action of `overlay` to `document`, in order, in place. An overlay may
+    write anything: the registry has its declared shape again once `registry.validate`
+    passes, which runs next."""
+    data = cast("dict[str, Any]", document)  # edited as the JSON document it is
     for index, action in enumerate(overlay["actions"]):
         pointer = f"/actions/{index}"
         try:
-            nodes = list(jsonpath.find(action["target"], document))
+            nodes = list(jsonpath.find(action["target"], data))
         except jsonpath.JSONPathError as exc:
             raise fail(
                 name,
@@ -80,9 +84,9 @@ def apply(document: dict[str, Any], overlay: dict[str, Any], name: str) -> None:
             nodes, key=lambda n: [str(part) for part in n.location], reverse=True
         ):
             if action.get("remove"):
-                _remove(document, node.location)
+                _remove(data, node.location)
             else:
-                _update(document, node.location, action["update"], name, pointer)
+                _update(data, node.location, action["update"], name, pointer)
 
 
 def _container(document: Any, location: tuple[Any, ...]) -> Any:
