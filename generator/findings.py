@@ -469,7 +469,7 @@ def _load_structured(text: str) -> _Structured | None:
         if openapi.looks_like_yaml(text):
             data = plain_data(yaml.load(text, Loader=YamlLoader))
             return _Structured(data, YamlPositions(text))
-        block = openapi._docsite_block(text)
+        block = openapi.docsite_block(text)
         if block is not None:
             first_line, body = block
             data = plain_data(yaml.load(body, Loader=YamlLoader))
