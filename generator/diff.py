@@ -1,5 +1,8 @@
 """`specgen diff`: what changed between two registries, each change with a stable rule id and a level.
 
+Two `Registry`s -> `list[Finding]`. A registry read from disk may be an older one: both sides
+are read with `.get`, so a key it lacks compares as absent.
+
 Endpoints are matched by id ("METHOD /path"); fields by their path inside the schema
 (`loras[].path`), parameters by location and name (`query:seed`). The levels follow the contract
 a client relies on (as oasdiff does): what a caller sends may only get looser, what it receives

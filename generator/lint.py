@@ -1,7 +1,7 @@
 """`specgen lint`: smells in the API docs, each with a rule id, a level and where it is.
 
-Lint reads the registry (the specs as the generator understood them, lifted prose constraints
-included) and the warnings the build recorded. Levels are the defaults; `[tool.specgen.lint]`
+Lint reads the registry (`Registry` -> `list[Finding]`: the specs as the generator understood
+them, lifted prose constraints included) and the warnings the build recorded. Levels are the defaults; `[tool.specgen.lint]`
 can change them or ignore rules, also per endpoint.
 """
 

@@ -1,4 +1,7 @@
-"""Pydantic v2 models for every request schema, made by datamodel-code-generator in one call."""
+"""Pydantic v2 models for every request schema, made by datamodel-code-generator in one call.
+
+`Registry` -> the text of the client's models.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SourceEndpoints -> registry endpoints: names, cleaned schemas, lifted constraints, queue facts."""
+"""SourceDocuments -> registry endpoints (`list[Endpoint]`) and shared schemas (`dict[str, Schema]`):
+names, cleaned schemas, lifted constraints, queue facts."""
 
 from __future__ import annotations
 

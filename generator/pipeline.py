@@ -1,4 +1,4 @@
-"""The whole job as one pure step: configuration in, {output path: bytes} out."""
+"""The whole job as one pure step: configuration in, (`Registry`, {output path: bytes}) out."""
 
 from __future__ import annotations
 

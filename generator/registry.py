@@ -1,4 +1,8 @@
-"""The registry: one deterministic JSON document that every emitter reads, checked by its schema."""
+"""The registry: one deterministic JSON document that every emitter reads, checked by its schema.
+
+Config -> `Registry` (generator/registry_types.py, generated from registry.schema.json): reads
+the inputs, normalizes, applies the overlays, validates.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Registry -> {output path: text}. A pure function: writing, `check` and benchmarks reuse it."""
+"""`Registry` -> {output path: text}. A pure function: writing, `check` and benchmarks reuse it."""
 
 from __future__ import annotations
 

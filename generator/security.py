@@ -1,5 +1,6 @@
-"""Security schemes of all inputs -> the registry's `security_schemes`, and each endpoint's
-requirement resolved to registry ids (see readers/security.py for the forms).
+"""Security schemes of all inputs -> the registry's `security_schemes`
+(`dict[str, SecurityScheme]`), and each endpoint's requirement resolved to registry ids (see
+readers/security.py for the forms).
 
 - A scheme keeps its name from the spec as its id; the same name with another placement in
   another input gets a suffix (` 2`), the same placement under the same name is shared.

@@ -1,5 +1,7 @@
 """What the templates need about each endpoint, computed here so templates hold no logic:
 signatures, type expressions, literals for the tests, the request the client must send.
+
+`Endpoint` + `Registry` -> `EndpointView` (the endpoint's keys and the computed ones).
 """
 
 from __future__ import annotations
