@@ -30,7 +30,7 @@ from generator.config import Config
 from generator.config import load as load_config
 from generator.diagnostics import Diagnostic, Report, SpecError, fail
 from generator.findings import Finding, Locator, ordered, view
-from generator.registry_types import Endpoint, Parameter, Registry
+from generator.registry_types import Endpoint, Parameter, Registry, Schema
 
 # What a caller sends (request body fields and parameters): tightening breaks callers.
 REQUEST_KINDS = {
@@ -152,8 +152,8 @@ def _changed(what: str, old: Any, new: Any) -> str:
 class _Differ:
     def __init__(self, old_locator: Locator, new_locator: Locator) -> None:
         self.old_locator, self.new_locator = old_locator, new_locator
-        self.old_defs: dict[str, Any] = {}
-        self.new_defs: dict[str, Any] = {}
+        self.old_defs: dict[str, Schema] = {}
+        self.new_defs: dict[str, Schema] = {}
         self.findings: list[Finding] = []
 
     def emit(

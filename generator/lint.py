@@ -16,7 +16,13 @@ import jsonschema
 
 from generator import prose
 from generator.findings import Finding, Locator, Place, ordered, view
-from generator.registry_types import Endpoint, Registry, RegistryWarning, Response
+from generator.registry_types import (
+    Endpoint,
+    Registry,
+    RegistryWarning,
+    Response,
+    Schema,
+)
 from generator.samples import NO_RETRIEVAL
 
 RULES: dict[str, str] = {
@@ -62,7 +68,7 @@ def lint(registry: Registry, locator: Locator) -> list[Finding]:
 
 
 class _Linter:
-    def __init__(self, locator: Locator, defs: dict[str, Any]) -> None:
+    def __init__(self, locator: Locator, defs: dict[str, Schema]) -> None:
         self.locator, self.defs = locator, defs
         self.findings: list[Finding] = []
         self.warned: set[tuple[str, str]] = (

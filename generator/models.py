@@ -58,7 +58,7 @@ def schemas(registry: Registry) -> dict[str, Schema]:
     }
 
 
-def _flatten_overrides(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:
+def _flatten_overrides(schema: Any, shared: dict[str, Schema], depth: int = 0) -> Any:
     """An `allOf` whose branches give one property two different schemas becomes one merged
     object (later branches win, `required` joined): as a subclass, the model would override a
     field with an incompatible type, which mypy rejects and pydantic reads differently.
@@ -104,7 +104,7 @@ def _flatten_overrides(schema: Any, shared: dict[str, Any], depth: int = 0) -> A
     return merged
 
 
-def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:
+def _inline_defaulted(schema: Any, shared: dict[str, Schema], depth: int = 0) -> Any:
     """A ref to an enum or scalar model, where it or the model has a default, becomes the
     model's own keywords: a model class cannot take a plain default (mypy rejects the field).
     """
@@ -144,7 +144,7 @@ def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> An
     }
 
 
-def input_schema(request: Request, shared: dict[str, Any]) -> Any:
+def input_schema(request: Request, shared: dict[str, Schema]) -> Any:
     """The body as the client validates it: an object of fields, binary (file) fields left out
     (they are checked and sent as uploads, not as JSON)."""
     body = (

@@ -32,7 +32,7 @@ def build(
     documents: list[SourceDocument], config: Config, report: Report
 ) -> tuple[list[Endpoint], dict[str, Schema]]:
     """(registry endpoints, shared schemas by class name) for every document read."""
-    schemas: dict[str, Any] = {}
+    schemas: dict[str, Schema] = {}
     taken_classes: set[str] = set()
     sources: list[tuple[SourceEndpoint, dict[str, str]]] = []
     origins: dict[str, str] = {}
@@ -102,7 +102,10 @@ def _report_duplicates(sources: list[SourceEndpoint], report: Report) -> None:
 
 
 def _shared_schemas(
-    document: SourceDocument, schemas: dict[str, Any], taken: set[str], report: Report
+    document: SourceDocument,
+    schemas: dict[str, Schema],
+    taken: set[str],
+    report: Report,
 ) -> dict[str, str]:
     """Add the document's models to `schemas` under class names; returns {source name: class}."""
     classes = {name: naming.class_name(name, taken) for name in document.schemas}
@@ -126,7 +129,7 @@ def _shared_schemas(
     return classes
 
 
-def inheritance_cycle(schemas: dict[str, Any]) -> list[str] | None:
+def inheritance_cycle(schemas: dict[str, Schema]) -> list[str] | None:
     """A cycle of models through `allOf` refs (A allOf B, B allOf A): no class hierarchy can
     express it (datamodel-code-generator's "inheritance cycle"); the names, in order."""
 
@@ -283,7 +286,7 @@ APIFOX_VARIABLE = re.compile(
 DATA_KEYWORDS = ("default", "enum", "const", "example", "examples", "x-provenance")
 
 
-def resolve(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
+def resolve(schema: Any, schemas: dict[str, Schema], depth: int = 0) -> Any:
     """Follow a top-level `$ref` into the shared schemas (a chain, not a cycle)."""
     while (
         isinstance(schema, dict)
@@ -365,7 +368,7 @@ def _endpoint(
     source: SourceEndpoint,
     attribute: str,
     classes: dict[str, str],
-    schemas: dict[str, Any],
+    schemas: dict[str, Schema],
     report: Report,
 ) -> Endpoint:
     request = _request(source, classes, schemas, report)
@@ -533,7 +536,7 @@ def encoding_of(content_type: str) -> Encoding:
 def _request(
     source: SourceEndpoint,
     classes: dict[str, str],
-    schemas: dict[str, Any],
+    schemas: dict[str, Schema],
     report: Report,
 ) -> Request | None:
     if source.request is None:

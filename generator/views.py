@@ -220,7 +220,7 @@ def body_arguments(request: Request, defs: dict[str, Schema]) -> list[ArgumentVi
     return result
 
 
-def is_nullable(schema: Any, defs: dict[str, Any], depth: int = 0) -> bool:
+def is_nullable(schema: Any, defs: dict[str, Schema], depth: int = 0) -> bool:
     """Whether JSON null satisfies the schema's type (type lists, `nullable`, null branches)."""
     if not isinstance(schema, dict) or depth > 8:
         return False
@@ -243,7 +243,7 @@ def tuple_expr(values: list[Any]) -> str:
     return f"({items},)" if len(values) == 1 else f"({items})"
 
 
-def type_expr(schema: Any, defs: dict[str, Any], depth: int = 0) -> str:
+def type_expr(schema: Any, defs: dict[str, Schema], depth: int = 0) -> str:
     """A Python type for a schema: Literal for enums, models for shared objects, Any when unsure."""
     if not isinstance(schema, dict) or depth > 8:
         return "Any"
