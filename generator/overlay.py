@@ -3,9 +3,10 @@
 In the spirit of the OpenAPI Overlay 1.0 spec: a document with `actions`, each a `target`
 (an RFC 9535 JSONPath into the registry, e.g. `$.endpoints[?@.path == '/fal-ai/flux-lora']`)
 and either `update` (merged into every node the target selects) or `remove: true`. Overlays
-apply after reading and before the registry is validated (`apply` edits the `Registry` in place),
-so a bad overlay is caught by the registry schema like anything else. A target that selects nothing is an error: it means the
-docs changed under the overlay, and silently doing nothing would hide that.
+apply after reading and before the registry is validated (`apply` edits the `Registry` in
+place), so a bad overlay is caught by the registry schema like anything else. A target that
+selects nothing is an error: it means the docs changed under the overlay, and silently doing
+nothing would hide that.
 """
 
 from __future__ import annotations
