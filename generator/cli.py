@@ -24,6 +24,7 @@ from generator.diagnostics import Diagnostic, Report, SpecError, fail
 if TYPE_CHECKING:
     from generator import diff, findings
     from generator.findings import Finding, Outcome
+    from generator.registry_types import Registry
 
 EXIT_OK, EXIT_STALE, EXIT_SPEC_ERROR = 0, 1, 2
 EXIT_TOOL_FAILED = 1  # diff and lint (findings.EXIT_TOOL_FAILED)
@@ -385,7 +386,7 @@ def _protected(config: Config, args: argparse.Namespace) -> list[Path]:
 
 def _build(
     config: Config, args: argparse.Namespace
-) -> tuple[dict[str, Any], dict[str, bytes]]:
+) -> tuple[Registry, dict[str, bytes]]:
     """A full regeneration, warnings printed and the progress line shown on a terminal.
     `check` never reuses cached formatter output: what it reports is what black says now.
     """
@@ -408,8 +409,8 @@ def _build(
 
 
 def _changelog(
-    config: Config, args: argparse.Namespace, registry: dict[str, Any]
-) -> tuple[Config, str, str, list[Finding], dict[str, Any]] | None:
+    config: Config, args: argparse.Namespace, registry: Registry
+) -> tuple[Config, str, str, list[Finding], Registry] | None:
     """When the API changed: the version the changelog entry and the package share. A bump is
     written into [tool.specgen] version, so the generated package carries the same version.
     """
@@ -449,7 +450,7 @@ def _changelog(
 
 
 def _write_changelog(
-    config: Config, version: str, bump: str, found: list[Finding], previous: Any
+    config: Config, version: str, bump: str, found: list[Finding], previous: Registry
 ) -> None:
     import datetime
 
@@ -462,7 +463,7 @@ def _write_changelog(
     )
 
 
-def _previous_registry(config: Config) -> dict[str, Any]:
+def _previous_registry(config: Config) -> Registry:
     import json
 
     from generator import diff
@@ -472,13 +473,13 @@ def _previous_registry(config: Config) -> dict[str, Any]:
         return (
             json.loads(path.read_text(encoding="utf-8"))
             if path.is_file()
-            else dict(diff.EMPTY)
+            else diff.empty()
         )
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         CONSOLE.diagnostic(
             f"{config.out}/registry.json is unreadable; the changelog lists every endpoint as added"
         )
-        return dict(diff.EMPTY)
+        return diff.empty()
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -694,7 +695,7 @@ def _committed(config: Config) -> diff.Side:
     path = config.out_dir / "registry.json"
     if not path.is_file():
         return diff.Side(
-            "(nothing generated yet)", dict(diff.EMPTY), findings.Locator(None)
+            "(nothing generated yet)", diff.empty(), findings.Locator(None)
         )
     return diff.Side(
         f"{config.out}/registry.json",

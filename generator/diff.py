@@ -1,5 +1,8 @@
 """`specgen diff`: what changed between two registries, each change with a stable rule id and a level.
 
+Two `Registry`s -> `list[Finding]`. A registry read from disk may be an older one: both sides
+are read with `.get`, so a key it lacks compares as absent.
+
 Endpoints are matched by id ("METHOD /path"); fields by their path inside the schema
 (`loras[].path`), parameters by location and name (`query:seed`). The levels follow the contract
 a client relies on (as oasdiff does): what a caller sends may only get looser, what it receives
@@ -19,7 +22,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal, cast
 
 from generator import config as config_module
 from generator import registry as registry_module
@@ -27,6 +30,7 @@ from generator.config import Config
 from generator.config import load as load_config
 from generator.diagnostics import Diagnostic, Report, SpecError, fail
 from generator.findings import Finding, Locator, ordered, view
+from generator.registry_types import Endpoint, Parameter, Registry, Schema
 
 # What a caller sends (request body fields and parameters): tightening breaks callers.
 REQUEST_KINDS = {
@@ -110,13 +114,19 @@ UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProp
 EMPTY: dict[str, Any] = {"endpoints": [], "warnings": []}
 
 
+def empty() -> Registry:
+    """The registry of nothing (no endpoints): a side when nothing was generated yet. Either
+    side is read with `.get`, so this one, like an older registry's, may lack keys."""
+    return cast(Registry, dict(EMPTY))
+
+
 @dataclass(frozen=True)
 class _At:
     """Where in an endpoint a schema comparison is: which side, which field, which pointer."""
 
     side: str  # "request" | "parameter" | "response"
     label: str  # "request", "query parameter", "response 200", "result"
-    endpoint: dict[str, Any]  # the endpoint findings are located in (the new one)
+    endpoint: Endpoint  # the endpoint findings are located in (the new one)
     field: str = ""
     pointer: str = ""
 
@@ -142,14 +152,14 @@ def _changed(what: str, old: Any, new: Any) -> str:
 class _Differ:
     def __init__(self, old_locator: Locator, new_locator: Locator) -> None:
         self.old_locator, self.new_locator = old_locator, new_locator
-        self.old_defs: dict[str, Any] = {}
-        self.new_defs: dict[str, Any] = {}
+        self.old_defs: dict[str, Schema] = {}
+        self.new_defs: dict[str, Schema] = {}
         self.findings: list[Finding] = []
 
     def emit(
         self,
         rule: str,
-        endpoint: dict[str, Any],
+        endpoint: Endpoint,
         message: str,
         old: Any = None,
         new: Any = None,
@@ -200,7 +210,7 @@ class _Differ:
 
     # --- endpoints ---
 
-    def registries(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+    def registries(self, old: Registry, new: Registry) -> None:
         self.old_defs, self.new_defs = (
             old.get("schemas") or {},
             new.get("schemas") or {},
@@ -212,7 +222,9 @@ class _Differ:
         for o, n in _moves(removed, added):
             removed.remove(o)
             added.remove(n)
-            what = "method" if o["method"] != n["method"] else "path"
+            what: Literal["method", "path"] = (
+                "method" if o["method"] != n["method"] else "path"
+            )
             self.emit(
                 f"endpoint-{what}-changed",
                 n,
@@ -234,7 +246,7 @@ class _Differ:
         for key in old_eps.keys() & new_eps.keys():
             self.endpoint(old_eps[key], new_eps[key])
 
-    def endpoint(self, o: dict[str, Any], n: dict[str, Any]) -> None:
+    def endpoint(self, o: Endpoint, n: Endpoint) -> None:
         old_name, new_name = call_path(o), call_path(n)
         if old_name != new_name:
             # a move to another namespace is a rename too: the old call stops working
@@ -264,8 +276,8 @@ class _Differ:
         self.responses(o, n)
         self.output(o, n)
 
-    def parameters(self, o: dict[str, Any], n: dict[str, Any]) -> None:
-        def key(p: dict[str, Any]) -> tuple[str, str]:
+    def parameters(self, o: Endpoint, n: Endpoint) -> None:
+        def key(p: Parameter) -> tuple[str, str]:
             return p["in"], p["name"].lower() if p["in"] == "header" else p["name"]
 
         old = {key(p): (i, p) for i, p in enumerate(o.get("parameters") or [])}
@@ -302,7 +314,7 @@ class _Differ:
                     param.get("schema") or {},
                 )
 
-    def request(self, o: dict[str, Any], n: dict[str, Any]) -> None:
+    def request(self, o: Endpoint, n: Endpoint) -> None:
         old, new = o.get("request"), n.get("request")
         if new is None:
             if old is not None:
@@ -322,11 +334,8 @@ class _Differ:
                 new.get("content_type"),
                 section="request",
             )
-            old = {
-                "content_type": new.get("content_type"),
-                "schema": {"type": "object", "properties": {}},
-            }
-        before, after = old.get("content_type"), new.get("content_type")
+        after = new.get("content_type")
+        before = after if old is None else old.get("content_type")
         if before != after:
             self.emit(
                 "request-content-type-changed",
@@ -337,9 +346,14 @@ class _Differ:
                 section="request",
             )
         at = _At("request", "request", n, "", "/requestBody/jsonSchema")
-        self.schema(at, old.get("schema") or {}, new.get("schema") or {})
+        was = (
+            {"type": "object", "properties": {}}
+            if old is None
+            else old.get("schema") or {}
+        )
+        self.schema(at, was, new.get("schema") or {})
 
-    def responses(self, o: dict[str, Any], n: dict[str, Any]) -> None:
+    def responses(self, o: Endpoint, n: Endpoint) -> None:
         old = {r["code"]: (i, r) for i, r in enumerate(o.get("responses") or [])}
         new = {r["code"]: (i, r) for i, r in enumerate(n.get("responses") or [])}
         for code in sorted(old.keys() | new.keys()):
@@ -384,7 +398,7 @@ class _Differ:
                 )
                 self.schema(at, was.get("schema") or {}, now.get("schema") or {})
 
-    def output(self, o: dict[str, Any], n: dict[str, Any]) -> None:
+    def output(self, o: Endpoint, n: Endpoint) -> None:
         """The queue result (`output_schema`, from an overlay): a response like any other."""
         old, new = o.get("output_schema"), n.get("output_schema")
         if old is not None and new is None:
@@ -573,11 +587,12 @@ class _Differ:
 
 
 def _moves(
-    removed: list[dict[str, Any]], added: list[dict[str, Any]]
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    removed: list[Endpoint], added: list[Endpoint]
+) -> list[tuple[Endpoint, Endpoint]]:
     """An endpoint whose method changed (same path) or whose path changed (same method and source page,
     or the same Apifox id / operationId)."""
-    pairs, taken = [], set()
+    pairs: list[tuple[Endpoint, Endpoint]] = []
+    taken: set[int] = set()
     for o in removed:
         for n in added:
             same_path = n["path"] == o["path"]
@@ -639,8 +654,8 @@ def _key(value: Any) -> str:
 
 
 def compare(
-    old: dict[str, Any],
-    new: dict[str, Any],
+    old: Registry,
+    new: Registry,
     old_locator: Locator | None = None,
     new_locator: Locator | None = None,
 ) -> list[Finding]:
@@ -739,7 +754,7 @@ def prepend_changelog(path: Path, entry: str) -> None:
 @dataclass
 class Side:
     label: str
-    registry: dict[str, Any]
+    registry: Registry
     locator: Locator
 
 
@@ -790,7 +805,7 @@ def _is_registry(path: Path) -> bool:
         return b'"registry_version"' in handle.read(200)
 
 
-def _read_registry(path: Path) -> dict[str, Any]:
+def _read_registry(path: Path) -> Registry:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -801,7 +816,7 @@ def _read_registry(path: Path) -> dict[str, Any]:
             None,
             'not a registry: expected an object with an "endpoints" list',
         )
-    return data
+    return cast(Registry, data)  # perhaps an older one: read with .get
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -855,7 +870,7 @@ def from_git(ref: str, config: Config) -> Side:
             root, config.overlays
         )
         if not inputs:
-            return Side(ref, dict(EMPTY), Locator(None))
+            return Side(ref, empty(), Locator(None))
         try:
             built = registry_module.build(
                 dataclasses.replace(
@@ -904,7 +919,7 @@ def _static_prefix(pattern: str) -> str:
     return "/".join(fixed) or "."
 
 
-def call_path(endpoint: dict[str, Any]) -> str | None:
+def call_path(endpoint: Endpoint) -> str | None:
     """Where the endpoint's method sits on the client, `user.login` (`get_user` when flat);
     registries written before namespaces have the attribute alone."""
     names = endpoint.get("names") or {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from generator.diagnostics import fail
 # loads every reader): `check` and the report formats do without it.
 if TYPE_CHECKING:
     from generator.readers.positions import Positions
+    from generator.registry_types import Endpoint
 
 EXIT_OK, EXIT_TOOL_FAILED, EXIT_FINDINGS = 0, 1, 100
 RANK = {"info": 0, "warning": 1, "error": 2, "breaking": 2}
@@ -364,10 +366,12 @@ class Locator:
         return self._structured[file]
 
     def endpoint(
-        self, endpoint: dict[str, Any], section: str = "", field: str = ""
+        self, endpoint: Endpoint, section: str = "", field: str = ""
     ) -> tuple[str, int | None]:
         """(file, line) of an endpoint, of one of its sections, or of a request field or parameter in it."""
-        source = endpoint.get("source") or {}
+        source: Mapping[str, Any] = (
+            endpoint.get("source") or {}
+        )  # an older registry's too
         file = str(source.get("file") or "")
         if source.get("pointer") and self.structured(file) is not None:
             # JSON / YAML: the node's own line (a response field: the endpoint's line)
@@ -383,7 +387,7 @@ class Locator:
 
     def place(
         self,
-        endpoint: dict[str, Any],
+        endpoint: Endpoint,
         pointer: str = "",
         section: str = "",
         field: str = "",
@@ -393,7 +397,7 @@ class Locator:
         `/responses/<index>/jsonSchema`, `.../examples/<index>/...`); in a JSON or YAML file
         it becomes the pointer of that node in the file (an OpenAPI operation's parameter,
         media type, response, a `$ref`'d component) and the place is that node's."""
-        source = endpoint.get("source") or {}
+        source: Mapping[str, Any] = endpoint.get("source") or {}
         file = str(source.get("file") or "")
         base = str(source.get("pointer") or "")
         structured = self.structured(file) if base else None
@@ -465,7 +469,7 @@ def _load_structured(text: str) -> _Structured | None:
         if openapi.looks_like_yaml(text):
             data = plain_data(yaml.load(text, Loader=YamlLoader))
             return _Structured(data, YamlPositions(text))
-        block = openapi._docsite_block(text)
+        block = openapi.docsite_block(text)
         if block is not None:
             first_line, body = block
             data = plain_data(yaml.load(body, Loader=YamlLoader))
@@ -476,7 +480,7 @@ def _load_structured(text: str) -> _Structured | None:
 
 
 def _in_file(
-    structured: _Structured, base: str, pointer: str, endpoint: dict[str, Any]
+    structured: _Structured, base: str, pointer: str, endpoint: Endpoint
 ) -> str:
     """An endpoint-relative pointer (Apifox terms) as the pointer in the file, below `base`."""
     from generator.readers.positions import tokens
@@ -508,15 +512,13 @@ def _join(*parts: str | int) -> str:
     return "".join("/" + pointer_token(part) for part in parts)
 
 
-def _response_index(endpoint: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+def _response_index(endpoint: Endpoint, parts: list[str]) -> Mapping[str, Any]:
     responses = endpoint.get("responses") or []
     index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else -1
     return responses[index] if 0 <= index < len(responses) else {}
 
 
-def _native_pointer(
-    api: dict[str, Any], parts: list[str], endpoint: dict[str, Any]
-) -> str:
+def _native_pointer(api: dict[str, Any], parts: list[str], endpoint: Endpoint) -> str:
     head, rest = parts[0], parts[1:]
     if head == "parameters" and len(rest) >= 2:
         location, name = rest[0], rest[1]
@@ -580,7 +582,7 @@ def _openapi_pointer(
     structured: _Structured,
     operation: dict[str, Any],
     parts: list[str],
-    endpoint: dict[str, Any],
+    endpoint: Endpoint,
 ) -> str:
     head, rest = parts[0], parts[1:]
     deref = _Deref(structured)
@@ -591,7 +593,7 @@ def _openapi_pointer(
             return _join("parameters", index)
         return _join("parameters")
     if head == "requestBody":
-        request = endpoint.get("request") or {}
+        request: Mapping[str, Any] = endpoint.get("request") or {}
         if structured.swagger2:
             return _swagger2_body(deref, operation, rest)
         media = str(request.get("content_type") or "")

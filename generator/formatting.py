@@ -1,4 +1,6 @@
-"""Black, once per distinct text: results are cached by content hash, so a regeneration where
+"""{output path: text} -> the same, Python files formatted.
+
+Black, once per distinct text: results are cached by content hash, so a regeneration where
 nothing changed formats nothing, and a changed spec reformats only its own endpoint's files.
 What is not cached is formatted on every core: black is the slowest stage by far."""
 

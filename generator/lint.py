@@ -1,7 +1,7 @@
 """`specgen lint`: smells in the API docs, each with a rule id, a level and where it is.
 
-Lint reads the registry (the specs as the generator understood them, lifted prose constraints
-included) and the warnings the build recorded. Levels are the defaults; `[tool.specgen.lint]`
+Lint reads the registry (`Registry` -> `list[Finding]`: the specs as the generator understood
+them, lifted prose constraints included) and the warnings the build recorded. Levels are the defaults; `[tool.specgen.lint]`
 can change them or ignore rules, also per endpoint.
 """
 
@@ -16,6 +16,13 @@ import jsonschema
 
 from generator import prose
 from generator.findings import Finding, Locator, Place, ordered, view
+from generator.registry_types import (
+    Endpoint,
+    Registry,
+    RegistryWarning,
+    Response,
+    Schema,
+)
 from generator.samples import NO_RETRIEVAL
 
 RULES: dict[str, str] = {
@@ -45,10 +52,11 @@ WARNINGS: tuple[tuple[re.Pattern[str], str | None], ...] = (
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_])")
 
 
-def lint(registry: dict[str, Any], locator: Locator) -> list[Finding]:
+def lint(registry: Registry, locator: Locator) -> list[Finding]:
+    """Registry (and where its endpoints came from) -> findings."""
     linter = _Linter(locator, registry.get("schemas") or {})
     linter.warnings(registry)
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    seen: dict[tuple[str, str], Endpoint] = {}
     for endpoint in registry.get("endpoints", []):
         first = seen.setdefault((endpoint["method"], endpoint["path"]), endpoint)
         if first is not endpoint:
@@ -60,7 +68,7 @@ def lint(registry: dict[str, Any], locator: Locator) -> list[Finding]:
 
 
 class _Linter:
-    def __init__(self, locator: Locator, defs: dict[str, Any]) -> None:
+    def __init__(self, locator: Locator, defs: dict[str, Schema]) -> None:
         self.locator, self.defs = locator, defs
         self.findings: list[Finding] = []
         self.warned: set[tuple[str, str]] = (
@@ -70,7 +78,7 @@ class _Linter:
     def add(
         self,
         rule: str,
-        endpoint: dict[str, Any],
+        endpoint: Endpoint,
         message: str,
         field: str = "",
         section: str = "",
@@ -87,7 +95,7 @@ class _Linter:
     def append(
         self,
         rule: str,
-        endpoint: dict[str, Any] | None,
+        endpoint: Endpoint | None,
         message: str,
         field: str,
         place: Place,
@@ -97,7 +105,7 @@ class _Linter:
                 rule,
                 RULES[rule],
                 message,
-                (endpoint or {}).get("id", ""),
+                endpoint.get("id", "") if endpoint else "",
                 field,
                 file=place.file,
                 line=place.line,
@@ -106,7 +114,7 @@ class _Linter:
             )
         )
 
-    def warnings(self, registry: dict[str, Any]) -> None:
+    def warnings(self, registry: Registry) -> None:
         endpoints = registry.get("endpoints", [])
         for warning in registry.get("warnings", []):
             message = warning.get("message", "")
@@ -130,7 +138,7 @@ class _Linter:
                 self.warned.add((endpoint["id"], field))
             self.append(rule, endpoint, message, field, self.place(endpoint, warning))
 
-    def place(self, endpoint: dict[str, Any] | None, warning: dict[str, Any]) -> Place:
+    def place(self, endpoint: Endpoint | None, warning: RegistryWarning) -> Place:
         """Where a build warning is: a pointer into the file (readers say where in the file),
         else one into its endpoint (normalize says where in the endpoint), else its line.
         """
@@ -140,7 +148,8 @@ class _Linter:
             found = self.locator.place_pointer(file, pointer)
             if found is not None:
                 return found
-            base = str(((endpoint or {}).get("source") or {}).get("pointer") or "")
+            source = endpoint.get("source") if endpoint else None
+            base = str(source.get("pointer") or "") if source else ""
             inside = pointer[len(base) :] if base else ""
             if endpoint is not None and pointer.startswith(base + "/") and inside:
                 place = self.locator.place(endpoint, inside)
@@ -148,7 +157,7 @@ class _Linter:
                     return place
         return Place(file, line, None, pointer)
 
-    def endpoint(self, endpoint: dict[str, Any]) -> None:
+    def endpoint(self, endpoint: Endpoint) -> None:
         if not str(endpoint.get("description") or "").strip():
             self.add(
                 "endpoint-missing-description",
@@ -209,7 +218,7 @@ class _Linter:
 
     def field(
         self,
-        endpoint: dict[str, Any],
+        endpoint: Endpoint,
         prop: dict[str, Any],
         field: str,
         pointer: str,
@@ -265,7 +274,7 @@ class _Linter:
 
     def example(
         self,
-        endpoint: dict[str, Any],
+        endpoint: Endpoint,
         schema: dict[str, Any],
         example: Any,
         name: str,
@@ -293,9 +302,7 @@ class _Linter:
                     "example-violates-schema", endpoint, message, field, section, here
                 )
 
-    def response(
-        self, endpoint: dict[str, Any], index: int, response: dict[str, Any]
-    ) -> None:
+    def response(self, endpoint: Endpoint, index: int, response: Response) -> None:
         code, examples = response.get("code"), response.get("examples") or []
         schema = response.get("schema") or {}
         pointer = f"/responses/{index}/jsonSchema"
@@ -331,8 +338,8 @@ class _Linter:
 
 
 def _endpoint_at(
-    endpoints: list[dict[str, Any]], file: str, line: int | None, pointer: str = ""
-) -> dict[str, Any] | None:
+    endpoints: list[Endpoint], file: str, line: int | None, pointer: str = ""
+) -> Endpoint | None:
     """The endpoint of `file` whose pointer holds `pointer`, else the one that starts last at
     or before `line`."""
     here = [e for e in endpoints if (e.get("source") or {}).get("file") == file]

@@ -1,4 +1,7 @@
-"""Pydantic v2 models for every request schema, made by datamodel-code-generator in one call."""
+"""Pydantic v2 models for every request schema, made by datamodel-code-generator in one call.
+
+`Registry` -> the text of the client's models.py.
+"""
 
 from __future__ import annotations
 
@@ -22,26 +25,29 @@ from datamodel_code_generator.format import Formatter
 
 from generator import naming, normalize
 from generator.diagnostics import fail
+from generator.registry_types import Endpoint, Registry, Request, Schema
 
 datamodel_version = version("datamodel-code-generator")
 
 
-def schemas(registry: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def schemas(registry: Registry) -> dict[str, Schema]:
     """{model name: JSON Schema} for every model the client needs: the shared models, then per
     endpoint its input, parameters, responses and output."""
     found: dict[str, Any] = dict(registry.get("schemas", {}))
     for endpoint in registry["endpoints"]:
         names = endpoint["names"]
-        if names["input_model"]:
-            found[names["input_model"]] = input_schema(endpoint, found)
+        if names["input_model"] and endpoint["request"] is not None:
+            found[names["input_model"]] = input_schema(endpoint["request"], found)
         if names["params_model"]:
             found[names["params_model"]] = params_schema(endpoint)
         for response in endpoint["responses"]:
             # a response that is a shared model (a bare $ref) names that model itself
-            if response.get("model") and response["model"] not in registry["schemas"]:
-                found[response["model"]] = response["schema"]
-        if endpoint["output_schema"] is not None and names["output_model"]:
-            found[names["output_model"]] = endpoint["output_schema"]
+            model = response.get("model")
+            if model and model not in registry["schemas"]:
+                found[model] = response["schema"]
+        output = names["output_model"]
+        if endpoint["output_schema"] is not None and output:
+            found[output] = endpoint["output_schema"]
     prepared = {
         name: strip_extensions(
             _inline_defaulted(_flatten_overrides(schema, found), found)
@@ -192,7 +198,7 @@ def _singular(name: str) -> str:
     return f"{name}_item"
 
 
-def _flatten_overrides(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:
+def _flatten_overrides(schema: Any, shared: dict[str, Schema], depth: int = 0) -> Any:
     """An `allOf` whose branches give one property two different schemas becomes one merged
     object (later branches win, `required` joined): as a subclass, the model would override a
     field with an incompatible type, which mypy rejects and pydantic reads differently.
@@ -238,7 +244,7 @@ def _flatten_overrides(schema: Any, shared: dict[str, Any], depth: int = 0) -> A
     return merged
 
 
-def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> Any:
+def _inline_defaulted(schema: Any, shared: dict[str, Schema], depth: int = 0) -> Any:
     """A ref to an enum or scalar model, where it or the model has a default, becomes the
     model's own keywords: a model class cannot take a plain default (mypy rejects the field).
     """
@@ -278,10 +284,9 @@ def _inline_defaulted(schema: Any, shared: dict[str, Any], depth: int = 0) -> An
     }
 
 
-def input_schema(endpoint: dict[str, Any], shared: dict[str, Any]) -> Any:
+def input_schema(request: Request, shared: dict[str, Schema]) -> Any:
     """The body as the client validates it: an object of fields, binary (file) fields left out
     (they are checked and sent as uploads, not as JSON)."""
-    request = endpoint["request"]
     body = (
         normalize.resolve(request["schema"], shared)
         if not request["body_param"]
@@ -315,7 +320,7 @@ def _text_only(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "properties": properties}
 
 
-def params_schema(endpoint: dict[str, Any]) -> dict[str, Any]:
+def params_schema(endpoint: Endpoint) -> Schema:
     """One object for the path, query, header and cookie parameters, keyed by Python name."""
     return {
         "type": "object",
@@ -380,7 +385,7 @@ def strip_extensions(schema: Any) -> Any:
     return out
 
 
-def source(registry: dict[str, Any], cache_dir: Path | None = None) -> str:
+def source(registry: Registry, cache_dir: Path | None = None) -> str:
     """The models module; cached by its input, as datamodel-code-generator takes seconds on big APIs."""
     wanted = schemas(registry)
     if not wanted:

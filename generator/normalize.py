@@ -1,15 +1,28 @@
-"""SourceEndpoints -> registry endpoints: names, cleaned schemas, lifted constraints, queue facts."""
+"""SourceDocuments -> registry endpoints (`list[Endpoint]`) and shared schemas (`dict[str, Schema]`):
+names, cleaned schemas, lifted constraints, queue facts."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from generator import naming, prose
 from generator.config import Config
 from generator.diagnostics import Report, fail
 from generator.readers import external
 from generator.readers.source import SourceDocument, SourceEndpoint, SourceResponse
+from generator.registry_types import (
+    Encoding,
+    Endpoint,
+    Parameter,
+    ParameterLocation,
+    QueueFacts,
+    Request,
+    RequestField,
+    Response,
+    Schema,
+    StatusRange,
+)
 
 QUEUE_KEYS = {"request_id", "status_url", "response_url"}
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "avif"]
@@ -17,9 +30,9 @@ IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "avif"]
 
 def build(
     documents: list[SourceDocument], config: Config, report: Report
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[list[Endpoint], dict[str, Schema]]:
     """(registry endpoints, shared schemas by class name) for every document read."""
-    schemas: dict[str, Any] = {}
+    schemas: dict[str, Schema] = {}
     taken_classes: set[str] = set()
     sources: list[tuple[SourceEndpoint, dict[str, str]]] = []
     origins: dict[str, str] = {}
@@ -40,8 +53,8 @@ def build(
     _report_duplicates([source for source, _ in sources], report)
     taken: set[str] = set(RUNTIME_NAMES)
     ids: set[str] = set()
-    result = []
-    placed: list[tuple[SourceEndpoint, dict[str, Any]]] = []
+    result: list[Endpoint] = []
+    placed: list[tuple[SourceEndpoint, Endpoint]] = []
     for source, classes in sources:
         attribute = naming.identifier(
             _name_base(source, config.strip_name_prefixes), taken, fallback="endpoint"
@@ -92,7 +105,10 @@ def _report_duplicates(sources: list[SourceEndpoint], report: Report) -> None:
 
 
 def _shared_schemas(
-    document: SourceDocument, schemas: dict[str, Any], taken: set[str], report: Report
+    document: SourceDocument,
+    schemas: dict[str, Schema],
+    taken: set[str],
+    report: Report,
 ) -> dict[str, str]:
     """Add the document's models to `schemas` under class names; returns {source name: class}."""
     classes = {name: naming.class_name(name, taken) for name in document.schemas}
@@ -116,7 +132,7 @@ def _shared_schemas(
     return classes
 
 
-def inheritance_cycle(schemas: dict[str, Any]) -> list[str] | None:
+def inheritance_cycle(schemas: dict[str, Schema]) -> list[str] | None:
     """A cycle of models through `allOf` refs (A allOf B, B allOf A): no class hierarchy can
     express it (datamodel-code-generator's "inheritance cycle"); the names, in order."""
 
@@ -273,7 +289,7 @@ APIFOX_VARIABLE = re.compile(
 DATA_KEYWORDS = ("default", "enum", "const", "example", "examples", "x-provenance")
 
 
-def resolve(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
+def resolve(schema: Any, schemas: dict[str, Schema], depth: int = 0) -> Any:
     """Follow a top-level `$ref` into the shared schemas (a chain, not a cycle)."""
     while (
         isinstance(schema, dict)
@@ -286,7 +302,7 @@ def resolve(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
     return schema
 
 
-def finalize(endpoints: list[dict[str, Any]]) -> None:
+def finalize(endpoints: list[Endpoint]) -> None:
     """Names that depend on what overlays added: an output schema gets a model."""
     for endpoint in endpoints:
         names = endpoint["names"]
@@ -317,7 +333,7 @@ FLAT_UP_TO = 10
 
 
 def place_methods(
-    placed: list[tuple[SourceEndpoint, dict[str, Any]]], config: Config
+    placed: list[tuple[SourceEndpoint, Endpoint]], config: Config
 ) -> None:
     """Each endpoint's place on the client: `names.namespace` (the resource path, one snake
     name per Apifox folder or OpenAPI tag level: `client.admin.users`) and `names.method`.
@@ -435,7 +451,7 @@ def _is_queue_source(source: SourceEndpoint) -> bool:
     )
 
 
-def _class_names(endpoints: list[dict[str, Any]], taken: set[str]) -> None:
+def _class_names(endpoints: list[Endpoint], taken: set[str]) -> None:
     """Model names per endpoint, after every shared model has its name."""
     for endpoint in endpoints:
         names = endpoint["names"]
@@ -475,9 +491,9 @@ def _endpoint(
     source: SourceEndpoint,
     attribute: str,
     classes: dict[str, str],
-    schemas: dict[str, Any],
+    schemas: dict[str, Schema],
     report: Report,
-) -> dict[str, Any]:
+) -> Endpoint:
     request = _request(source, classes, schemas, report)
     responses = [
         _response(source, response, classes, report) for response in source.responses
@@ -486,7 +502,7 @@ def _endpoint(
         source,
         classes,
         report,
-        taken={f["python_name"] for f in (request or {}).get("fields", [])},
+        taken={f["python_name"] for f in (request["fields"] if request else [])},
     )
     return {
         "id": f"{source.method} {source.path}",
@@ -525,9 +541,9 @@ def _endpoint(
 
 def _parameters(
     source: SourceEndpoint, classes: dict[str, str], report: Report, taken: set[str]
-) -> list[dict[str, Any]]:
+) -> list[Parameter]:
     names = set(taken) | set(CALL_ARGUMENTS)
-    params = []
+    params: list[Parameter] = []
     placeholders = set(re.findall(r"\{([^}]*)\}", source.path))
     for param in source.parameters:
         if param.location == "header" and param.name.lower() in MEDIA_HEADERS:
@@ -560,7 +576,8 @@ def _parameters(
                 source.pointer + pointer,
             )
             del schema["default"]
-        location = param.location
+        # the readers' locations are the schema's (source.py); the registry check holds them to it
+        location = cast(ParameterLocation, param.location)
         if (
             location == "header"
             and not param.required
@@ -585,7 +602,7 @@ def _parameters(
                 source.pointer + pointer,
             )
             location = "query"
-        entry = {
+        entry: Parameter = {
             "name": param.name,
             "in": location,
             "python_name": naming.identifier(
@@ -641,14 +658,14 @@ def _check_header(
             )
 
 
-ENCODINGS = (
+ENCODINGS: tuple[tuple[str, Encoding], ...] = (
     ("json", "json"),
     ("x-www-form-urlencoded", "form"),
     ("multipart", "multipart"),
 )
 
 
-def encoding_of(content_type: str) -> str:
+def encoding_of(content_type: str) -> Encoding:
     for marker, encoding in ENCODINGS:
         if marker in content_type:
             return encoding
@@ -658,9 +675,9 @@ def encoding_of(content_type: str) -> str:
 def _request(
     source: SourceEndpoint,
     classes: dict[str, str],
-    schemas: dict[str, Any],
+    schemas: dict[str, Schema],
     report: Report,
-) -> dict[str, Any] | None:
+) -> Request | None:
     if source.request is None:
         return None
     encoding = encoding_of(source.request.content_type)
@@ -690,7 +707,7 @@ def _request(
         and isinstance(body, dict)
         and isinstance(body.get("properties"), dict)
     )
-    fields = []
+    fields: list[RequestField] = []
     taken: set[str] = set(CALL_ARGUMENTS)
     if flat:
         required = set(body.get("required", []))
@@ -1027,7 +1044,7 @@ def _response(
     response: SourceResponse,
     classes: dict[str, str],
     report: Report | None = None,
-) -> dict[str, Any]:
+) -> Response:
     schema = (
         _schema(
             response.schema,
@@ -1059,9 +1076,7 @@ def _response(
     if _is_empty(schema) and examples and response.content_type.endswith("json"):
         schema = infer_schema(examples)
         inferred = True
-    extra = {"range": response.range} if response.range else {}
-    return {
-        **extra,
+    entry: Response = {
         "code": response.code,
         "name": response.name,
         "content_type": response.content_type,
@@ -1070,6 +1085,9 @@ def _response(
         "examples": examples,
         "model": None,
     }
+    if response.range:  # first among the keys, as registry.json has always shown it
+        return {"range": cast(StatusRange, response.range), **entry}
+    return entry
 
 
 def _is_empty(schema: dict[str, Any]) -> bool:
@@ -1129,7 +1147,7 @@ def _json_type(value: Any) -> str:
     return "object" if isinstance(value, dict) else "array"
 
 
-def _queue(path: str, responses: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _queue(path: str, responses: list[Response]) -> QueueFacts | None:
     """A fal queue endpoint answers a submit with the envelope (request_id, status_url, ...)."""
     for response in responses:
         for example in response["examples"]:

@@ -3,9 +3,10 @@
 In the spirit of the OpenAPI Overlay 1.0 spec: a document with `actions`, each a `target`
 (an RFC 9535 JSONPath into the registry, e.g. `$.endpoints[?@.path == '/fal-ai/flux-lora']`)
 and either `update` (merged into every node the target selects) or `remove: true`. Overlays
-apply after reading and before the registry is validated, so a bad overlay is caught by the
-registry schema like anything else. A target that selects nothing is an error: it means the
-docs changed under the overlay, and silently doing nothing would hide that.
+apply after reading and before the registry is validated (`apply` edits the `Registry` in
+place), so a bad overlay is caught by the registry schema like anything else. A target that
+selects nothing is an error: it means the docs changed under the overlay, and silently doing
+nothing would hide that.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonpath_rfc9535 as jsonpath
 import yaml
 
 from generator.diagnostics import fail
+from generator.registry_types import Registry
 
 
 def load(path: Path, name: str) -> dict[str, Any]:
@@ -55,12 +57,15 @@ def load(path: Path, name: str) -> dict[str, Any]:
     return data
 
 
-def apply(document: dict[str, Any], overlay: dict[str, Any], name: str) -> None:
-    """Apply every action of `overlay` to `document`, in order, in place."""
+def apply(document: Registry, overlay: dict[str, Any], name: str) -> None:
+    """Apply every action of `overlay` to `document`, in order, in place. An overlay may
+    write anything: the registry has its declared shape again once `registry.validate`
+    passes, which runs next."""
+    data = cast("dict[str, Any]", document)  # edited as the JSON document it is
     for index, action in enumerate(overlay["actions"]):
         pointer = f"/actions/{index}"
         try:
-            nodes = list(jsonpath.find(action["target"], document))
+            nodes = list(jsonpath.find(action["target"], data))
         except jsonpath.JSONPathError as exc:
             raise fail(
                 name,
@@ -80,9 +85,9 @@ def apply(document: dict[str, Any], overlay: dict[str, Any], name: str) -> None:
             nodes, key=lambda n: [str(part) for part in n.location], reverse=True
         ):
             if action.get("remove"):
-                _remove(document, node.location)
+                _remove(data, node.location)
             else:
-                _update(document, node.location, action["update"], name, pointer)
+                _update(data, node.location, action["update"], name, pointer)
 
 
 def _container(document: Any, location: tuple[Any, ...]) -> Any:

@@ -1,15 +1,15 @@
-"""The whole job as one pure step: configuration in, {output path: bytes} out."""
+"""The whole job as one pure step: configuration in, (`Registry`, {output path: bytes}) out."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from generator import manifest
 from generator.config import Config
 from generator.diagnostics import Report, fail
 from generator.progress import SILENT, Progress
+from generator.registry_types import Registry
 
 CACHE_ENV = "SPECGEN_CACHE_DIR"
 
@@ -31,7 +31,7 @@ def build(
     report: Report,
     use_cache: bool = True,
     progress: Progress = SILENT,
-) -> tuple[dict[str, Any], dict[str, bytes]]:
+) -> tuple[Registry, dict[str, bytes]]:
     """(registry, every output file, the manifest included). Raises SpecError and writes
     nothing on bad input."""
     from generator import formatting, registry, render

@@ -36,6 +36,7 @@ from generator import registry as registry_module
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError, fail
 from generator.findings import Finding
+from generator.registry_types import Registry
 
 DEFAULT_API_BASE = "https://api.apifox.com"
 API_BASE_ENV = "APIFOX_API_BASE"
@@ -464,7 +465,7 @@ def _scrub(text: str, token: str) -> str:
 # --- checking and writing -----------------------------------------------------------------------
 
 
-def endpoints_of(data: bytes, name: str, package: str) -> dict[str, Any]:
+def endpoints_of(data: bytes, name: str, package: str) -> Registry:
     """The registry of one export, read by the readers (raises SpecError when it is not one)."""
     with tempfile.TemporaryDirectory(prefix="specgen-pull-") as folder:
         path = Path(folder) / (PurePosixPath(name).name or "export")
@@ -493,12 +494,12 @@ def examine(source: Source, data: bytes, root: Path, package: str) -> Pulled:
     before = target.read_bytes() if target.is_file() else None
     if before == data:
         return Pulled(source, data, before, [], 0, 0)
-    old: dict[str, Any] = dict(diff.EMPTY)
+    old = diff.empty()
     if before is not None:
         try:
             old = endpoints_of(before, source.to, package)
         except SpecError:
-            old = dict(diff.EMPTY)  # the old file was broken: everything counts as new
+            old = diff.empty()  # the old file was broken: everything counts as new
     found = diff.compare(old, new)
     return Pulled(
         source,

@@ -1,4 +1,8 @@
-"""The registry: one deterministic JSON document that every emitter reads, checked by its schema."""
+"""The registry: one deterministic JSON document that every emitter reads, checked by its schema.
+
+Config -> `Registry` (generator/registry_types.py, generated from registry.schema.json): reads
+the inputs, normalizes, applies the overlays, validates.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jsonschema
 
@@ -15,25 +19,30 @@ from generator import escape, normalize, overlay, readers, security
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
 from generator.readers import external, guard
+from generator.registry_types import NamedServer, Registry
 
-VERSION = 1
+VERSION: Final = 1
 DEFAULT_BASE_URL = "http://localhost"
 
 
-def build(config: Config, report: Report) -> dict[str, Any]:
+def build(config: Config, report: Report) -> Registry:
     """Read every input, normalize, and return the validated registry."""
     with guard.using(config.limits), external.using(config.root, config.external_refs):
         return _build(config, report)
 
 
-def _build(config: Config, report: Report) -> dict[str, Any]:
+def _build(config: Config, report: Report) -> Registry:
     documents = [
         readers.read_file(path, _display_name(path, config.root), report)
         for path in config.input_files()
     ]
     security_schemes = security.resolve(documents, config)
     endpoints, schemas = normalize.build(documents, config, report)
-    servers = [server for document in documents for server in document.servers]
+    servers: list[NamedServer] = [
+        {"name": server["name"], "url": server["url"]}  # every reader gives both
+        for document in documents
+        for server in document.servers
+    ]
     default_url = config.base_url or pick_server(servers, config.environment)
     for endpoint in endpoints:
         own = pick_server(
@@ -41,7 +50,7 @@ def _build(config: Config, report: Report) -> dict[str, Any]:
             config.environment,
         )
         endpoint["base_url"] = own if own and not config.base_url else ""
-    registry = {
+    registry: Registry = {
         "registry_version": VERSION,
         "package": config.package,
         "package_version": config.version,
@@ -68,7 +77,7 @@ def _build(config: Config, report: Report) -> dict[str, Any]:
     return registry
 
 
-def check_values(registry: dict[str, Any]) -> None:
+def check_values(registry: Registry) -> None:
     """The guard's value checks on the whole registry, whatever reader or overlay produced
     it: an error names the endpoint's source file and line."""
     try:
@@ -88,7 +97,7 @@ def check_values(registry: dict[str, Any]) -> None:
 PRODUCTION = re.compile(r"正式|生产|线上|\bprod(uction)?\b|\blive\b", re.IGNORECASE)
 
 
-def pick_server(servers: list[dict[str, str]], wanted: str | None) -> str:
+def pick_server(servers: list[NamedServer], wanted: str | None) -> str:
     """The default base URL among named servers: the configured `environment` (by name or
     URL), else the production one (正式/生产/prod/production), else the first; "" if none is
     an absolute http(s) URL."""
@@ -104,7 +113,7 @@ def pick_server(servers: list[dict[str, str]], wanted: str | None) -> str:
     return found[0]["url"].rstrip("/") if found else ""
 
 
-def _named(url: str, servers: list[dict[str, str]]) -> list[dict[str, str]]:
+def _named(url: str, servers: list[NamedServer]) -> list[NamedServer]:
     """The named servers with this URL (an endpoint lists URLs only)."""
     named = [s for s in servers if s.get("url") == url]
     return named or [{"name": url, "url": url}]
@@ -128,7 +137,7 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def validate(registry: dict[str, Any]) -> None:
+def validate(registry: Registry) -> None:
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(
         validator.iter_errors(registry), key=lambda e: list(e.absolute_path)
@@ -152,5 +161,5 @@ def _pointer(path: Any) -> str:
     return "".join(f"/{part}" for part in path)
 
 
-def dumps(registry: dict[str, Any]) -> str:
+def dumps(registry: Registry) -> str:
     return escape.json_text(registry) + "\n"

@@ -1,4 +1,4 @@
-"""Registry -> {output path: text}. A pure function: writing, `check` and benchmarks reuse it."""
+"""`Registry` -> {output path: text}. A pure function: writing, `check` and benchmarks reuse it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import jinja2
 from generator import escape, models
 from generator.diagnostics import fail
 from generator.registry import dumps
-from generator.views import endpoint_view, namespace_views
+from generator.registry_types import Registry
+from generator.views import EndpointView, endpoint_view, namespace_views
 
 
 def templates() -> Traversable:
@@ -77,7 +78,7 @@ def _load_template(name: str) -> tuple[str, None, Any]:
         raise jinja2.TemplateNotFound(name) from None
 
 
-def outputs(registry: dict[str, Any], cache_dir: Path | None = None) -> dict[str, str]:
+def outputs(registry: Registry, cache_dir: Path | None = None) -> dict[str, str]:
     """Every generated file, unformatted, keyed by its path below the output directory."""
     package = registry["package"]
     roots = models.list_roots(models.schemas(registry))
@@ -168,9 +169,7 @@ def json_data(value: Any) -> str:
     return escape.json_text(value, indent=1) + "\n"
 
 
-def spec_data(
-    registry: dict[str, Any], endpoints: list[dict[str, Any]]
-) -> dict[str, Any]:
+def spec_data(registry: Registry, endpoints: list[EndpointView]) -> dict[str, Any]:
     """What the mock server knows of each endpoint."""
     return {
         "endpoints": {
@@ -207,7 +206,7 @@ def spec_data(
     }
 
 
-def case_data(endpoint: dict[str, Any]) -> dict[str, Any]:
+def case_data(endpoint: EndpointView) -> dict[str, Any]:
     """The contract test's data: schemas, examples, the expected request and answer."""
     data = {
         "request_schema": endpoint["request_schema"],

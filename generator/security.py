@@ -1,5 +1,6 @@
-"""Security schemes of all inputs -> the registry's `security_schemes`, and each endpoint's
-requirement resolved to registry ids (see readers/security.py for the forms).
+"""Security schemes of all inputs -> the registry's `security_schemes`
+(`dict[str, SecurityScheme]`), and each endpoint's requirement resolved to registry ids (see
+readers/security.py for the forms).
 
 - A scheme keeps its name from the spec as its id; the same name with another placement in
   another input gets a suffix (` 2`), the same placement under the same name is shared.
@@ -18,6 +19,7 @@ from typing import Any
 
 from generator.config import Config
 from generator.readers.source import SourceDocument
+from generator.registry_types import SecurityScheme
 
 DEFAULT_ID = "default"
 
@@ -26,9 +28,11 @@ def auth_env(config: Config) -> str:
     return config.auth_env or f"{config.package.upper()}_API_KEY"
 
 
-def resolve(documents: list[SourceDocument], config: Config) -> dict[str, Any]:
+def resolve(
+    documents: list[SourceDocument], config: Config
+) -> dict[str, SecurityScheme]:
     """The registry's schemes; every SourceEndpoint.security is rewritten to registry ids."""
-    schemes: dict[str, Any] = {}
+    schemes: dict[str, SecurityScheme] = {}
     envs: set[str] = set()
     for document in documents:
         ids = {
@@ -49,7 +53,7 @@ def resolve(documents: list[SourceDocument], config: Config) -> dict[str, Any]:
     return schemes
 
 
-def _default(schemes: dict[str, Any], config: Config, envs: set[str]) -> str:
+def _default(schemes: dict[str, SecurityScheme], config: Config, envs: set[str]) -> str:
     if DEFAULT_ID not in schemes:
         env = auth_env(config)
         envs.add(env)
@@ -67,7 +71,7 @@ def _default(schemes: dict[str, Any], config: Config, envs: set[str]) -> str:
 
 
 def _add(
-    schemes: dict[str, Any],
+    schemes: dict[str, SecurityScheme],
     name: str,
     scheme: dict[str, Any],
     file: str,
@@ -83,8 +87,12 @@ def _add(
         return ident
     env = config.security_env.get(name) or _env_for(config.package, name, envs)
     envs.add(env)
-    schemes[ident] = {
-        **placement,
+    schemes[ident] = {  # the placement's keys first, as in placement
+        "type": scheme["type"],
+        "in": scheme["in"],
+        "name": scheme["name"],
+        "prefix": scheme["prefix"],
+        "basic": scheme["basic"],
         "description": str(scheme.get("description") or ""),
         "env": env,
         "source": {
@@ -96,8 +104,10 @@ def _add(
     return ident
 
 
-def _same(known: dict[str, Any], placement: dict[str, Any]) -> bool:
-    return all(known[key] == value for key, value in placement.items() if key != "type")
+def _same(known: SecurityScheme, placement: dict[str, Any]) -> bool:
+    return all(
+        known.get(key) == value for key, value in placement.items() if key != "type"
+    )
 
 
 def _env_for(package: str, name: str, taken: set[str]) -> str:

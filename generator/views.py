@@ -1,5 +1,7 @@
 """What the templates need about each endpoint, computed here so templates hold no logic:
 signatures, type expressions, literals for the tests, the request the client must send.
+
+`Endpoint` + `Registry` -> `EndpointView` (the endpoint's keys and the computed ones).
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from urllib.parse import quote
 
 from generator import escape, naming, samples
 from generator.normalize import DEFS_REF, resolve
+from generator.registry_types import Endpoint, Parameter, Registry, Request, Schema
+
+# What the templates read, by key (Jinja is untyped): an endpoint's view is its registry entry
+# plus what is computed here; an argument's view is one call argument of its method.
+EndpointView = dict[str, Any]
+ArgumentView = dict[str, Any]
 
 PY_TYPES = {
     "string": "str",
@@ -23,7 +31,7 @@ PY_TYPES = {
 LOCATIONS = ("path", "query", "header", "cookie")
 
 
-def curl_auth(endpoint: dict[str, Any], registry: dict[str, Any]) -> list[str]:
+def curl_auth(endpoint: Endpoint, registry: Registry) -> list[str]:
     """curl options that send the first alternative of the endpoint's security."""
     schemes = registry.get("security_schemes", {})
     options = []
@@ -49,12 +57,12 @@ def curl_auth(endpoint: dict[str, Any], registry: dict[str, Any]) -> list[str]:
 
 
 def endpoint_view(
-    endpoint: dict[str, Any],
-    registry: dict[str, Any],
+    endpoint: Endpoint,
+    registry: Registry,
     roots: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """`roots`: {model: item model} of the list models (models.list_roots), which the
-    methods return unwrapped."""
+) -> EndpointView:
+    """Registry endpoint -> what its templates read. `roots`: {model: item model} of the list
+    models (models.list_roots), which the methods return unwrapped."""
     defs = registry["schemas"]
     names = endpoint["names"]
     request = endpoint["request"]
@@ -66,7 +74,7 @@ def endpoint_view(
     ]
     body_args = body_arguments(request, defs) if request else []
     kwargs = _example_kwargs(args, body_args, request, defs)
-    view = {
+    view: EndpointView = {
         **endpoint,
         "is_queue": endpoint["queue"] is not None,
         "args": args + body_args,
@@ -113,9 +121,9 @@ def _argument(
     location: str,
     required: bool,
     schema: dict[str, Any],
-    defs: dict[str, Any],
+    defs: dict[str, Schema],
     **extra: Any,
-) -> dict[str, Any]:
+) -> ArgumentView:
     has_default = "default" in schema and not required
     annotation = extra.pop("annotation", None) or type_expr(schema, defs)
     return {
@@ -148,7 +156,7 @@ def _argument(
     }
 
 
-def param_argument(param: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+def param_argument(param: Parameter, defs: dict[str, Schema]) -> ArgumentView:
     schema = dict(param["schema"])
     if param["description"] and "description" not in schema:
         schema["description"] = param["description"]
@@ -162,9 +170,7 @@ def param_argument(param: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any
     )
 
 
-def body_arguments(
-    request: dict[str, Any], defs: dict[str, Any]
-) -> list[dict[str, Any]]:
+def body_arguments(request: Request, defs: dict[str, Schema]) -> list[ArgumentView]:
     if request["body_param"]:
         annotation = "str | bytes" if request["encoding"] == "raw" else None
         return [
@@ -223,7 +229,7 @@ def body_arguments(
     return result
 
 
-def is_nullable(schema: Any, defs: dict[str, Any], depth: int = 0) -> bool:
+def is_nullable(schema: Any, defs: dict[str, Schema], depth: int = 0) -> bool:
     """Whether JSON null satisfies the schema's type (type lists, `nullable`, null branches)."""
     if not isinstance(schema, dict) or depth > 8:
         return False
@@ -246,7 +252,7 @@ def tuple_expr(values: list[Any]) -> str:
     return f"({items},)" if len(values) == 1 else f"({items})"
 
 
-def type_expr(schema: Any, defs: dict[str, Any], depth: int = 0) -> str:
+def type_expr(schema: Any, defs: dict[str, Schema], depth: int = 0) -> str:
     """A Python type for a schema: Literal for enums, models for shared objects, Any when unsure."""
     if not isinstance(schema, dict) or depth > 8:
         return "Any"
@@ -305,7 +311,7 @@ def constraint_summary(schema: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _example(request: dict[str, Any] | None, defs: dict[str, Any]) -> Any:
+def _example(request: Request | None, defs: dict[str, Schema]) -> Any:
     """The documented request example when it satisfies the schema, else one built from it."""
     if not request:
         return {}
@@ -322,10 +328,10 @@ def _example(request: dict[str, Any] | None, defs: dict[str, Any]) -> Any:
 
 
 def _example_kwargs(
-    args: list[dict[str, Any]],
-    body_args: list[dict[str, Any]],
-    request: dict[str, Any] | None,
-    defs: dict[str, Any],
+    args: list[ArgumentView],
+    body_args: list[ArgumentView],
+    request: Request | None,
+    defs: dict[str, Schema],
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for arg in args:
@@ -352,14 +358,14 @@ def _example_kwargs(
 UPLOAD = ("upload.bin", "file content")
 
 
-def _value_source(arg: dict[str, Any], value: Any) -> str:
+def _value_source(arg: ArgumentView, value: Any) -> str:
     if arg["location"] == "file":
         return f"({escape.py_str(UPLOAD[0])}, {escape.py_str(UPLOAD[1])}.encode())"
     return escape.py_literal(value)
 
 
 def expected_fields(
-    body_args: list[dict[str, Any]], kwargs: dict[str, Any]
+    body_args: list[ArgumentView], kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     """The body fields the client sends: what was passed, documented defaults for the rest."""
     body = {}
@@ -401,13 +407,13 @@ def _query_texts(value: Any, style: str = "form", explode: bool = True) -> list[
 
 
 def rest_view(
-    endpoint: dict[str, Any],
-    args: list[dict[str, Any]],
-    body_args: list[dict[str, Any]],
+    endpoint: Endpoint,
+    args: list[ArgumentView],
+    body_args: list[ArgumentView],
     kwargs: dict[str, Any],
-    defs: dict[str, Any],
+    defs: dict[str, Schema],
     roots: dict[str, str],
-) -> dict[str, Any]:
+) -> EndpointView:
     """The operation literal, the wire request the tests expect, and the answer the mock gives."""
     sent = {
         arg["py"]: kwargs[arg["py"]] if arg["py"] in kwargs else arg["default"]
@@ -519,7 +525,7 @@ def rest_view(
     }
 
 
-def _ordered_params(endpoint: dict[str, Any]) -> list[dict[str, Any]]:
+def _ordered_params(endpoint: Endpoint) -> list[Parameter]:
     """The parameters in the order of the arguments (by location)."""
     return [
         param
@@ -542,7 +548,7 @@ def path_pattern(template: str) -> str:
     return f"^{pattern}$"
 
 
-def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+def answer(endpoint: Endpoint, defs: dict[str, Schema]) -> dict[str, Any]:
     """What the mock answers: the first 2xx response (or, when the docs give none, the first
     documented one: an operation documented as 405 answers 405), with a documented example that
     satisfies its schema, else a valid value generated from the schema."""
@@ -550,11 +556,12 @@ def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     success = [r for r in documented if 200 <= r["code"] < 300] or documented
     if not success:
         return {"code": 204, "content_type": "", "body": None, "model": None}
-    response = dict(success[0])
-    if "*" in response["content_type"]:
+    response = success[0]
+    content_type = response["content_type"]
+    if "*" in content_type:
         # `*/*` or `application/*` names no type to answer in: JSON is one it allows
-        response["content_type"] = "application/json"
-    if not response["content_type"]:
+        content_type = "application/json"
+    if not content_type:
         return {
             "code": response["code"],
             "content_type": "",
@@ -565,22 +572,20 @@ def answer(endpoint: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     if not found:
         body = (
             samples.valid_value(response["schema"], defs)[1]
-            if response["content_type"].endswith("json")
+            if content_type.endswith("json")
             else "ok"
         )
-    if not response["content_type"].endswith("json") and not isinstance(body, str):
+    if not content_type.endswith("json") and not isinstance(body, str):
         body = json.dumps(body, ensure_ascii=False)  # a text answer carries text
     return {
         "code": response["code"],
-        "content_type": response["content_type"],
+        "content_type": content_type,
         "body": body,
         "model": response.get("model"),
     }
 
 
-def mock_responses(
-    endpoint: dict[str, Any], defs: dict[str, Any]
-) -> list[dict[str, Any]]:
+def mock_responses(endpoint: Endpoint, defs: dict[str, Schema]) -> list[dict[str, Any]]:
     """Every documented response, for the mock's `Prefer: code=N` / `Prefer: example=NAME`:
     its examples as documented, and a body built from its schema when it has none."""
     found = []
@@ -614,10 +619,10 @@ def mock_responses(
 
 
 def negative_views(
-    args: list[dict[str, Any]],
-    body_args: list[dict[str, Any]],
-    request: dict[str, Any] | None,
-    defs: dict[str, Any],
+    args: list[ArgumentView],
+    body_args: list[ArgumentView],
+    request: Request | None,
+    defs: dict[str, Schema],
     kwargs: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One invalid call per constraint of a parameter or a body field."""
@@ -654,7 +659,7 @@ def negative_views(
 
 
 def response_examples(
-    endpoint: dict[str, Any], defs: dict[str, Any]
+    endpoint: Endpoint, defs: dict[str, Schema]
 ) -> list[dict[str, Any]]:
     """Documented JSON response examples, and whether each satisfies its schema (a contradicted
     one becomes a strict xfail: the docs are wrong, and the test says so until they are fixed).

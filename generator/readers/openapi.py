@@ -72,7 +72,7 @@ def looks_like_yaml(text: str) -> bool:
 
 
 def looks_like_docsite(text: str) -> bool:
-    return _docsite_block(text) is not None
+    return docsite_block(text) is not None
 
 
 def read(text: str, name: str, report: Report, data: Any = None) -> SourceDocument:
@@ -89,7 +89,7 @@ def read(text: str, name: str, report: Report, data: Any = None) -> SourceDocume
 
 def read_docsite(text: str, name: str, report: Report) -> SourceDocument:
     """An Apifox doc-site page: the YAML fence after `## OpenAPI Specification`."""
-    block = _docsite_block(text)
+    block = docsite_block(text)
     if block is None:
         raise fail(name, 1, f"no YAML block after '{DOCSITE_HEADING}'")
     first_line, yaml_text = block
@@ -163,8 +163,10 @@ def _yaml_lines(root: Any, offset: int) -> dict[tuple[str, str], int]:
     return lines
 
 
-def _docsite_block(text: str) -> tuple[int, str] | None:
-    """(line of the block's first line, the YAML) of the fence after the heading."""
+def docsite_block(text: str) -> tuple[int, str] | None:
+    """(line of the block's first line, the YAML) of the fence after the heading: the OpenAPI
+    document an Apifox doc-site page embeds (findings locates nodes in it). None without one.
+    """
     lines = text.split("\n")
     try:
         start = next(
