@@ -164,6 +164,31 @@ def toml_str(text: str) -> str:
     return "".join(out)
 
 
+def sh_arg(text: str, multiline: bool = False) -> str:
+    """One shell word that is exactly `text` (no trimming, unlike `sh_quote`): single-quoted,
+    so nothing in it expands; controls become spaces (line breaks kept when `multiline`)."""
+    cleaned = "".join(
+        " " if _is_unsafe(c) and not (multiline and c == "\n") else c for c in text
+    )
+    return "'" + cleaned.replace("'", "'\\''") + "'"
+
+
+def md_fence(text: str, info: str = "") -> str:
+    """A fenced code block holding `text` verbatim: the fence is longer than any run of
+    backticks inside, so no content closes it early; controls become spaces."""
+    cleaned = "".join(
+        " " if _is_unsafe(c) and c != "\n" else c for c in text.replace("\r\n", "\n")
+    ).rstrip("\n")
+    longest = max((len(run) for run in re.findall(r"`+", cleaned)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{cleaned}\n{fence}"
+
+
+def md_link_text(text: str) -> str:
+    """Text inside `[...]` of a link, in a table cell: one line, brackets, pipes and HTML escaped."""
+    return md_heading(text)
+
+
 FILTERS = {
     "toml_str": toml_str,
     "sh_quote": sh_quote,
@@ -175,4 +200,7 @@ FILTERS = {
     "md_cell": md_cell,
     "md_heading": md_heading,
     "md_code": md_code,
+    "md_fence": md_fence,
+    "md_link_text": md_link_text,
+    "sh_arg": sh_arg,
 }

@@ -496,6 +496,7 @@ class _Project:
         return SourceResponse(
             code=code,
             name=str(raw.get("name") or ""),
+            description=str(raw.get("description") or ""),
             content_type=media
             or RESPONSE_TYPES.get(str(raw.get("contentType")), "application/json"),
             schema=(

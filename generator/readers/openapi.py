@@ -606,6 +606,9 @@ class _Document:
         self, code: int, response: dict[str, Any], line: int, where: str
     ) -> SourceResponse:
         name = str(response.get("x-apifox-name") or response.get("description") or "")
+        # with Apifox's own name beside it, OpenAPI's `description` is the response's 说明
+        described = str(response.get("description") or "")
+        description = described if response.get("x-apifox-name") and described != name else ""
         if self.swagger2:
             produces = [str(p) for p in self.data.get("produces") or []]
             schema = response.get("schema")
@@ -631,6 +634,7 @@ class _Document:
                     else {}
                 ),
                 examples=examples,
+                description=description,
             )
         content = as_dict(response.get("content"))
         media_type = _pick_media_type(content)
@@ -646,6 +650,7 @@ class _Document:
                 else {}
             ),
             examples=self._media_examples(media),
+            description=description,
         )
 
     def _media_examples(self, media: dict[str, Any]) -> list[Any]:

@@ -54,6 +54,8 @@ class SourceResponse:
     # OpenAPI `1XX`-`5XX` or `default`: this response covers every status of the range (or
     # every undocumented one); `code` is the one it stands for in the registry.
     range: str | None = None
+    # Apifox's 说明 of a response, beside its 名称 (`name`): "" when the source has none
+    description: str = ""
 
 
 @dataclass
