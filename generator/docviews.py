@@ -23,8 +23,12 @@ from generator.views import _ordered_params, _query_texts, _text
 
 MODELS_PAGE = "models.md"
 INDEX_PAGE = "index.md"
-UPLOAD_FILE = "upload.bin"  # the file a curl example uploads (the Python example sends bytes)
-MAX_DEPTH = 6  # nested field rows shown below a field; deeper ones are on the models page
+UPLOAD_FILE = (
+    "upload.bin"  # the file a curl example uploads (the Python example sends bytes)
+)
+MAX_DEPTH = (
+    6  # nested field rows shown below a field; deeper ones are on the models page
+)
 
 
 # -- anchors ----------------------------------------------------------------------------------
@@ -60,6 +64,7 @@ class Anchors:
 
 # -- text helpers -----------------------------------------------------------------------------
 
+_RELATIVE_LINK = re.compile(r"\]\((?![a-zA-Z][a-zA-Z0-9+.-]*:)")
 _BLOCK_START = re.compile(r"^(\s{0,3})(#|=+\s*$|-+\s*$|```|~~~|<)")
 
 
@@ -68,7 +73,9 @@ def md_block(text: str) -> str:
     but no line may open a heading, a setext underline or a code fence, so the spec's text
     cannot add anchors or swallow the rest of the page; HTML is escaped (md_text)."""
     lines = escape.md_text(text).split("\n")
-    return "\n".join(_BLOCK_START.sub(r"\1\\\2", line) for line in lines).strip()
+    text = "\n".join(_BLOCK_START.sub(r"\1\\\2", line) for line in lines).strip()
+    # a relative link points into the spec's own site, not these docs: left as text
+    return _RELATIVE_LINK.sub(r"]\\(", text)
 
 
 def json_block(value: Any) -> str:
@@ -78,7 +85,9 @@ def json_block(value: Any) -> str:
 
 def example_block(value: Any, content_type: str) -> str:
     if isinstance(value, str) and not content_type.endswith("json"):
-        info = "xml" if "xml" in content_type else "html" if "html" in content_type else ""
+        info = (
+            "xml" if "xml" in content_type else "html" if "html" in content_type else ""
+        )
         return escape.md_fence(value, info or "text")
     return json_block(value)
 
@@ -108,7 +117,11 @@ def _model_of(schema: Any) -> str | None:
         return ref[len(DEFS_REF) :]
     parts = schema.get("allOf")
     if isinstance(parts, list) and len(parts) == 1 and "properties" not in schema:
-        return _model_of(parts[0]) if isinstance(parts[0], dict) and "$ref" in parts[0] else None
+        return (
+            _model_of(parts[0])
+            if isinstance(parts[0], dict) and "$ref" in parts[0]
+            else None
+        )
     return None
 
 
@@ -215,7 +228,10 @@ def _flat(schema: Any, defs: dict[str, Any]) -> dict[str, Any]:
     """An object schema with its `allOf` parts merged (refs resolved)."""
     if not isinstance(schema, dict):
         return {}
-    return samples.merge_all_of(schema, defs) if schema.get("allOf") else schema
+    merged: dict[str, Any] = (
+        samples.merge_all_of(schema, defs) if schema.get("allOf") else schema
+    )
+    return merged
 
 
 def _children(schema: Any, defs: dict[str, Any]) -> dict[str, Any] | None:
@@ -223,14 +239,14 @@ def _children(schema: Any, defs: dict[str, Any]) -> dict[str, Any] | None:
     inline array of objects; None for models (they are links) and scalars."""
     if not isinstance(schema, dict) or _model_of(schema):
         return None
-    schema = _flat(schema, defs)
-    if isinstance(schema.get("properties"), dict) and schema["properties"]:
-        return schema
-    items = schema.get("items")
+    flat = _flat(schema, defs)
+    if isinstance(flat.get("properties"), dict) and flat["properties"]:
+        return flat
+    items = flat.get("items")
     if isinstance(items, dict) and not _model_of(items):
-        items = _flat(items, defs)
-        if isinstance(items.get("properties"), dict) and items["properties"]:
-            return items
+        inner = _flat(items, defs)
+        if isinstance(inner.get("properties"), dict) and inner["properties"]:
+            return inner
     return None
 
 
@@ -280,7 +296,7 @@ def field_row(
         "default": _code(schema["default"]) if "default" in schema else "",
         "range": range_text(schema),
         "enum": enum_text(schema) or enum_text(target),
-        "description": escape.md_cell(description),
+        "description": _RELATIVE_LINK.sub(r"]\\(", escape.md_cell(description)),
     }
 
 
@@ -375,7 +391,10 @@ def models_view(
                 "rows": rows,
                 "example": json_block(_schema_example(entry["schema"], defs)),
                 "used_by": [
-                    (escape.md_link_text(ep["title"] or ep["id"]), ep["names"]["doc_page"])
+                    (
+                        escape.md_link_text(ep["title"] or ep["id"]),
+                        ep["names"]["doc_page"],
+                    )
                     for ep in entry["used_by"]
                 ],
             }
@@ -385,9 +404,9 @@ def models_view(
 
 def _schema_example(schema: Any, defs: dict[str, Any]) -> Any:
     examples = schema.get("examples") if isinstance(schema, dict) else None
-    candidates = ([schema["example"]] if isinstance(schema, dict) and "example" in schema else []) + (
-        examples if isinstance(examples, list) else []
-    )
+    candidates = (
+        [schema["example"]] if isinstance(schema, dict) and "example" in schema else []
+    ) + (examples if isinstance(examples, list) else [])
     found, value = samples.first_valid(candidates, schema, defs)
     return value if found else samples.build(schema, defs, required_only=False)
 
@@ -397,10 +416,12 @@ def _schema_example(schema: Any, defs: dict[str, Any]) -> Any:
 
 def call_path(endpoint: dict[str, Any]) -> str:
     """How Python reaches the endpoint from a client: the one place the docs take it from."""
-    return "client." + endpoint["names"]["attribute"]
+    return "client." + str(endpoint["names"]["attribute"])
 
 
-def _param_example(arg: dict[str, Any], param: dict[str, Any], defs: dict[str, Any]) -> tuple[bool, Any]:
+def _param_example(
+    arg: dict[str, Any], param: dict[str, Any], defs: dict[str, Any]
+) -> tuple[bool, Any]:
     """The spec's example of a parameter when it is a valid value (an Apifox `{{variable}}`
     is a placeholder, not a value)."""
     for value in (param.get("example"), arg["schema"].get("example")):
@@ -413,14 +434,17 @@ def _param_example(arg: dict[str, Any], param: dict[str, Any], defs: dict[str, A
 
 def param_values(view: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     """The parameters the examples pass: each one's documented example when it is valid
-    (optional ones included), else a valid value for a required one (as the view's own)."""
+    (optional ones included), else a valid value for a required one (as the view's own).
+    """
     values: dict[str, Any] = {}
     for arg, param in zip(view["param_args"], _ordered_params(view), strict=True):
         found, value = _param_example(arg, param, defs)
         if found:
             values[arg["py"]] = value
         elif arg["required"]:
-            values[arg["py"]] = samples.valid_value(arg["schema"], defs, name=arg["wire"])[1]
+            values[arg["py"]] = samples.valid_value(
+                arg["schema"], defs, name=arg["wire"]
+            )[1]
     return values
 
 
@@ -457,7 +481,9 @@ def python_async(view: dict[str, Any], package: str, arguments: dict[str, str]) 
     call = call_path(view)
     if view["is_queue"]:
         body = [
-            *_call_lines("        handle = await ", f"{call}.submit", arguments, "        "),
+            *_call_lines(
+                "        handle = await ", f"{call}.submit", arguments, "        "
+            ),
             "        status = await handle.status(logs=True)  # Queued, InProgress or Completed",
             "        print(status)",
             "        result = await handle.result()  # waits until the request completes",
@@ -485,7 +511,9 @@ def python_async(view: dict[str, Any], package: str, arguments: dict[str, str]) 
     )
 
 
-def _call_lines(start: str, call: str, arguments: dict[str, str], indent: str) -> list[str]:
+def _call_lines(
+    start: str, call: str, arguments: dict[str, str], indent: str
+) -> list[str]:
     if not arguments:
         return [f"{start}{call}()"]
     return (
@@ -497,7 +525,8 @@ def _call_lines(start: str, call: str, arguments: dict[str, str], indent: str) -
 
 def _auth_options(view: dict[str, Any], registry: dict[str, Any]) -> list[str]:
     """curl options for the first alternative of the endpoint's security (the credential from
-    its variable); a scheme the endpoint sends as its own parameter is left to that one."""
+    its variable); a scheme the endpoint sends as its own parameter is left to that one.
+    """
     schemes = registry.get("security_schemes", {})
     own = {(a["location"], a["wire"].lower()) for a in view["param_args"]}
     options = []
@@ -522,7 +551,8 @@ def curl_command(
     view: dict[str, Any], registry: dict[str, Any], params: dict[str, Any]
 ) -> str:
     """A curl command that sends what the Python example sends: path, query, header and
-    cookie parameters, credentials as the spec says, the body in its declared encoding."""
+    cookie parameters, credentials as the spec says, the body in its declared encoding.
+    """
     base = (view.get("base_url") or registry["base_url"]).rstrip("/")
     path = view["path"]
     query: list[tuple[str, str]] = []
@@ -564,7 +594,11 @@ def queue_curl(view: dict[str, Any], registry: dict[str, Any]) -> str:
     auth = _auth_options(view, registry)
     commands = []
     for suffix in ("/status?logs=1", ""):
-        url = escape.sh_arg(prefix) + '"$REQUEST_ID"' + (escape.sh_arg(suffix) if suffix else "")
+        url = (
+            escape.sh_arg(prefix)
+            + '"$REQUEST_ID"'
+            + (escape.sh_arg(suffix) if suffix else "")
+        )
         commands.append(" \\\n  ".join([f"curl {url}", *auth]))
     return "\n".join(commands)
 
@@ -577,8 +611,10 @@ def _body_options(view: dict[str, Any]) -> list[str]:
     body = view["expected_body"]
     if encoding == "json" or view["is_queue"]:
         return [
-            "-H " + escape.sh_arg(f"Content-Type: {content_type or 'application/json'}"),
-            "--data-raw " + escape.sh_arg(escape.json_text(body, indent=2), multiline=True),
+            "-H "
+            + escape.sh_arg(f"Content-Type: {content_type or 'application/json'}"),
+            "--data-raw "
+            + escape.sh_arg(escape.json_text(body, indent=2), multiline=True),
         ]
     if encoding == "raw":
         text = body if isinstance(body, str) else escape.json_text(body, indent=2)
@@ -601,7 +637,10 @@ def _body_options(view: dict[str, Any]) -> list[str]:
         for a in view["file_args"]
         if a["py"] in dict(view["example_kwargs"])
     ]
-    return options or ["-H " + escape.sh_arg(f"Content-Type: {content_type}"), "--data-raw ''"]
+    return options or [
+        "-H " + escape.sh_arg(f"Content-Type: {content_type}"),
+        "--data-raw ''",
+    ]
 
 
 def parameter_rows(
@@ -629,11 +668,15 @@ def parameter_rows(
         if arg["location"] == "whole_body":
             inner = _children(resolve(arg["schema"], defs), defs)
             if inner is not None and not _model_of(arg["schema"]):
-                rows += [dict(r, **{"in": "body"}) for r in field_rows(inner, defs, links, 1)]
+                rows += [
+                    dict(r, **{"in": "body"}) for r in field_rows(inner, defs, links, 1)
+                ]
             continue
         inner = _children(arg["schema"], defs)
         if inner is not None:
-            rows += [dict(r, **{"in": location}) for r in field_rows(inner, defs, links, 1)]
+            rows += [
+                dict(r, **{"in": location}) for r in field_rows(inner, defs, links, 1)
+            ]
     return rows
 
 
@@ -641,7 +684,8 @@ def response_views(
     view: dict[str, Any], defs: dict[str, Any], links: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Every documented response: status, name, description, the fields of its body (a
-    model's own fields, its nested models linked) and its examples, else a generated one."""
+    model's own fields, its nested models linked) and its examples, else a generated one.
+    """
     found = []
     built = {r["code"]: r for r in view.get("mock_responses") or []}
     for response in view["responses"]:
@@ -656,9 +700,11 @@ def response_views(
             generated = True
             mocked = built.get(response["code"])
             examples = [
-                mocked["built"]
-                if mocked is not None
-                else samples.build(schema, defs, required_only=False)
+                (
+                    mocked["built"]
+                    if mocked is not None
+                    else samples.build(schema, defs, required_only=False)
+                )
             ]
         found.append(
             {
@@ -708,7 +754,10 @@ def endpoint_docs(
                 "content_type": request["content_type"],
                 "model": (
                     f"[{escape.md_link_text(m)}]({links[m]})"
-                    if (m := _model_of(request["schema"]) or view["names"]["input_model"])
+                    if (
+                        m := _model_of(request["schema"])
+                        or view["names"]["input_model"]
+                    )
                     in links
                     else ""
                 ),
@@ -756,7 +805,12 @@ def groups(endpoints: list[dict[str, Any]]) -> list[dict[str, Any]]:
             tree.setdefault(path[:depth], [])
         tree.setdefault(path, []).append(ep)
     return [
-        {"path": list(path), "title": path[-1] if path else "", "depth": len(path), "endpoints": eps}
+        {
+            "path": list(path),
+            "title": path[-1] if path else "",
+            "depth": len(path),
+            "endpoints": eps,
+        }
         for path, eps in tree.items()
     ]
 
@@ -834,7 +888,9 @@ def _errors_example(ep: dict[str, Any], package: str, arguments: dict[str, str])
     )
 
 
-def _testing_example(ep: dict[str, Any], registry: dict[str, Any], arguments: dict[str, str]) -> str:
+def _testing_example(
+    ep: dict[str, Any], registry: dict[str, Any], arguments: dict[str, str]
+) -> str:
     package = registry["package"]
     call = call_path(ep) + (".run" if ep["is_queue"] else "")
     return "\n".join(

@@ -166,7 +166,8 @@ def toml_str(text: str) -> str:
 
 def sh_arg(text: str, multiline: bool = False) -> str:
     """One shell word that is exactly `text` (no trimming, unlike `sh_quote`): single-quoted,
-    so nothing in it expands; controls become spaces (line breaks kept when `multiline`)."""
+    so nothing in it expands; controls become spaces (line breaks kept when `multiline`).
+    """
     cleaned = "".join(
         " " if _is_unsafe(c) and not (multiline and c == "\n") else c for c in text
     )

@@ -608,7 +608,9 @@ class _Document:
         name = str(response.get("x-apifox-name") or response.get("description") or "")
         # with Apifox's own name beside it, OpenAPI's `description` is the response's 说明
         described = str(response.get("description") or "")
-        description = described if response.get("x-apifox-name") and described != name else ""
+        description = (
+            described if response.get("x-apifox-name") and described != name else ""
+        )
         if self.swagger2:
             produces = [str(p) for p in self.data.get("produces") or []]
             schema = response.get("schema")
