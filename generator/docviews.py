@@ -432,19 +432,31 @@ def _param_example(
     return False, None
 
 
-def param_values(view: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+def param_values(view: dict[str, Any], registry: dict[str, Any]) -> dict[str, Any]:
     """The parameters the examples pass: each one's documented example when it is valid
-    (optional ones included), else a valid value for a required one (as the view's own).
-    """
+    (optional ones included, except where a security scheme sends the credential: the
+    example there is a placeholder token), else a valid value for a required one."""
+    defs = registry["schemas"]
+    schemes = registry.get("security_schemes", {})
+    credentials = {
+        (schemes[i]["in"], schemes[i]["name"].lower())
+        for alternative in view.get("security") or []
+        for i in alternative
+        if i in schemes
+    }
     values: dict[str, Any] = {}
     for arg, param in zip(view["param_args"], _ordered_params(view), strict=True):
-        found, value = _param_example(arg, param, defs)
-        if found:
-            values[arg["py"]] = value
-        elif arg["required"]:
-            values[arg["py"]] = samples.valid_value(
-                arg["schema"], defs, name=arg["wire"]
-            )[1]
+        if arg["required"]:
+            found, value = _param_example(arg, param, defs)
+            values[arg["py"]] = (
+                value
+                if found
+                else samples.valid_value(arg["schema"], defs, name=arg["wire"])[1]
+            )
+        elif (arg["location"], arg["wire"].lower()) not in credentials:
+            found, value = _param_example(arg, param, defs)
+            if found:
+                values[arg["py"]] = value
     return values
 
 
@@ -736,7 +748,7 @@ def endpoint_docs(
     """Everything the endpoint page shows."""
     defs = registry["schemas"]
     package = registry["package"]
-    params = param_values(view, defs)
+    params = param_values(view, registry)
     arguments = docs_arguments(view, params)
     request = view["request"]
     output = view["names"]["output_model"]
@@ -849,7 +861,7 @@ def index_view(
     for title in ("Errors", "Testing your code"):
         fixed[title] = anchors.add(title)
     first = endpoints[0]
-    arguments = docs_arguments(first, param_values(first, registry["schemas"]))
+    arguments = docs_arguments(first, param_values(first, registry))
     return {
         "anchors": fixed,
         "sections": sections,
