@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 from generator import escape, samples
 from generator.normalize import APIFOX_VARIABLE, DEFS_REF, resolve
-from generator.views import _ordered_params, _query_texts, _text
+from generator.views import _ordered_params, _query_texts, _text, expected_fields
 
 MODELS_PAGE = "models.md"
 INDEX_PAGE = "index.md"
@@ -460,11 +460,32 @@ def param_values(view: dict[str, Any], registry: dict[str, Any]) -> dict[str, An
     return values
 
 
-def docs_arguments(view: dict[str, Any], params: dict[str, Any]) -> dict[str, str]:
+def body_fields(view: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any] | None:
+    """Body field values for the examples when the spec gives no request example: a valid
+    body with every field (the view's own has only the required ones); None otherwise.
+    """
+    request = view["request"]
+    if (
+        not request
+        or view["whole_body"] is not None
+        or request["encoding"] != "json"
+        or samples.first_valid(request["examples"], request["schema"], defs)[0]
+    ):
+        return None
+    found, value = samples.valid_value(request["schema"], defs, required_only=False)
+    if not found or not isinstance(value, dict):
+        return None
+    return {a["py"]: value[a["wire"]] for a in view["body_args"] if a["wire"] in value}
+
+
+def docs_arguments(
+    view: dict[str, Any], params: dict[str, Any], body: dict[str, Any] | None = None
+) -> dict[str, str]:
     """Python source of each keyword argument of the examples, in signature order: the
     parameters above, and the body the view built from the spec's request example."""
     sources = dict(view["example_kwargs"])
-    sources.update({py: escape.py_literal(value) for py, value in params.items()})
+    values = {**params, **(body or {})}
+    sources.update({py: escape.py_literal(value) for py, value in values.items()})
     return {a["py"]: sources[a["py"]] for a in view["args"] if a["py"] in sources}
 
 
@@ -749,7 +770,10 @@ def endpoint_docs(
     defs = registry["schemas"]
     package = registry["package"]
     params = param_values(view, registry)
-    arguments = docs_arguments(view, params)
+    body = body_fields(view, defs)
+    arguments = docs_arguments(view, params, body)
+    if body is not None:
+        view = {**view, "expected_body": expected_fields(view["body_args"], body)}
     request = view["request"]
     output = view["names"]["output_model"]
     return {
@@ -774,9 +798,13 @@ def endpoint_docs(
                     else ""
                 ),
                 "example": (
-                    example_block(view["example"], request["content_type"])
-                    if request["encoding"] in ("json", "raw")
-                    else json_block(view["expected_body"])
+                    json_block(view["expected_body"])
+                    if body is not None
+                    else (
+                        example_block(view["example"], request["content_type"])
+                        if request["encoding"] in ("json", "raw")
+                        else json_block(view["expected_body"])
+                    )
                 ),
                 "documented": bool(request["examples"]),
             }
