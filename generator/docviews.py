@@ -859,6 +859,9 @@ def index_view(
     registry: dict[str, Any], endpoints: list[dict[str, Any]], has_models: bool
 ) -> dict[str, Any]:
     """The index: headings in page order (their anchors), the grouped endpoint tables."""
+    described = {
+        tuple(g["path"]): g["description"] for g in registry.get("groups") or []
+    }
     anchors = Anchors()
     anchors.add(registry["package"])
     fixed = {}
@@ -873,6 +876,7 @@ def index_view(
                 "heading": "#" * min(6, 2 + max(1, group["depth"])),
                 "title": title,
                 "anchor": anchors.add(title) if group["path"] else "",
+                "description": md_block(described.get(tuple(group["path"]), "")),
                 "rows": [
                     {
                         "title": escape.md_link_text(ep["title"] or ep["id"]),

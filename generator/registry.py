@@ -51,6 +51,7 @@ def _build(config: Config, report: Report) -> dict[str, Any]:
         "auth_env": security.auth_env(config),
         "auth_scheme": config.auth_scheme,
         "security_schemes": security_schemes,
+        "groups": groups(documents),
         "endpoints": endpoints,
         "schemas": schemas,
         "warnings": [],
@@ -66,6 +67,15 @@ def _build(config: Config, report: Report) -> dict[str, Any]:
     check_values(registry)
     validate(registry)
     return registry
+
+
+def groups(documents: list[readers.SourceDocument]) -> list[dict[str, Any]]:
+    """What the inputs say about their folders and tags (the first word on a path wins)."""
+    found: dict[tuple[str, ...], str] = {}
+    for document in documents:
+        for path, description in document.groups:
+            found.setdefault(tuple(path), description)
+    return [{"path": list(path), "description": text} for path, text in found.items()]
 
 
 def check_values(registry: dict[str, Any]) -> None:

@@ -220,6 +220,14 @@ class _Document:
         self.servers = self._servers(data)
         self.document = SourceDocument(name, "openapi", servers=self.servers)
         self._read_security(data)
+        tags = data.get("tags")
+        for tag in tags if isinstance(tags, list) else []:
+            # a tag's description, for the folder an operation with that first tag is in
+            if isinstance(tag, dict) and isinstance(tag.get("name"), str):
+                said = tag.get("description")
+                folder = _folder({"tags": [tag["name"]]})
+                if folder and isinstance(said, str) and said.strip():
+                    self.document.groups.append((folder, said.strip()))
 
     def read(self) -> SourceDocument:
         for path, item in self.data["paths"].items():

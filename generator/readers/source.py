@@ -115,3 +115,6 @@ class SourceDocument:
     # Placements by scheme id (readers/security.py), and the document's default requirement.
     security_schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
     security: list[list[str]] | None = None
+    # What the source says about a folder (Apifox) or tag (OpenAPI `tags[]`), by its path as
+    # endpoints' `folder` spells it: (path, description)
+    groups: list[tuple[list[str], str]] = field(default_factory=list)
