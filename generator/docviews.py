@@ -844,6 +844,12 @@ def groups(endpoints: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for depth in range(1, len(path)):
             tree.setdefault(path[:depth], [])
         tree.setdefault(path, []).append(ep)
+    # a folder's sub-folders right below it, each level in the order the export lists it
+    seen = {path: index for index, path in enumerate(tree)}
+    ordered = sorted(
+        tree.items(),
+        key=lambda item: [seen[item[0][: k + 1]] for k in range(len(item[0]))],
+    )
     return [
         {
             "path": list(path),
@@ -851,7 +857,7 @@ def groups(endpoints: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "depth": len(path),
             "endpoints": eps,
         }
-        for path, eps in tree.items()
+        for path, eps in ordered
     ]
 
 
