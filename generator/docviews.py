@@ -556,12 +556,19 @@ def _call_lines(
     )
 
 
-def _auth_options(view: dict[str, Any], registry: dict[str, Any]) -> list[str]:
+def _auth_options(
+    view: dict[str, Any], registry: dict[str, Any], params: dict[str, Any] | None = None
+) -> list[str]:
     """curl options for the first alternative of the endpoint's security (the credential from
-    its variable); a scheme the endpoint sends as its own parameter is left to that one.
+    its variable); a scheme the command sends as its own parameter (in `params`) is left to
+    that one.
     """
     schemes = registry.get("security_schemes", {})
-    own = {(a["location"], a["wire"].lower()) for a in view["param_args"]}
+    own = {
+        (a["location"], a["wire"].lower())
+        for a in view["param_args"]
+        if a["py"] in (params or {})
+    }
     options = []
     for ident in (view.get("security") or [[]])[0]:
         scheme = schemes.get(ident)
@@ -613,7 +620,7 @@ def curl_command(
             cookies.append(f"{arg['wire']}={quote(_text(value), safe='')}")
     url = base + path + ("?" + urlencode(query, quote_via=quote) if query else "")
     words = [f"curl -X {view['method']} {escape.sh_arg(url)}"]
-    words += _auth_options(view, registry) + options
+    words += _auth_options(view, registry, params) + options
     if cookies:
         words.append("-b " + escape.sh_arg("; ".join(cookies)))
     words += _body_options(view)
