@@ -425,7 +425,12 @@ def _param_example(
     """The spec's example of a parameter when it is a valid value (an Apifox `{{variable}}`
     is a placeholder, not a value)."""
     for value in (param.get("example"), arg["schema"].get("example")):
-        if value is None or (isinstance(value, str) and APIFOX_VARIABLE.search(value)):
+        # "" is how exports leave an example blank (and no path segment is empty)
+        if (
+            value is None
+            or value == ""
+            or (isinstance(value, str) and APIFOX_VARIABLE.search(value))
+        ):
             continue
         if samples.is_valid(value, arg["schema"], defs):
             return True, value
@@ -473,7 +478,11 @@ def body_fields(view: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any] | 
     ):
         return None
     found, value = samples.valid_value(request["schema"], defs, required_only=False)
-    if not found or not isinstance(value, dict):
+    if (
+        not found
+        or not isinstance(value, dict)
+        or not samples.is_valid(value, request["schema"], defs)
+    ):
         return None
     return {a["py"]: value[a["wire"]] for a in view["body_args"] if a["wire"] in value}
 
