@@ -508,6 +508,16 @@ def python_sync(view: dict[str, Any], package: str, arguments: dict[str, str]) -
             *_call_lines("    result = ", f"{call}.run", arguments, "    "),
             "    print(result)",
         ]
+    elif _error_only(view):
+        lines = [
+            f"from {package} import APIError, Client",
+            "",
+            "with Client() as client:",
+            "    try:",
+            *_call_lines("        answer = ", call, arguments, "        "),
+            f"    except APIError as error:  # the docs list only a {view['answer']['code']} answer",
+            "        print(error.status_code, error.body)",
+        ]
     else:
         lines = [
             f"from {package} import Client",
@@ -517,6 +527,11 @@ def python_sync(view: dict[str, Any], package: str, arguments: dict[str, str]) -
             "    print(answer)",
         ]
     return "\n".join(lines)
+
+
+def _error_only(view: dict[str, Any]) -> bool:
+    """Whether the docs list no success: the call then answers (and raises) what they list."""
+    return not view["is_queue"] and int(view["answer"]["code"]) >= 400
 
 
 def python_async(view: dict[str, Any], package: str, arguments: dict[str, str]) -> str:
@@ -531,6 +546,15 @@ def python_async(view: dict[str, Any], package: str, arguments: dict[str, str]) 
             "        result = await handle.result()  # waits until the request completes",
             "        print(result)",
         ]
+    elif _error_only(view):
+        body = [
+            "        try:",
+            *_call_lines(
+                "            answer = await ", call, arguments, "            "
+            ),
+            f"        except APIError as error:  # the docs list only a {view['answer']['code']} answer",
+            "            print(error.status_code, error.body)",
+        ]
     else:
         body = [
             *_call_lines("        answer = await ", call, arguments, "        "),
@@ -540,7 +564,7 @@ def python_async(view: dict[str, Any], package: str, arguments: dict[str, str]) 
         [
             "import asyncio",
             "",
-            f"from {package} import AsyncClient",
+            f"from {package} import {'APIError, ' if _error_only(view) else ''}AsyncClient",
             "",
             "",
             "async def main() -> None:",

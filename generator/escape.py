@@ -140,9 +140,16 @@ def json_text(value: Any, indent: int = 2) -> str:
     and line separators are written as `\\uXXXX` escapes, so no viewer or terminal acts on
     them; non-finite numbers are refused (the readers never let one through)."""
     text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
-    return "".join(
-        f"\\u{ord(c):04x}" if _is_unsafe(c) and c != "\n" else c for c in text
-    )
+    return "".join(_json_escape(c) if _is_unsafe(c) and c != "\n" else c for c in text)
+
+
+def _json_escape(char: str) -> str:
+    """`\\uXXXX`, as a surrogate pair beyond the BMP (JSON has no longer escape)."""
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def toml_str(text: str) -> str:

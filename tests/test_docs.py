@@ -275,6 +275,12 @@ def run_page_examples(
     """Run every example of one page against a fresh mock; the number run."""
     testing = importlib.import_module(f"{package}.testing")
     ran = 0
+    # an endpoint whose docs list no success answers what they list (as its page says)
+    own = [e for e in registry["endpoints"] if e["names"]["doc_page"] == page.path.name]
+    codes = [r["code"] for r in own[0]["responses"]] if own else []
+    answers = (
+        {min(codes)} if codes and not any(200 <= c < 300 for c in codes) else set()
+    )
     with testing.MockServer() as server:
         env = {registry["base_url_env"]: server.url, **credentials(cwd / package)}
         with _environment(env):
@@ -316,7 +322,9 @@ def run_page_examples(
                             via,
                         )
                 where = f"{page.path.name} curl #{index + 1}"
-                assert 200 <= status < 300, f"{where}: {status} {body[:500]!r}\n{line}"
+                assert (
+                    200 <= status < 300 or status in answers
+                ), f"{where}: {status} {body[:500]!r}\n{line}"
                 if not request_id and body[:1] == b"{":
                     request_id = str(json.loads(body).get("request_id") or "")
                 ran += 1
