@@ -140,9 +140,16 @@ def json_text(value: Any, indent: int = 2) -> str:
     and line separators are written as `\\uXXXX` escapes, so no viewer or terminal acts on
     them; non-finite numbers are refused (the readers never let one through)."""
     text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
-    return "".join(
-        f"\\u{ord(c):04x}" if _is_unsafe(c) and c != "\n" else c for c in text
-    )
+    return "".join(_json_escape(c) if _is_unsafe(c) and c != "\n" else c for c in text)
+
+
+def _json_escape(char: str) -> str:
+    """`\\uXXXX`, as a surrogate pair beyond the BMP (JSON has no longer escape)."""
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def toml_str(text: str) -> str:
@@ -164,6 +171,32 @@ def toml_str(text: str) -> str:
     return "".join(out)
 
 
+def sh_arg(text: str, multiline: bool = False) -> str:
+    """One shell word that is exactly `text` (no trimming, unlike `sh_quote`): single-quoted,
+    so nothing in it expands; controls become spaces (line breaks kept when `multiline`).
+    """
+    cleaned = "".join(
+        " " if _is_unsafe(c) and not (multiline and c == "\n") else c for c in text
+    )
+    return "'" + cleaned.replace("'", "'\\''") + "'"
+
+
+def md_fence(text: str, info: str = "") -> str:
+    """A fenced code block holding `text` verbatim: the fence is longer than any run of
+    backticks inside, so no content closes it early; controls become spaces."""
+    cleaned = "".join(
+        " " if _is_unsafe(c) and c != "\n" else c for c in text.replace("\r\n", "\n")
+    ).rstrip("\n")
+    longest = max((len(run) for run in re.findall(r"`+", cleaned)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{cleaned}\n{fence}"
+
+
+def md_link_text(text: str) -> str:
+    """Text inside `[...]` of a link, in a table cell: one line, brackets, pipes and HTML escaped."""
+    return md_heading(text)
+
+
 FILTERS = {
     "toml_str": toml_str,
     "sh_quote": sh_quote,
@@ -175,4 +208,7 @@ FILTERS = {
     "md_cell": md_cell,
     "md_heading": md_heading,
     "md_code": md_code,
+    "md_fence": md_fence,
+    "md_link_text": md_link_text,
+    "sh_arg": sh_arg,
 }

@@ -79,7 +79,7 @@ MEDIA_HEADERS = ("accept", "content-type")
 # Keyword arguments every plain endpoint method has besides its parameters and fields.
 CALL_ARGUMENTS = ("extra_headers", "timeout")
 # Pages of docs/ that are not an endpoint's (`snake` never makes `index_`: no clash with those).
-INDEX_PAGES = frozenset({"index"})
+INDEX_PAGES = frozenset({"index", "models"})  # docs/index.md and docs/models.md
 
 
 def _stable_key(source: SourceEndpoint) -> str:
@@ -612,6 +612,8 @@ def _parameters(
             "description": param.description,
             "schema": schema,
         }
+        if param.example is not None and _is_json_value(param.example):
+            entry["example"] = param.example  # the docs' value for the argument
         if param.style is not None or param.explode is not None:
             style = param.style or (
                 "form" if location in ("query", "cookie") else "simple"
@@ -1068,7 +1070,13 @@ def _response(
                 f"/responses/{response.code}",
             )
         response = SourceResponse(
-            response.code, response.name, "", {}, [], response.range
+            response.code,
+            response.name,
+            "",
+            {},
+            [],
+            response.range,
+            description=response.description,
         )
         schema = {}
     examples = response.examples
@@ -1085,9 +1093,29 @@ def _response(
         "examples": examples,
         "model": None,
     }
+    if response.description:
+        entry["description"] = response.description
     if response.range:  # first among the keys, as registry.json has always shown it
         return {"range": cast(StatusRange, response.range), **entry}
     return entry
+
+
+def _is_json_value(value: Any, depth: int = 0) -> bool:
+    """Whether `value` is plain JSON data (what the registry can hold as it is)."""
+    if depth > 32:
+        return False
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if isinstance(value, list):
+        return all(_is_json_value(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(
+            isinstance(key, str) and _is_json_value(item, depth + 1)
+            for key, item in value.items()
+        )
+    return False
 
 
 def _is_empty(schema: dict[str, Any]) -> bool:

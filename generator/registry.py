@@ -19,7 +19,7 @@ from generator import escape, normalize, overlay, readers, security
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
 from generator.readers import external, guard
-from generator.registry_types import NamedServer, Registry
+from generator.registry_types import Group, NamedServer, Registry
 
 VERSION: Final = 1
 DEFAULT_BASE_URL = "http://localhost"
@@ -60,6 +60,7 @@ def _build(config: Config, report: Report) -> Registry:
         "auth_env": security.auth_env(config),
         "auth_scheme": config.auth_scheme,
         "security_schemes": security_schemes,
+        "groups": groups(documents),
         "endpoints": endpoints,
         "schemas": schemas,
         "warnings": [],
@@ -75,6 +76,15 @@ def _build(config: Config, report: Report) -> Registry:
     check_values(registry)
     validate(registry)
     return registry
+
+
+def groups(documents: list[readers.SourceDocument]) -> list[Group]:
+    """What the inputs say about their folders and tags (the first word on a path wins)."""
+    found: dict[tuple[str, ...], str] = {}
+    for document in documents:
+        for path, description in document.groups:
+            found.setdefault(tuple(path), description)
+    return [Group(path=list(path), description=text) for path, text in found.items()]
 
 
 def check_values(registry: Registry) -> None:

@@ -24,6 +24,11 @@ class NamedServer(TypedDict):
     url: NotRequired[str]
 
 
+class Group(TypedDict, closed=True):
+    path: list[str]
+    description: str
+
+
 class SourceLocation(TypedDict):
     file: str
     line: int
@@ -103,6 +108,7 @@ Parameter = TypedDict(
         "python_name": Identifier,
         "style": NotRequired[str],
         "explode": NotRequired[bool],
+        "example": NotRequired[Any],
     },
 )
 
@@ -126,6 +132,7 @@ class Response(TypedDict):
     examples: list[Any]
     model: Identifier | None
     range: NotRequired[StatusRange]
+    description: NotRequired[str]
 
 
 class Endpoint(TypedDict, closed=True):
@@ -164,4 +171,5 @@ class Registry(TypedDict, closed=True):
     schemas: dict[Identifier, Schema]
     auth_scheme: str | None
     package_version: str
+    groups: NotRequired[list[Group]]
     security_schemes: dict[str, SecurityScheme]

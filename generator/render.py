@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from generator import escape, models
+from generator import docviews, escape, models
 from generator.diagnostics import fail
 from generator.registry import dumps
 from generator.registry_types import Registry
@@ -117,7 +117,6 @@ def outputs(registry: Registry, cache_dir: Path | None = None) -> dict[str, str]
         ("client/_meta.py.j2", f"{package}/_meta.py"),
         ("client/_spec.py.j2", f"{package}/_spec.py"),
         ("client/client.py.j2", f"{package}/client.py"),
-        ("docs/index.md.j2", "docs/index.md"),
         ("tests/conftest.py.j2", "tests/conftest.py"),
         ("package/pyproject.toml.j2", "pyproject.toml"),
         ("package/README.md.j2", "README.md"),
@@ -133,13 +132,39 @@ def outputs(registry: Registry, cache_dir: Path | None = None) -> dict[str, str]
         files[f"tests/cases/{endpoint['names']['attribute']}.json"] = json_data(
             case_data(endpoint)
         )
-        files[f"docs/{endpoint['names']['doc_page']}"] = render(
-            "docs/endpoint.md.j2", own
-        )
         files[f"tests/{endpoint['names']['test_module']}.py"] = render(
             "tests/test_endpoint.py.j2", own
         )
+    files.update(docs_files(registry, endpoints, context))
     distinct(files)
+    return files
+
+
+def docs_files(
+    registry: Registry, endpoints: list[dict[str, Any]], context: dict[str, Any]
+) -> dict[str, str]:
+    """docs/: the index, one page per endpoint and the models page (see docviews)."""
+    entries = docviews.model_entries(registry, endpoints)
+    links = docviews.model_links(entries, "")
+    files = {
+        "docs/index.md": render(
+            "docs/index.md.j2",
+            {**context, "doc": docviews.index_view(registry, endpoints, bool(entries))},
+        ),
+        f"docs/{docviews.MODELS_PAGE}": render(
+            "docs/models.md.j2",
+            {**context, "models": docviews.models_view(registry, entries)},
+        ),
+    }
+    for endpoint in endpoints:
+        files[f"docs/{endpoint['names']['doc_page']}"] = render(
+            "docs/endpoint.md.j2",
+            {
+                **context,
+                "ep": endpoint,
+                "doc": docviews.endpoint_docs(endpoint, registry, links),
+            },
+        )
     return files
 
 

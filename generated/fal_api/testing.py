@@ -1276,8 +1276,11 @@ class _Handler(BaseHTTPRequestHandler):
                 mock._plain(route, match, query, headers, body, raw)
                 for route, match in job
             ]
+            # the docs may describe one method and path twice: a route that accepted the
+            # request answers, else one whose complaint is not about the fields (415, ...)
             code, answer, content_type = next(
-                (a for a in answers if a[0] != 422), answers[0]
+                (a for a in answers if a[0] < 400),
+                next((a for a in answers if a[0] != 422), answers[0]),
             )
             return self._answer(code, answer, None, content_type=content_type)
         request_id = job.request_id if job is not None else None

@@ -139,6 +139,7 @@ class _Project:
         if not isinstance(node.get("items"), list):
             return
         folders = _folder_path(node, folders, top)
+        self._describe(node, folders)
         server = str(node.get("serverId") or "") or server
         auth = self._auth_of(node, pointer(*at), auth)
         for index, item in enumerate(node["items"]):
@@ -160,6 +161,7 @@ class _Project:
             self._add(node, str(node.get("name") or ""), folders, at, "")
             return
         folders = _folder_path(node, folders, top)
+        self._describe(node, folders)
         for index, item in enumerate(node.get("items") or []):
             if isinstance(item, dict):
                 self._add(
@@ -171,6 +173,12 @@ class _Project:
                 )
         for index, child in enumerate(node.get("children") or []):
             self._walk_v11(child, (*at, "children", index), folders)
+
+    def _describe(self, node: dict[str, Any], folders: list[str]) -> None:
+        """A folder's own description, for the docs' index."""
+        text = node.get("description")
+        if folders and isinstance(text, str) and text.strip():
+            self.document.groups.append((list(folders), text.strip()))
 
     # -- one endpoint ----------------------------------------------------------------------
 
@@ -496,6 +504,7 @@ class _Project:
         return SourceResponse(
             code=code,
             name=str(raw.get("name") or ""),
+            description=str(raw.get("description") or ""),
             content_type=media
             or RESPONSE_TYPES.get(str(raw.get("contentType")), "application/json"),
             schema=(

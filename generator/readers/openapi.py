@@ -222,6 +222,14 @@ class _Document:
         self.servers = self._servers(data)
         self.document = SourceDocument(name, "openapi", servers=self.servers)
         self._read_security(data)
+        tags = data.get("tags")
+        for tag in tags if isinstance(tags, list) else []:
+            # a tag's description, for the folder an operation with that first tag is in
+            if isinstance(tag, dict) and isinstance(tag.get("name"), str):
+                said = tag.get("description")
+                folder = _folder({"tags": [tag["name"]]})
+                if folder and isinstance(said, str) and said.strip():
+                    self.document.groups.append((folder, said.strip()))
 
     def read(self) -> SourceDocument:
         for path, item in self.data["paths"].items():
@@ -609,6 +617,11 @@ class _Document:
         self, code: int, response: dict[str, Any], line: int, where: str
     ) -> SourceResponse:
         name = str(response.get("x-apifox-name") or response.get("description") or "")
+        # with Apifox's own name beside it, OpenAPI's `description` is the response's 说明
+        described = str(response.get("description") or "")
+        description = (
+            described if response.get("x-apifox-name") and described != name else ""
+        )
         if self.swagger2:
             produces = [str(p) for p in self.data.get("produces") or []]
             schema = response.get("schema")
@@ -634,6 +647,7 @@ class _Document:
                     else {}
                 ),
                 examples=examples,
+                description=description,
             )
         content = as_dict(response.get("content"))
         media_type = _pick_media_type(content)
@@ -649,6 +663,7 @@ class _Document:
                 else {}
             ),
             examples=self._media_examples(media),
+            description=description,
         )
 
     def _media_examples(self, media: dict[str, Any]) -> list[Any]:

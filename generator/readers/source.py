@@ -54,6 +54,8 @@ class SourceResponse:
     # OpenAPI `1XX`-`5XX` or `default`: this response covers every status of the range (or
     # every undocumented one); `code` is the one it stands for in the registry.
     range: str | None = None
+    # Apifox's 说明 of a response, beside its 名称 (`name`): "" when the source has none
+    description: str = ""
 
 
 @dataclass
@@ -113,3 +115,6 @@ class SourceDocument:
     # Placements by scheme id (readers/security.py), and the document's default requirement.
     security_schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
     security: list[list[str]] | None = None
+    # What the source says about a folder (Apifox) or tag (OpenAPI `tags[]`), by its path as
+    # endpoints' `folder` spells it: (path, description)
+    groups: list[tuple[list[str], str]] = field(default_factory=list)
