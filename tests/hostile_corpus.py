@@ -622,7 +622,8 @@ def cases() -> list[Case]:
         "alias",
     )
     # -- references ----------------------------------------------------------------------------
-    for fmt in ("docpage", "native", "openapi-json", "openapi-yaml"):
+    # A ref that leaves the document is a located error (external_refs allows project files).
+    for fmt in ("docpage", "native", "openapi-json", "openapi-yaml", "docsite-md"):
         for label, ref in (
             ("file-url", "file:///etc/passwd"),
             ("absolute", "/etc/hostname"),
@@ -635,8 +636,8 @@ def cases() -> list[Case]:
             add(
                 f"{fmt}-ref-{label}",
                 {_ext(fmt): _with_ref(fmt, ref)},
-                "ok",
-                "$ref",
+                "error",
+                "leaves the document",
             )
     add(
         "markdown-link-to-url-model",
@@ -1195,6 +1196,7 @@ def _ext(fmt: str) -> str:
         "native": "a.apifox.json",
         "openapi-json": "a.json",
         "openapi-yaml": "a.yaml",
+        "docsite-md": "a.md",
     }[fmt]
 
 
@@ -1246,6 +1248,10 @@ def _with_ref(fmt: str, ref: str) -> str:
             )
         }
     }
+    if (
+        fmt == "docsite-md"
+    ):  # a documentation site's page with the OpenAPI document inside
+        return f"# page\n\n## OpenAPI Specification\n\n```yaml\n{openapi_yaml(paths, schemas)}```\n"
     return (
         openapi_json(paths, schemas)
         if fmt == "openapi-json"

@@ -35,10 +35,13 @@ def _validator(schema_text: str) -> Any:
     """One compiled validator per schema for the whole test session, sharing one registry."""
     import jsonschema  # type: ignore[import-untyped,unused-ignore]  # a test dependency
 
+    from referencing import Registry  # jsonschema's own dependency
+
     schema = json.loads(schema_text)
     root = {**schema, "$defs": SCHEMAS} if isinstance(schema, dict) else schema
-    # formats checked as the generator checked them when it chose examples and answers
-    return jsonschema.Draft202012Validator(root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    # formats checked as the generator checked them when it chose examples and answers; an
+    # empty registry: only refs inside the schema resolve, nothing is ever fetched or opened
+    return jsonschema.Draft202012Validator(root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER, registry=Registry())
 
 
 def rejected_before_sending(call: Callable[[], Any], server: MockServer, field: str, constraint: str) -> None:
