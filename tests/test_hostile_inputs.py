@@ -32,6 +32,7 @@ from tests.hostile_corpus import (
     cases,
     openapi_json,
     operation,
+    query,
 )
 
 OUTSIDE_SECRET = "OUTSIDE_SECRET_7f3a"
@@ -281,3 +282,50 @@ def test_the_suite_covers_all_four_formats_and_at_least_sixty_cases() -> None:
     kinds = {name.rsplit(".", 1)[-1] for case in CASES for name in case.files}
     assert {"txt", "json", "yaml", "md"} <= kinds
     assert len(CASES) >= 60
+
+
+def test_uint64_ids_are_read_exactly_and_their_tests_pass(tmp_path: Path) -> None:
+    """Integers past int64 (a uint64 id) are ordinary JSON Schema integers: the registry keeps
+    them exactly, the models take them, and the generated contract tests pass with them.
+    """
+    biggest = 2**64 - 1
+    thing = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "format": "uint64", "maximum": biggest},
+            "size": {"type": "integer", "minimum": 2**63, "example": 2**63 + 5},
+        },
+        "required": ["id"],
+        "example": {"id": biggest, "size": 2**63 + 5},
+    }
+    spec = openapi_json(
+        paths={
+            "/things": {
+                "post": operation(
+                    "putThing",
+                    parameters=[
+                        query("after", {"type": "integer", "example": biggest})
+                    ],
+                    body={"$ref": "#/components/schemas/Thing"},
+                    response={"$ref": "#/components/schemas/Thing"},
+                )
+            }
+        },
+        schemas={"Thing": thing},
+    )
+    pyproject = make_project(tmp_path, Case("uint64", {"api.json": spec}, "ok"))
+    code, err = generate(pyproject)
+    assert code == 0, err
+    out = pyproject.parent / "generated"
+    registry = (out / "registry.json").read_text(encoding="utf-8")
+    assert str(biggest) in registry and str(2**63 + 5) in registry
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout
