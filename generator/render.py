@@ -47,6 +47,9 @@ RUNTIME_FILES = (
     "contract.py",
 )
 LIVE_ENV = "SPECGEN_LIVE"  # opt-in: the generated contract tests also run against the real service
+LIVE_WRITES_ENV = (
+    "SPECGEN_LIVE_WRITES"  # and, live, plain endpoints that are not read-only too
+)
 
 
 @cache
@@ -88,6 +91,7 @@ def outputs(registry: dict[str, Any], cache_dir: Path | None = None) -> dict[str
         "registry": registry,
         "version": registry["package_version"],
         "live_env": LIVE_ENV,
+        "live_writes_env": LIVE_WRITES_ENV,
     }
     files: dict[str, str] = {"registry.json": dumps(registry)}
     for name in RUNTIME_FILES:
@@ -214,5 +218,9 @@ def case_data(endpoint: dict[str, Any]) -> dict[str, Any]:
             own_names=[[a["location"], a["wire"]] for a in endpoint["param_args"]],
             answer=endpoint["answer"]["body"],
             answer_code=endpoint["answer"]["code"],
+            # what a live service may answer: the documented statuses, ranges ("4XX"), default
+            documented=sorted(
+                {str(r.get("range") or r["code"]) for r in endpoint["responses"]}
+            ),
         )
     return data
