@@ -24,7 +24,7 @@ from . import _files
 from . import _protocol as protocol
 from ._auth import placed
 from ._endpoint import problems_of
-from .errors import APIError, FieldProblem, InputValidationError
+from .errors import APIError, FieldProblem, InputValidationError, error_for
 
 Upload = Path | bytes | tuple[str, bytes]
 
@@ -113,7 +113,11 @@ def check_params(
     if model is None:
         return present
     try:
-        return model.model_validate(present).model_dump(mode="json", exclude_unset=True)
+        # by alias: the model's field names are its own (naming.field_names); the aliases are
+        # the Python names of the parameters, which the request is built from
+        return model.model_validate(present).model_dump(
+            mode="json", by_alias=True, exclude_unset=True
+        )
     except pydantic.ValidationError as error:
         wire = {py: name for py, name, _ in operation.params}
         problems = [
@@ -476,7 +480,7 @@ def _as_documented(operation: Operation, reply: protocol.Reply) -> None:
         and status not in operation.responses
         and "3XX" not in operation.ranges
     ):
-        raise protocol.error_for(
+        raise error_for(
             status,
             protocol._error_body(reply),
             protocol.request_id_of(reply),

@@ -24,7 +24,7 @@ from . import _files
 from . import _protocol as protocol
 from ._auth import placed
 from ._endpoint import problems_of
-from .errors import APIError, FieldProblem, InputValidationError
+from .errors import APIError, FieldProblem, InputValidationError, error_for
 
 Upload = Path | bytes | tuple[str, bytes]
 
@@ -93,7 +93,9 @@ def check_params(operation: Operation, model: type[pydantic.BaseModel] | None, v
     if model is None:
         return present
     try:
-        return model.model_validate(present).model_dump(mode="json", exclude_unset=True)
+        # by alias: the model's field names are its own (naming.field_names); the aliases are
+        # the Python names of the parameters, which the request is built from
+        return model.model_validate(present).model_dump(mode="json", by_alias=True, exclude_unset=True)
     except pydantic.ValidationError as error:
         wire = {py: name for py, name, _ in operation.params}
         problems = [FieldProblem(wire.get(p.field, p.field), p.constraint, p.message) for p in problems_of(error)]
@@ -375,7 +377,7 @@ def _as_documented(operation: Operation, reply: protocol.Reply) -> None:
     one: the credentials would go along) is an APIError with its status."""
     status = reply.status_code
     if 300 <= status < 400 and status not in operation.responses and "3XX" not in operation.ranges:
-        raise protocol.error_for(status, protocol._error_body(reply), protocol.request_id_of(reply), None, reply.headers)
+        raise error_for(status, protocol._error_body(reply), protocol.request_id_of(reply), None, reply.headers)
     if model_for(operation, status) is None or operation.method == "HEAD" or status in (204, 205, 304):
         return
     documented = operation.media_types.get(status, "")
