@@ -316,22 +316,27 @@ def field_aliases(wanted: dict[str, Any]) -> dict[str, str]:
     the wire name needs no entry."""
     aliases: dict[str, str] = {}
     inner: list[str] = []
-    for name, schema in wanted.items():
-        own, nested = _properties(schema)
-        for wire, python in naming.field_names(own).items():
+    found = [(name, *_properties(schema)) for name, schema in wanted.items()]
+    # the classes a field could shadow: the models, and the inline ones named after a field
+    classes = frozenset([*wanted, *(wire for *_, named in found for wire in named)])
+    for name, own, nested, _ in found:
+        for wire, python in naming.field_names(own, classes).items():
             if python != wire:
                 aliases[f"{name}.{wire}"] = python
         inner += nested
-    for wire, python in naming.field_names(list(dict.fromkeys(inner))).items():
+    for wire, python in naming.field_names(list(dict.fromkeys(inner)), classes).items():
         if python != wire:
             aliases[wire] = python
     return aliases
 
 
-def _properties(schema: Any) -> tuple[list[str], list[str]]:
-    """(the property names of the model `schema` is, those of the inline objects inside it)."""
+def _properties(schema: Any) -> tuple[list[str], list[str], list[str]]:
+    """(the property names of the model `schema` is, those of the inline objects inside it,
+    the names of properties whose schema is an inline object or enum: classes of their own).
+    """
     own: list[str] = []
     nested: list[str] = []
+    named: list[str] = []
     tops = [schema] + [
         part
         for part in (schema.get("allOf") or [] if isinstance(schema, dict) else [])
@@ -345,6 +350,7 @@ def _properties(schema: Any) -> tuple[list[str], list[str]]:
         if isinstance(properties, dict):
             own += [wire for wire in properties if wire not in own]
             stack += list(properties.values())
+            named += _inline_classes(properties)
         stack += [
             value
             for key, value in top.items()
@@ -359,12 +365,29 @@ def _properties(schema: Any) -> tuple[list[str], list[str]]:
             if isinstance(properties, dict):
                 nested += list(properties)
                 stack += list(properties.values())
+                named += _inline_classes(properties)
             stack += [
                 value
                 for key, value in node.items()
                 if key != "properties" and key not in normalize.DATA_KEYWORDS
             ]
-    return own, nested
+    return own, nested, named
+
+
+def _inline_classes(properties: dict[str, Any]) -> list[str]:
+    """Properties datamodel-code-generator makes a class of, named after the property: an
+    inline object (of the value or its items). Only a PascalCase name can equal the class's."""
+    return [
+        wire
+        for wire, prop in properties.items()
+        if wire[:1].isupper()
+        and isinstance(prop, dict)
+        and "$ref" not in prop
+        and (
+            "properties" in prop
+            or (isinstance(prop.get("items"), dict) and "properties" in prop["items"])
+        )
+    ]
 
 
 def _run(document: dict[str, Any], aliases: dict[str, str] | None = None) -> Any:

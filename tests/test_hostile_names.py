@@ -141,24 +141,29 @@ def test_arbitrary_names_generate_type_check_and_round_trip(
             "    sent = s.requests[-1]\n"
             "    inner = getattr(got, [n for n, f in type(got).model_fields.items()"
             f" if f.alias == {NESTED!r} or n == {NESTED!r}][0])\n"
+            "    from hostile_api import models\n"
+            "    classes = [n for n, v in vars(models).items() if isinstance(v, type)"
+            " and v.__module__ == models.__name__]\n"
             "    print(json.dumps([sent.query, sent.json, got.model_dump(mode='json', by_alias=True),"
-            " list(type(got).model_fields), list(type(inner).model_fields)]))\n"
+            " list(type(got).model_fields), list(type(inner).model_fields), classes]))\n"
         )
         done = subprocess.run(
             [sys.executable, "-c", script], cwd=out, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
-        sent_query, sent_body, received, own, nested = json.loads(done.stdout)
+        sent_query, sent_body, received, own, nested, classes = json.loads(done.stdout)
+        scope = frozenset([*classes, NESTED])  # what a field could shadow
         assert set(sent_query) == set(params)
         assert set(sent_body) == set(fields)
         # the answer's models: the wire names exactly (aliases), the Python names naming's
         assert set(received) == set(answer["properties"])
         if isinstance(received[NESTED], dict):
             assert set(received[NESTED]) == set(fields)
-        assert own == list(naming.field_names(list(answer["properties"])).values())
-        assert set(nested) == set(naming.field_names(fields).values())
+        decided = naming.field_names(list(answer["properties"]), scope)
+        assert own == list(decided.values())
+        assert set(nested) == set(naming.field_names(fields, scope).values())
         assert all(name.isascii() and name.isidentifier() for name in own + nested)
-        assert not set(own + nested) & naming.MODEL_FIELD_RESERVED
+        assert not set(own + nested) & (naming.MODEL_FIELD_RESERVED | set(classes))
         typed = subprocess.run(
             [
                 sys.executable,
