@@ -15,6 +15,9 @@ class Limits:
     max_depth: int = 64  # nested JSON/YAML containers (a schema level is about two)
     max_yaml_nodes: int = 1_000_000  # YAML nodes after alias expansion
     max_output_bytes: int = 200_000_000  # everything one run writes
+    # digits of one integer literal: uint64 ids (20 digits) and uint128 (39) fit; a 5,000-digit
+    # number is refused (Python itself will not convert more than 4,300 digits)
+    max_integer_digits: int = 40
 
     @classmethod
     def keys(cls) -> list[str]:

@@ -392,7 +392,9 @@ def source(registry: Registry, cache_dir: Path | None = None) -> str:
         return '"""No request or response models."""\n'
     key = hashlib.sha256(
         json.dumps(
-            [datamodel_version, wanted], sort_keys=True, ensure_ascii=False
+            [datamodel_version, naming.MODEL_FIELD_NAMING, wanted],
+            sort_keys=True,
+            ensure_ascii=False,
         ).encode()
     ).hexdigest()
     cached = cache_dir / f"{key}.py" if cache_dir is not None else None
@@ -446,7 +448,7 @@ def _generate(wanted: dict[str, Any]) -> str:
         "components": {"schemas": wanted},
     }
     try:
-        text = _run(document)
+        text = _run(document, field_aliases(wanted))
     except (
         Exception
     ) as exc:  # datamodel-code-generator's own errors have no common base
@@ -466,9 +468,93 @@ def _generate(wanted: dict[str, Any]) -> str:
     return text
 
 
-def _run(document: dict[str, Any]) -> Any:
+def field_aliases(wanted: dict[str, Any]) -> dict[str, str]:
+    """Field names for datamodel-code-generator, decided by `naming.field_names` (the wire
+    name stays each field's alias): `Model.wire` for the properties of each model (its own and
+    those of inline `allOf` parts, which it merges), and `wire` alone for those of the inline
+    objects it names itself, one Python name per wire name across them all. A name that stays
+    the wire name needs no entry."""
+    aliases: dict[str, str] = {}
+    inner: list[str] = []
+    found = [(name, *_properties(schema)) for name, schema in wanted.items()]
+    # the classes a field could shadow: the models, and the inline ones named after a field
+    classes = frozenset([*wanted, *(wire for *_, named in found for wire in named)])
+    for name, own, nested, _ in found:
+        for wire, python in naming.field_names(own, classes).items():
+            if python != wire:
+                aliases[f"{name}.{wire}"] = python
+        inner += nested
+    for wire, python in naming.field_names(list(dict.fromkeys(inner)), classes).items():
+        if python != wire:
+            aliases[wire] = python
+    return aliases
+
+
+def _properties(schema: Any) -> tuple[list[str], list[str], list[str]]:
+    """(the property names of the model `schema` is, those of the inline objects inside it,
+    the names of properties whose schema is an inline object or enum: classes of their own).
+    """
+    own: list[str] = []
+    nested: list[str] = []
+    named: list[str] = []
+    tops = [schema] + [
+        part
+        for part in (schema.get("allOf") or [] if isinstance(schema, dict) else [])
+        if isinstance(part, dict) and "$ref" not in part
+    ]
+    stack: list[Any] = []
+    for top in tops:
+        if not isinstance(top, dict):
+            continue
+        properties = top.get("properties")
+        if isinstance(properties, dict):
+            own += [wire for wire in properties if wire not in own]
+            stack += list(properties.values())
+            named += _inline_classes(properties)
+        stack += [
+            value
+            for key, value in top.items()
+            if key not in ("properties", "allOf", *normalize.DATA_KEYWORDS)
+        ]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                nested += list(properties)
+                stack += list(properties.values())
+                named += _inline_classes(properties)
+            stack += [
+                value
+                for key, value in node.items()
+                if key != "properties" and key not in normalize.DATA_KEYWORDS
+            ]
+    return own, nested, named
+
+
+def _inline_classes(properties: dict[str, Any]) -> list[str]:
+    """Properties datamodel-code-generator makes a class of, named after the property: an
+    inline object (of the value or its items). Only a PascalCase name can equal the class's.
+    """
+    return [
+        wire
+        for wire, prop in properties.items()
+        if wire[:1].isupper()
+        and isinstance(prop, dict)
+        and "$ref" not in prop
+        and (
+            "properties" in prop
+            or (isinstance(prop.get("items"), dict) and "properties" in prop["items"])
+        )
+    ]
+
+
+def _run(document: dict[str, Any], aliases: dict[str, str] | None = None) -> Any:
     return generate(
         document,
+        aliases=aliases or None,
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
         formatters=[Formatter.BUILTIN],

@@ -242,3 +242,61 @@ def namespace_identifier(text: str, taken: set[str]) -> str:
     return identifier(
         ascii_words(text), taken, fallback="group", reserved=NAMESPACE_RESERVED
     )
+
+
+# A model's scope (the class body datamodel-code-generator writes): a field may not take
+# pydantic's BaseModel attributes (`model_config`, `model_dump`, `schema`, `json`, `copy`,
+# `dict`, ...; its metaclass's `mro` and `register`; `fields` from pydantic 1), keywords, or a
+# name the class body uses in its annotations: the builtin types (`str`, `int`, ...), the types
+# the module imports (`Field`, `Decimal`, `AwareDatetime`) and, passed by the caller, the model
+# classes (`User: User` would shadow the class). A field named like a lowercase import (`date`,
+# `time`) is fine: datamodel-code-generator then imports the type under an alias.
+MODEL_FIELD_RESERVED = frozenset(
+    {
+        *keyword.kwlist,
+        *(name for name in dir(pydantic.BaseModel) if not name.startswith("_")),
+        *(name for name in dir(type(pydantic.BaseModel)) if not name.startswith("_")),
+        "fields",
+        "self",
+        "cls",
+        *("int", "float", "str", "bool", "bytes", "list", "dict"),
+        *MODEL_MODULE_NAMES,
+        *(name for name in LIBRARY_NAMES if name[:1].isupper()),
+    }
+)
+# Bumped when the naming of model fields changes: the models cache is keyed by it.
+MODEL_FIELD_NAMING = "fields-2"
+
+
+def field_names(
+    wire_names: list[str], classes: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """{wire name: Python field name} for the properties of one model, in order: a wire name
+    that is already a plain ASCII identifier stays itself (`userId`, `id`, `type`, `UserId`);
+    any other (`a-b`, `数据`, `1st`, `_x`) or one the model's scope holds (MODEL_FIELD_RESERVED:
+    `json`, `model_config`, `class`, `str`, `Field`; `classes`: the model classes) is rebuilt
+    by `identifier` (snake_case); two names never meet. The wire name stays the field's alias.
+    """
+    reserved = MODEL_FIELD_RESERVED | classes
+    kept = {
+        wire
+        for wire in wire_names
+        if _plain_field(wire, reserved) and len(wire) <= MAX_LENGTH
+    }
+    taken = set(kept)  # a plain name keeps itself even when a rebuilt one comes first
+    names: dict[str, str] = {}
+    for wire in wire_names:
+        if wire not in names:
+            names[wire] = (
+                wire if wire in kept else identifier(wire, taken, "field", reserved)
+            )
+    return names
+
+
+def _plain_field(wire: str, reserved: frozenset[str]) -> bool:
+    return (
+        wire.isascii()
+        and wire.isidentifier()
+        and not wire.startswith("_")  # pydantic keeps `_x` private
+        and wire not in reserved
+    )

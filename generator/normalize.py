@@ -262,8 +262,9 @@ def _schema(
     where: tuple[str, int | None, str],
 ) -> Any:
     """A reader's schema, cleaned, with its refs rewritten; a ref that leaves the document
-    (another file, a URL) or points nowhere is a warning and is left out, unless
-    `external_refs = "project"` lets a file inside the project folder be read (refs.external).
+    (another file, a URL) is a located error, unless `external_refs = "project"` lets a file
+    inside the project folder be read (readers.external); one that points nowhere is a warning
+    and is left out.
     """
     dropped: list[str] = []
     cleaned = rewrite_refs(
@@ -273,6 +274,8 @@ def _schema(
     for problem in _bad_patterns(cleaned):
         report.warn(file, line, problem, pointer)
     for ref in dict.fromkeys(dropped):
+        if external.is_external(ref):
+            raise fail(file, line, external.refusal(ref), pointer)
         report.warn(
             file,
             line,

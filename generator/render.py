@@ -49,6 +49,9 @@ RUNTIME_FILES = (
     "contract.py",
 )
 LIVE_ENV = "SPECGEN_LIVE"  # opt-in: the generated contract tests also run against the real service
+LIVE_WRITES_ENV = (
+    "SPECGEN_LIVE_WRITES"  # and, live, plain endpoints that are not read-only too
+)
 
 
 @cache
@@ -100,6 +103,7 @@ def outputs(registry: Registry, cache_dir: Path | None = None) -> dict[str, str]
         "registry": registry,
         "version": registry["package_version"],
         "live_env": LIVE_ENV,
+        "live_writes_env": LIVE_WRITES_ENV,
     }
     files: dict[str, str] = {"registry.json": dumps(registry)}
     for name in RUNTIME_FILES:
@@ -251,5 +255,9 @@ def case_data(endpoint: EndpointView) -> dict[str, Any]:
             own_names=[[a["location"], a["wire"]] for a in endpoint["param_args"]],
             answer=endpoint["answer"]["body"],
             answer_code=endpoint["answer"]["code"],
+            # what a live service may answer: the documented statuses, ranges ("4XX"), default
+            documented=sorted(
+                {str(r.get("range") or r["code"]) for r in endpoint["responses"]}
+            ),
         )
     return data

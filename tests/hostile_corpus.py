@@ -481,6 +481,22 @@ def cases() -> list[Case]:
         "error",
         "integer",
     )
+    # uint64 ids and other integers past int64 are read exactly; only absurd sizes are refused
+    add(
+        "openapi-json-41-digit-integer",
+        {
+            "a.json": openapi_json().replace(
+                '"type": "integer"', f'"maximum": {"9" * 41}'
+            )
+        },
+        "error",
+        "max_integer_digits",
+    )
+    add(
+        "yaml-uint64-max-default",
+        {"a.yaml": _yaml_with(str(2**64 - 1), "default")},
+        "ok",
+    )
     add(
         "docpage-int64-overflow-enum",
         {
@@ -491,8 +507,7 @@ def cases() -> list[Case]:
                 }
             ).replace("[1, 2]", f"[1, {BIG_INT}]")
         },
-        "error",
-        "64-bit",
+        "ok",
     )
     add(
         "markdown-huge-integer-in-example",
@@ -622,7 +637,8 @@ def cases() -> list[Case]:
         "alias",
     )
     # -- references ----------------------------------------------------------------------------
-    for fmt in ("docpage", "native", "openapi-json", "openapi-yaml"):
+    # A ref that leaves the document is a located error (external_refs allows project files).
+    for fmt in ("docpage", "native", "openapi-json", "openapi-yaml", "docsite-md"):
         for label, ref in (
             ("file-url", "file:///etc/passwd"),
             ("absolute", "/etc/hostname"),
@@ -635,8 +651,8 @@ def cases() -> list[Case]:
             add(
                 f"{fmt}-ref-{label}",
                 {_ext(fmt): _with_ref(fmt, ref)},
-                "ok",
-                "$ref",
+                "error",
+                "leaves the document",
             )
     add(
         "markdown-link-to-url-model",
@@ -1195,6 +1211,7 @@ def _ext(fmt: str) -> str:
         "native": "a.apifox.json",
         "openapi-json": "a.json",
         "openapi-yaml": "a.yaml",
+        "docsite-md": "a.md",
     }[fmt]
 
 
@@ -1246,6 +1263,10 @@ def _with_ref(fmt: str, ref: str) -> str:
             )
         }
     }
+    if (
+        fmt == "docsite-md"
+    ):  # a documentation site's page with the OpenAPI document inside
+        return f"# page\n\n## OpenAPI Specification\n\n```yaml\n{openapi_yaml(paths, schemas)}```\n"
     return (
         openapi_json(paths, schemas)
         if fmt == "openapi-json"

@@ -826,3 +826,378 @@ def test_a_path_parameter_holding_a_slash_passes_its_contract_tests(
         " passed" in tests.stdout
         and "skipped" not in tests.stdout.split("passed")[0][-40:]
     )
+
+
+# --- REST routes under faults ------------------------------------------------------------------
+#
+# The same invariants for plain (REST) endpoints of a package generated from a small document of
+# our own: GET/DELETE (idempotent, retried on 408/409/429/5xx and on failures), POST/PATCH (not
+# idempotent: sent again only after a 429, the server's refusal, or a failure before any byte
+# left this machine; never after a 5xx, even with Retry-After, nor after a timeout or a broken
+# answer: the server may have done the work). Each call carries its own `timeout`, so a run's
+# budget is its attempts times (the call's timeout plus the longest pause).
+
+REST_RUNS = 260
+REST_DOCUMENT = """\
+openapi: 3.0.3
+info: {title: faulty, version: "1"}
+servers:
+  - url: https://api.example.com
+security:
+  - bearerAuth: []
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+  schemas:
+    Item:
+      type: object
+      required: [id, name]
+      properties:
+        id: {type: integer, example: 7}
+        name: {type: string, example: lamp}
+    NewItem:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string, example: lamp}
+    Problem:
+      type: object
+      properties:
+        detail: {type: string}
+paths:
+  /items:
+    post:
+      operationId: createItem
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/NewItem"}
+      responses:
+        "201":
+          description: created
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Item"}
+  /items/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: integer, example: 7}}
+    get:
+      operationId: getItem
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Item"}
+        "404":
+          description: missing
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Problem"}
+    patch:
+      operationId: renameItem
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/NewItem"}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Item"}
+    delete:
+      operationId: deleteItem
+      responses:
+        "204": {description: deleted}
+"""
+# (method, documented path, the client's method, its arguments)
+REST_CALLS = (
+    ("GET", "/items/{id}", "get_item", {"id": 7}),
+    ("DELETE", "/items/{id}", "delete_item", {"id": 7}),
+    ("POST", "/items", "create_item", {"name": "lamp"}),
+    ("PATCH", "/items/{id}", "rename_item", {"id": 7, "name": "lamp"}),
+)
+NOT_IDEMPOTENT = ("POST", "PATCH")
+
+
+@dataclass
+class RestRun(Run):
+    method: str = ""
+    sent: int = 0  # how many times the request reached a server
+
+
+def _rest_faults(testing: ModuleType) -> list[tuple[str, Any, int]]:
+    """(name, fault, how many of its answers refuse the request: a 429 is not taken)."""
+    Fault = testing.Fault
+    later = formatdate(time.time() + 1, usegmt=True)
+    return [
+        *[
+            (f"status {code}", Fault(status=code), 1 if code == 429 else 0)
+            for code in (400, 401, 404, 409, 422, 429, 500, 502, 503, 504)
+        ],
+        ("429 retry-after 0.01", Fault(status=429, retry_after=0.01), 1),
+        ("503 retry-after 0.01", Fault(status=503, retry_after=0.01), 0),
+        ("429 retry-after date", Fault(status=429, retry_after=later), 1),
+        ("503 retry-after NaN", Fault(status=503, retry_after="NaN"), 0),
+        ("429 retry-after text", Fault(status=429, retry_after="soon"), 1),
+        ("drop", Fault(drop=True), 0),
+        ("reset", Fault(reset=True), 0),
+        ("delay 0.02", Fault(delay=0.02), 0),
+        ("delay 1.0", Fault(delay=1.0), 0),
+        (
+            "html 200",
+            Fault(status=200, body="<html>busy</html>", content_type="text/html"),
+            0,
+        ),
+        (
+            "html labelled json",
+            Fault(status=200, body="<html>", content_type="application/json"),
+            0,
+        ),
+        ("text 200", Fault(status=200, body="OK", content_type="text/plain"), 0),
+        ("mislabelled answer", Fault(content_type="text/plain"), 0),
+        ("truncated 0", Fault(truncate=0), 0),
+        ("truncated 5", Fault(truncate=5), 0),
+        ("wrong shape", Fault(status=200, body={"id": "seven", "name": 3}), 0),
+        (
+            "html 502",
+            Fault(status=502, body="<h1>502</h1>", content_type="text/html"),
+            0,
+        ),
+    ]
+
+
+def rest_run(api: ModuleType, index: int, raw: RawServer, canary: RawServer) -> RestRun:
+    rng = random.Random(SEED * 7 + index)
+    flavour = rng.choice(("sync", "async"))
+    method, path, name, kwargs = REST_CALLS[rng.randrange(len(REST_CALLS))]
+    call_timeout = rng.uniform(0.05, 0.2)
+    retry = api.RetryPolicy(max_attempts=ATTEMPTS, initial_delay=0.001, max_delay=0.05)
+    budget = ATTEMPTS * (call_timeout + retry.max_delay)
+    testing = importlib.import_module(api.__name__ + ".testing")
+    if rng.random() < 0.5:
+        faults = _rest_faults(testing)
+        label, fault, refusing = faults[rng.randrange(len(faults))]
+        times = rng.randint(1, 3)
+        where = rng.choice(("rest", f"{method} {path}"))
+        run = RestRun(
+            index, flavour, "mock", name, f"{where}: {label} x{times}", budget
+        )
+        run.method, run.refused = method, refusing * times
+        with testing.MockServer(api_key=KEY) as server:
+            server.inject(where, fault, times=times)
+            _execute_rest(api, run, server.url, name, kwargs, call_timeout, retry)
+            run.sent = sum(1 for r in server.requests if r.method == method)
+        return run
+    behaviour = BEHAVIOURS[rng.randrange(len(BEHAVIOURS))]
+    run = RestRun(index, flavour, "raw", name, f"rest: {behaviour}", budget)
+    run.method = method
+    prefix = f"/q{index}/rest/{behaviour}"
+    _execute_rest(api, run, f"{raw.origin}{prefix}", name, kwargs, call_timeout, retry)
+    with raw.lock:
+        run.sent = sum(
+            1
+            for s in raw.seen
+            if s.path.startswith(prefix + "/") and s.method == method
+        )
+    if behaviour in REFUSING:
+        run.refused = (
+            ATTEMPTS  # every answer was a 429: none of those requests was taken
+        )
+    return run
+
+
+def _execute_rest(
+    api: ModuleType,
+    run: RestRun,
+    base_url: str,
+    name: str,
+    kwargs: dict[str, Any],
+    call_timeout: float,
+    retry: Any,
+) -> None:
+    options = {"key": KEY, "base_url": base_url, "retry": retry}
+    transport = {"verify": TLS}
+    try:
+        if run.flavour == "sync":
+            with (
+                httpx.Client(**transport) as http,
+                api.Client(**options, http_client=http) as client,
+            ):
+                started = time.monotonic()
+                try:
+                    outcome = getattr(client, name)(**kwargs, timeout=call_timeout)
+                finally:
+                    run.elapsed = time.monotonic() - started
+        else:
+
+            async def scenario() -> Any:
+                async with (
+                    httpx.AsyncClient(**transport) as http,
+                    api.AsyncClient(**options, http_client=http) as client,
+                ):
+                    started = time.monotonic()
+                    try:
+                        return await getattr(client, name)(
+                            **kwargs, timeout=call_timeout
+                        )
+                    finally:
+                        run.elapsed = time.monotonic() - started
+
+            outcome = asyncio.run(scenario())
+        run.outcome = type(outcome).__name__
+    except api.ClientError as error:
+        run.outcome = type(error).__name__
+    except Exception as error:  # the property under test: this must never happen
+        run.outcome = type(error).__name__
+        run.untyped = (
+            f"{type(error).__module__}.{type(error).__name__}: {str(error)[:160]}"
+        )
+
+
+def rest_campaign(api: ModuleType, runs: int = REST_RUNS, workers: int = 8) -> Campaign:
+    http = importlib.import_module(api.__name__ + "._http")
+    limit = http.MAX_ANSWER_BYTES
+    http.MAX_ANSWER_BYTES = 1 << 20  # so that the bomb is bigger than the limit
+    canary = RawServer().start()
+    raw = RawServer(canary).start()
+    raw.output = b'{"id": 7, "name": "lamp"}'
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            done = list(
+                pool.map(lambda index: rest_run(api, index, raw, canary), range(runs))
+            )
+    finally:
+        raw.stop()
+        canary.stop()
+        http.MAX_ANSWER_BYTES = limit
+    own = f"127.0.0.1:{raw.port}"
+    stolen = [seen for seen in raw.seen if seen.host != own and seen.had_key]
+    return Campaign(list(done), stolen + list(canary.seen))
+
+
+@pytest.fixture(scope="module")
+def rest_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    root = tmp_path_factory.mktemp("faulty")
+    (root / "faulty.openapi.yaml").write_text(REST_DOCUMENT, encoding="utf-8")
+    out = root / "generated"
+    done = run_cli(
+        "generate",
+        "--input",
+        str(root / "faulty.openapi.yaml"),
+        "--out",
+        str(out),
+        "--package",
+        "faulty_api",
+        "--no-cache",
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+    sys.path.insert(0, str(out))
+    try:
+        yield importlib.import_module("faulty_api")
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m.split(".")[0] == "faulty_api"]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def rest_result(rest_api: ModuleType) -> Campaign:
+    return rest_campaign(rest_api)
+
+
+def test_rest_every_failure_is_typed(rest_result: Campaign) -> None:
+    runs = rest_result.runs
+    assert len(runs) >= 250
+    assert {run.flavour for run in runs} == {"sync", "async"}
+    assert {run.target for run in runs} == {"mock", "raw"}
+    assert {run.operation for run in runs} == {c[2] for c in REST_CALLS}
+    assert [f"{run.fault} -> {run.untyped}" for run in rest_result.untyped] == []
+    outcomes = Counter(run.outcome for run in runs)
+    assert outcomes["Item"] > 10, outcomes  # the clean paths still succeed
+    # a method that promises an Item returns one or raises: never a str, a dict or None
+    promised = [
+        f"{run.operation} {run.fault}: {run.outcome}"
+        for run in runs
+        if run.operation != "delete_item"
+        and not (run.outcome == "Item" or run.outcome.endswith("Error"))
+    ]
+    assert promised == []
+    typed = {name for name in outcomes if name.endswith("Error")}
+    assert {
+        "MalformedResponseError",
+        "ConnectionFailedError",
+        "ServerError",
+        "RateLimitError",
+    } <= typed, outcomes
+
+
+def test_rest_no_call_outlives_its_timeouts(rest_result: Campaign) -> None:
+    late = [
+        f"{run.index} {run.operation} {run.fault}: {run.elapsed:.2f} s for {run.budget:.2f}"
+        for run in rest_result.runs
+        if run.elapsed > run.budget + MARGIN
+    ]
+    assert late == []
+
+
+def test_rest_requests_that_are_not_idempotent_are_never_repeated(
+    rest_result: Campaign,
+) -> None:
+    runs = [run for run in rest_result.runs if isinstance(run, RestRun)]
+    repeated = [
+        f"{run.method} {run.target} {run.fault}: sent {run.sent}"
+        for run in runs
+        if run.method in NOT_IDEMPOTENT and run.sent > 1 + run.refused
+    ]
+    assert repeated == []
+    # ... while idempotent ones are retried (the policy bites), and a refusal is retried too
+    assert any(run.method not in NOT_IDEMPOTENT and run.sent > 1 for run in runs)
+    assert any(run.method in NOT_IDEMPOTENT and run.sent > 1 for run in runs)
+
+
+def test_rest_the_key_never_leaves_the_origin(rest_result: Campaign) -> None:
+    assert rest_result.off_origin == []
+
+
+def test_a_rest_fault_names_a_route_or_any_route(rest_api: ModuleType) -> None:
+    """Scripted faults of plain endpoints: a route's own go first, "rest" applies to any
+    route, an unknown name is refused; truncation and relabelling keep the real answer.
+    """
+    testing = importlib.import_module("faulty_api.testing")
+    Fault = testing.Fault
+    with (
+        testing.MockServer(api_key=KEY) as server,
+        rest_api.Client(
+            key=KEY, base_url=server.url, retry=rest_api.RetryPolicy(max_attempts=1)
+        ) as client,
+    ):
+        with pytest.raises(ValueError, match="GET /items/"):
+            server.inject("GET /nowhere", Fault(status=500))
+        server.inject("rest", Fault(status=502))
+        server.inject("DELETE /items/{id}", Fault(status=409))
+        with pytest.raises(rest_api.APIError) as first:
+            client.delete_item(id=7)
+        assert first.value.status_code == 409  # the route's own fault first
+        with pytest.raises(rest_api.ServerError):
+            client.get_item(id=7)  # then any route's
+        assert (
+            client.get_item(id=7).name == "lamp"
+        )  # no fault left: the documented answer
+        server.inject("rest", Fault(content_type="text/html"))
+        with pytest.raises(rest_api.MalformedResponseError) as relabelled:
+            client.get_item(
+                id=7
+            )  # documented as JSON: not a str where an Item was promised
+        assert relabelled.value.body == '{"id": 7, "name": "lamp"}'
+        server.inject("GET /items/{id}", Fault(truncate=3))
+        with pytest.raises(rest_api.ConnectionFailedError):
+            client.get_item(id=7)
+        server.inject("POST /items", Fault(reset=True))
+        with pytest.raises(rest_api.ConnectionFailedError) as reset:
+            client.create_item(name="x")
+        assert reset.value.maybe_sent

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import importlib
 import io
 import json
 import os
@@ -18,9 +19,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from referencing.exceptions import Unresolvable
 
-from generator import cli
-from tests.hostile_corpus import CANARY, Case, cases, docpage, openapi_json, operation
+from generator import cli, models, samples
+from generator.diagnostics import SpecError
+from tests.helpers import ROOT
+from tests.hostile_corpus import (
+    CANARY,
+    Case,
+    _ext,
+    _with_ref,
+    cases,
+    openapi_json,
+    operation,
+    query,
+)
 
 OUTSIDE_SECRET = "OUTSIDE_SECRET_7f3a"
 CASES = cases()
@@ -159,97 +172,104 @@ def recorder() -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
-def test_a_loopback_ref_is_never_contacted(
-    recorder: tuple[str, list[str]], tmp_path: Path
+REF_FORMATS = ("docpage", "native", "openapi-json", "openapi-yaml", "docsite-md")
+
+
+@pytest.mark.parametrize("fmt", REF_FORMATS)
+@pytest.mark.parametrize("setting", ["", 'external_refs = "project"'])
+def test_a_loopback_ref_is_a_located_error_and_never_contacted(
+    recorder: tuple[str, list[str]], tmp_path: Path, fmt: str, setting: str
 ) -> None:
     url, hits = recorder
-    ref = {"$ref": f"{url}/schema.json"}
-    specs: dict[str, str | bytes] = {
-        "page.txt": docpage(
-            body_schema={"type": "object", "properties": {"a": ref, "b": ref}},
-            responses=[
-                {
-                    "id": 1,
-                    "name": "ok",
-                    "code": 200,
-                    "contentType": "json",
-                    "jsonSchema": ref,
-                }
-            ],
-        ),
-        "api.json": openapi_json(
-            paths={"/r": {"post": operation("remote", body=ref, response=ref)}},
-            schemas={
-                "Remote": ref,
-                "Inner": {"type": "object", "properties": {"x": ref}},
-            },
-        ),
-    }
-    pyproject = make_project(tmp_path, Case("loopback", specs, "ok"))
+    case = Case("loopback", {_ext(fmt): _with_ref(fmt, f"{url}/schema.json")}, "error")
+    case.settings = setting
+    pyproject = make_project(tmp_path, case)
     code, err = generate(pyproject)
-    assert code == 0, err
-    assert "never fetches" in err
+    assert code == 2, err
+    assert "Traceback" not in err
+    [located] = [line for line in err.splitlines() if ": error: " in line]
+    assert LOCATED.match(located), located
+    # where (file:line or file), what was refused and why, what was expected, the JSON pointer
+    assert located.startswith(f"specs/{_ext(fmt)}"), located
+    assert f"{url}/schema.json" in located and "never fetches" in located, located
+    assert "expected a local reference (#/...)" in located, located
+    assert re.search(r"\(at /[^)]*\)$", located), located
+    if fmt != "docpage":  # a page's schemas sit on one line of a JSON block
+        assert re.match(rf"specs/{re.escape(_ext(fmt))}:\d+: ", located), located
     assert hits == [], f"the generator fetched {hits}"
-    out = pyproject.parent / "generated"
-    assert all(
-        "FETCHED" not in p.read_text(encoding="utf-8")
-        for p in out.rglob("*")
-        if p.is_file()
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert hits == [], f"the generated tests fetched {hits}"
+    assert not (pyproject.parent / "generated").exists()
+
+
+def test_the_libraries_below_are_handed_no_ref_they_could_fetch(
+    recorder: tuple[str, list[str]],
+) -> None:
+    """datamodel-code-generator and jsonschema (its `referencing`) follow remote refs when
+    given one; ours never give them one: a guard before the model generator, an empty
+    registry in every validator (the generator's and the generated package's contract).
+    """
+    url, hits = recorder
+    remote = {"type": "object", "properties": {"x": {"$ref": f"{url}/schema.json"}}}
+    with pytest.raises(
+        SpecError, match="refusing to hand it to datamodel-code-generator"
+    ):
+        models._generate({"Remote": remote})
+    with pytest.raises(Unresolvable):
+        samples.validator(remote, {}).validate({"x": 1})
+    assert not samples.is_valid({"x": 1}, remote, {})
+    if str(ROOT / "generated") not in sys.path:
+        sys.path.insert(0, str(ROOT / "generated"))
+    contract = importlib.import_module("fal_api.contract")
+    with pytest.raises(Unresolvable, match=r"schema\.json"):
+        contract.validate(remote, {"x": 1})
+    assert hits == [], f"a library fetched {hits}"
 
 
 def test_project_files_are_read_only_when_allowed_and_never_outside(
     tmp_path: Path,
 ) -> None:
     common = {"Shared": {"type": "object", "properties": {"kept": {"type": "string"}}}}
-    spec = openapi_json(
-        paths={
-            "/r": {
-                "post": operation(
-                    "refs",
-                    body={
-                        "type": "object",
-                        "properties": {
-                            "inside": {"$ref": "common.json#/Shared"},
-                            "outside": {"$ref": "../../outside.json"},
-                        },
-                    },
-                )
+    for label, ref in (
+        ("inside", "common.json#/Shared"),
+        ("outside", "../../outside.json"),
+    ):
+        spec = openapi_json(
+            paths={
+                "/r": {
+                    "post": operation(
+                        "refs",
+                        body={"type": "object", "properties": {label: {"$ref": ref}}},
+                    )
+                }
             }
-        }
-    )
-    case = Case("project-refs", {"api.json": spec}, "ok")
-    for setting, inlined in (("", False), ('external_refs = "project"', True)):
-        root = tmp_path / ("allowed" if setting else "default")
-        case.settings = setting
-        pyproject = make_project(root, case)
-        (pyproject.parent / "specs" / "common.json").write_text(
-            json.dumps(common), encoding="utf-8"
         )
-        # common.json is not an input (inputs are globbed): keep it out of the inputs
-        pyproject.write_text(
-            pyproject.read_text(encoding="utf-8").replace(
-                'inputs = ["specs/*"]', 'inputs = ["specs/api.json"]'
-            ),
-            encoding="utf-8",
-        )
-        code, err = generate(pyproject)
-        assert code == 0, err
-        registry = (pyproject.parent / "generated" / "registry.json").read_text(
-            encoding="utf-8"
-        )
-        assert ('"kept"' in registry) is inlined, err
-        assert OUTSIDE_SECRET not in registry
-        assert "../../outside.json" in err
+        case = Case("project-refs", {"api.json": spec}, "ok")
+        for setting in ("", 'external_refs = "project"'):
+            root = tmp_path / label / ("allowed" if setting else "default")
+            case.settings = setting
+            pyproject = make_project(root, case)
+            (pyproject.parent / "specs" / "common.json").write_text(
+                json.dumps(common), encoding="utf-8"
+            )
+            # common.json is not an input (inputs are globbed): keep it out of the inputs
+            pyproject.write_text(
+                pyproject.read_text(encoding="utf-8").replace(
+                    'inputs = ["specs/*"]', 'inputs = ["specs/api.json"]'
+                ),
+                encoding="utf-8",
+            )
+            code, err = generate(pyproject)
+            if label == "inside" and setting:
+                assert code == 0, err
+                registry = (pyproject.parent / "generated" / "registry.json").read_text(
+                    encoding="utf-8"
+                )
+                assert '"kept"' in registry, err
+                continue
+            assert code == 2, err
+            assert f"$ref {ref!r} leaves the document" in err
+            assert ("(#/...) or a relative reference" in err) is bool(setting), err
+            assert OUTSIDE_SECRET not in err
+            assert not (pyproject.parent / "generated").exists()
 
 
 def test_every_bomb_is_cut_short() -> None:
@@ -262,3 +282,50 @@ def test_the_suite_covers_all_four_formats_and_at_least_sixty_cases() -> None:
     kinds = {name.rsplit(".", 1)[-1] for case in CASES for name in case.files}
     assert {"txt", "json", "yaml", "md"} <= kinds
     assert len(CASES) >= 60
+
+
+def test_uint64_ids_are_read_exactly_and_their_tests_pass(tmp_path: Path) -> None:
+    """Integers past int64 (a uint64 id) are ordinary JSON Schema integers: the registry keeps
+    them exactly, the models take them, and the generated contract tests pass with them.
+    """
+    biggest = 2**64 - 1
+    thing = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "format": "uint64", "maximum": biggest},
+            "size": {"type": "integer", "minimum": 2**63, "example": 2**63 + 5},
+        },
+        "required": ["id"],
+        "example": {"id": biggest, "size": 2**63 + 5},
+    }
+    spec = openapi_json(
+        paths={
+            "/things": {
+                "post": operation(
+                    "putThing",
+                    parameters=[
+                        query("after", {"type": "integer", "example": biggest})
+                    ],
+                    body={"$ref": "#/components/schemas/Thing"},
+                    response={"$ref": "#/components/schemas/Thing"},
+                )
+            }
+        },
+        schemas={"Thing": thing},
+    )
+    pyproject = make_project(tmp_path, Case("uint64", {"api.json": spec}, "ok"))
+    code, err = generate(pyproject)
+    assert code == 0, err
+    out = pyproject.parent / "generated"
+    registry = (out / "registry.json").read_text(encoding="utf-8")
+    assert str(biggest) in registry and str(2**63 + 5) in registry
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout

@@ -24,7 +24,7 @@ from . import _files
 from . import _protocol as protocol
 from ._auth import placed
 from ._endpoint import problems_of
-from .errors import APIError, FieldProblem, InputValidationError
+from .errors import APIError, FieldProblem, InputValidationError, error_for
 
 Upload = Path | bytes | tuple[str, bytes]
 
@@ -116,7 +116,11 @@ def check_params(
     if model is None:
         return present
     try:
-        return model.model_validate(present).model_dump(mode="json", exclude_unset=True)
+        # by alias: the model's field names are its own (naming.field_names); the aliases are
+        # the Python names of the parameters, which the request is built from
+        return model.model_validate(present).model_dump(
+            mode="json", by_alias=True, exclude_unset=True
+        )
     except pydantic.ValidationError as error:
         wire = {py: name for py, name, _ in operation.params}
         problems = [
@@ -444,6 +448,7 @@ def call(
             except pydantic.ValidationError:
                 pass
         raise
+    _as_documented(operation, reply)
     parsed = parse(model_for(operation, reply.status_code), reply)
     if reply.status_code in operation.unwrap and isinstance(parsed, pydantic.RootModel):
         parsed = parsed.root
@@ -453,10 +458,70 @@ def call(
 
 
 def model_for(operation: Operation, status: int) -> type[pydantic.BaseModel] | None:
-    """The documented model of a status: its own, else its range's (`4XX`), else `default`'s."""
+    """The documented model of a status: its own, else its range's (`4XX`), else `default`'s;
+    an undocumented success (200 where 201 is documented) takes the one documented success
+    model, so that the method returns what its signature says (or a typed error)."""
     if status in operation.responses:
         return operation.responses[status]
-    return operation.ranges.get(f"{status // 100}XX", operation.ranges.get("default"))
+    found = operation.ranges.get(f"{status // 100}XX", operation.ranges.get("default"))
+    successes = {
+        model
+        for code, model in operation.responses.items()
+        if 200 <= code < 300 and model is not None
+    }
+    if found is None and 200 <= status < 300 and len(successes) == 1:
+        return successes.pop()
+    return found
+
+
+def _as_documented(operation: Operation, reply: protocol.Reply) -> None:
+    """What the method's signature cannot return is a typed error: a success documented as
+    JSON that arrives as something else (an HTML page from a proxy, text) or empty is a
+    MalformedResponseError; a redirect the document does not name (the client never follows
+    one: the credentials would go along) is an APIError with its status."""
+    status = reply.status_code
+    if (
+        300 <= status < 400
+        and status not in operation.responses
+        and "3XX" not in operation.ranges
+    ):
+        raise error_for(
+            status,
+            protocol._error_body(reply),
+            protocol.request_id_of(reply),
+            None,
+            reply.headers,
+        )
+    if (
+        model_for(operation, status) is None
+        or operation.method == "HEAD"
+        or status in (204, 205, 304)
+    ):
+        return
+    documented = operation.media_types.get(status, "")
+    if (
+        not documented and 200 <= status < 300
+    ):  # an undocumented success, read as the documented one
+        kinds = {
+            kind for code, kind in operation.media_types.items() if 200 <= code < 300
+        }
+        documented = kinds.pop() if len(kinds) == 1 else ""
+    if not _is_json(documented):
+        return
+    given = reply.headers.get("content-type", "")
+    if not reply.body:
+        raise protocol.malformed(
+            reply, f"the answer is empty; expected {documented}, as documented"
+        )
+    if given and not _is_json(given):
+        raise protocol.malformed(
+            reply, f"the answer is not {documented}, as documented"
+        )
+
+
+def _is_json(media_type: str) -> bool:
+    kind = media_type.split(";")[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
 
 
 def parse(model: type[pydantic.BaseModel] | None, reply: protocol.Reply) -> Any:

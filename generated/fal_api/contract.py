@@ -11,6 +11,7 @@ import functools
 import json
 import ssl
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -36,11 +37,16 @@ def _validator(schema_text: str) -> Any:
     """One compiled validator per schema for the whole test session, sharing one registry."""
     import jsonschema  # type: ignore[import-untyped,unused-ignore]  # a test dependency
 
+    from referencing import Registry  # jsonschema's own dependency
+
     schema = json.loads(schema_text)
     root = {**schema, "$defs": SCHEMAS} if isinstance(schema, dict) else schema
-    # formats checked as the generator checked them when it chose examples and answers
+    # formats checked as the generator checked them when it chose examples and answers; an
+    # empty registry: only refs inside the schema resolve, nothing is ever fetched or opened
     return jsonschema.Draft202012Validator(
-        root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        root,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        registry=Registry(),
     )
 
 
@@ -277,6 +283,65 @@ def answer_matches(
 def _member(client: Any, path: str) -> Any:
     """`client.user.login` by its dotted path below the client."""
     return functools.reduce(getattr, path.split("."), client)
+
+
+# --- live mode (plain endpoints) -----------------------------------------------------------------
+
+READ_ONLY = (
+    "GET",
+    "HEAD",
+    "OPTIONS",
+)  # safe methods (RFC 9110 9.2.1): nothing changes on the server
+
+
+@dataclass(frozen=True)
+class Live:
+    """The real service: its base URL (None: the documented server), and whether calls that
+    are not read-only may go out (`writes_env` names the variable that allows them)."""
+
+    base_url: str | None
+    writes: bool
+    writes_env: str
+
+
+def live_answer(
+    live: Live,
+    method: str,
+    attribute: str,
+    kwargs: dict[str, Any],
+    model: Any,
+    documented: list[str],
+) -> None:
+    """The live service answers the documented call with one of its documented statuses (a
+    success parsed into its model); credentials come from each scheme's environment variable.
+    """
+    if method.upper() not in READ_ONLY and not live.writes:
+        import pytest
+
+        pytest.skip(
+            f"{method} changes data on the live service: set {live.writes_env}=1 to send it"
+        )
+    with Client(base_url=live.base_url) as client:
+        try:
+            answer = _member(client.with_raw_response, attribute)(**kwargs)
+        except APIError as error:
+            assert is_documented(
+                error.status_code, documented
+            ), f"HTTP {error.status_code} is not a documented answer ({', '.join(documented)})"
+            return
+    assert is_documented(
+        answer.status_code, documented
+    ), f"HTTP {answer.status_code} is not a documented answer ({', '.join(documented)})"
+    if model is not None and 200 <= answer.status_code < 300:
+        assert isinstance(answer.parsed, model), f"the answer is not a {model.__name__}"
+
+
+def is_documented(status: int, documented: list[str]) -> bool:
+    return (
+        str(status) in documented
+        or f"{status // 100}XX" in documented
+        or "default" in documented
+    )
 
 
 def same_answer_async(

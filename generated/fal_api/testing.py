@@ -15,7 +15,12 @@ with `{"detail": [{"loc", "msg", "type"}]}`. Every response carries `x-fal-reque
 Faults are scripted per operation ("submit", "status", "result", "cancel", "stream"):
 `server.inject("status", Fault(status=429, retry_after=0.1), times=2)`; a wrong content type
 (`Fault(status=200, body="<html>", content_type="text/html")`) or an answer cut short after the
-work was done (`Fault(truncate=20)`: a submit so answered has queued its job).
+work was done (`Fault(truncate=20)`: a submit so answered has queued its job). Plain (REST)
+endpoints take the same faults, per route (`server.inject("GET /items/{id}", fault)`, the
+method and the documented path template) or for any of them (`server.inject("rest", fault)`):
+a fault of a route goes first, and a fault that only delays, truncates or relabels lets the
+documented answer go out (validated as usual) under it. `Fault(reset=True)` resets the
+connection (TCP RST) instead of closing it.
 
 From the command line (`python -m <package>.testing --help`, or `specgen mock`) it listens on
 127.0.0.1:4010, answers browsers' CORS preflight for localhost origins, and logs one line per
@@ -49,6 +54,7 @@ import random
 import re
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -84,6 +90,7 @@ OPERATIONS = (
     "part",
     "initiate",
 )
+REST = "rest"  # faults for any plain endpoint; "<METHOD> <path template>" names one
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORT = 4010  # as Prism's: front-end configs can name it
 # Browser pages served from any port of this machine (the dev server of a front-end).
@@ -133,6 +140,7 @@ class Fault:
         None  # and this Retry-After header (text as given: "NaN", a date)
     )
     drop: bool = False  # close the connection without answering
+    reset: bool = False  # reset the connection (TCP RST) without answering
     delay: float = 0.0  # wait this long first (then answer normally unless status/drop)
     with_request_id: bool = (
         True  # without x-fal-request-id a 5xx looks like an ingress error
@@ -320,11 +328,21 @@ class MockServer:
 
     # --- what tests ask for ------------------------------------------------------------
     def inject(self, operation: str, fault: Fault, times: int = 1) -> None:
-        """The next `times` calls of `operation` misbehave as `fault` says."""
-        if operation not in OPERATIONS:
-            raise ValueError(f"operation must be one of {OPERATIONS}")
+        """The next `times` calls of `operation` misbehave as `fault` says: a queue or storage
+        operation (OPERATIONS), "rest" (any plain endpoint) or one plain endpoint as
+        "<METHOD> <path template>" (e.g. "GET /items/{id}")."""
+        routes = sorted({_route_key(route) for route in ROUTES})
+        if (
+            operation not in OPERATIONS
+            and operation != REST
+            and operation not in routes
+        ):
+            named = ", ".join(routes[:8]) + (", ..." if len(routes) > 8 else "")
+            raise ValueError(
+                f"operation must be one of {OPERATIONS}, {REST!r} or a plain endpoint as 'METHOD /path' ({named or 'none here'})"
+            )
         with self._lock:
-            self._faults[operation].extend([fault] * times)
+            self._faults.setdefault(operation, deque()).extend([fault] * times)
 
     @property
     def submits(self) -> int:
@@ -422,8 +440,18 @@ class MockServer:
 
     def _next_fault(self, operation: str) -> Fault | None:
         with self._lock:
-            queue = self._faults[operation]
+            queue = self._faults.get(operation)
             return queue.popleft() if queue else None
+
+    def _rest_fault(
+        self, routes: list[tuple[dict[str, Any], re.Match[str]]]
+    ) -> Fault | None:
+        """The next fault of a plain request: its route's own first, then any route's."""
+        for key in [*dict.fromkeys(_route_key(route) for route, _ in routes), REST]:
+            fault = self._next_fault(key)
+            if fault is not None:
+                return fault
+        return None
 
     # --- the protocol ------------------------------------------------------------------
     def _envelope(self, job: _Job, state: str) -> dict[str, Any]:
@@ -858,6 +886,11 @@ class MockServer:
         )
 
 
+def _route_key(route: dict[str, Any]) -> str:
+    """How `inject` names a plain endpoint: its method and documented path template."""
+    return f"{route['method']} {route['path']}"
+
+
 @functools.lru_cache(maxsize=None)
 def _route_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
@@ -1270,6 +1303,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = mock.record(self.command, path, query, headers, raw, parts.path)
         operation, job = mock.route(self.command, path, parts.path)
         if operation == "plain":
+            fault = mock._rest_fault(job)
+            if fault is not None and self._misbehave(fault, None, plain=True):
+                return
             if not any(mock.satisfied(route, headers, query) for route, _ in job):
                 return self._answer(401, {"detail": "Unauthorized"}, None)
             answers = [
@@ -1384,14 +1420,25 @@ class _Handler(BaseHTTPRequestHandler):
             return self._layered
         raise AttributeError(name)
 
-    def _misbehave(self, fault: Fault, request_id: str | None) -> bool:
-        """Act out `fault`; True when the request has been dealt with."""
+    def _misbehave(
+        self, fault: Fault, request_id: str | None, plain: bool = False
+    ) -> bool:
+        """Act out `fault`; True when the request has been dealt with. A plain endpoint's
+        default error body is `{"detail": ...}` alone (fal's error type is the queue's).
+        """
         if fault.delay:
             self.mock._overlap(+1)
             try:
                 time.sleep(fault.delay)
             finally:
                 self.mock._overlap(-1)
+        if fault.reset:
+            self.close_connection = True
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            self.connection.close()
+            return True
         if fault.drop:
             self.close_connection = True
             self.connection.close()
@@ -1401,11 +1448,12 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if fault.status is None:
             return False
-        body = (
-            fault.body
-            if fault.body is not None
+        default: dict[str, Any] = (
+            {"detail": "Injected fault"}
+            if plain
             else {"detail": "Injected fault", "error_type": "runner_scheduling_failure"}
         )
+        body = fault.body if fault.body is not None else default
         retry_after = fault.retry_after
         extra = (
             {

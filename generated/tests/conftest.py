@@ -3,6 +3,11 @@
 By default every test runs against the loopback mock server, with no network. Set
 SPECGEN_LIVE=1 and FAL_KEY to run the `target` cases against the real service too:
 the same tests, the same client code, only the base URL differs.
+
+Plain (REST) endpoints take the same switch: with SPECGEN_LIVE=1 each one's `live` test calls
+the real service (FAL_BASE_URL, else the documented server), with the credentials
+from each security scheme's environment variable, and requires a documented answer. Only
+read-only calls (GET, HEAD, OPTIONS) go out unless SPECGEN_LIVE_WRITES=1 allows the others.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fal_api import Client, PollPolicy  # noqa: E402
-from fal_api._meta import AUTH_ENV, DEFAULT_BASE_URL  # noqa: E402
+from fal_api import Client, PollPolicy, contract  # noqa: E402
+from fal_api._meta import AUTH_ENV, BASE_URL_ENV, DEFAULT_BASE_URL  # noqa: E402
 from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer  # noqa: E402
 
 LIVE_ENV = "SPECGEN_LIVE"
+LIVE_WRITES_ENV = "SPECGEN_LIVE_WRITES"
 
 
 @dataclass(frozen=True)
@@ -79,4 +85,18 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         os.environ.get("FAL_BASE_URL", DEFAULT_BASE_URL),
         PollPolicy(0.5, 1.5, 5.0),
         None,
+    )
+
+
+@pytest.fixture
+def live() -> contract.Live:
+    """Where the `live` tests of plain endpoints go; skipped unless SPECGEN_LIVE=1."""
+    if os.environ.get(LIVE_ENV) != "1":
+        pytest.skip(
+            f"live contract mode is off: set {LIVE_ENV}=1 (and {BASE_URL_ENV} for another host than the documented one)"
+        )
+    return contract.Live(
+        os.environ.get(BASE_URL_ENV) or None,
+        os.environ.get(LIVE_WRITES_ENV) == "1",
+        LIVE_WRITES_ENV,
     )

@@ -4,9 +4,9 @@ With `external_refs = "project"` in `[tool.specgen]`, a relative reference to a 
 file inside the project folder (`common.json#/components/schemas/User`, `./user.yaml`) is read
 (through the guard's limits) and inlined. Everything else is refused, whatever the setting:
 URLs of any scheme (`http:`, `file:`), absolute paths, paths that leave the project folder
-(`../`, symlinks out of it), devices and folders. The readers leave a refused ref out with a
-located warning (`normalize._schema`); nothing below us (datamodel-code-generator, jsonschema)
-ever receives a ref it could follow.
+(`../`, symlinks out of it), devices and folders. A refused ref is a located error (file, line,
+JSON pointer, what was expected: `refusal`), never a silently untyped value; nothing below us
+(datamodel-code-generator, jsonschema's `referencing`) ever receives a ref it could follow.
 """
 
 from __future__ import annotations
@@ -60,6 +60,16 @@ def why_not(ref: str) -> str:
     if _ACTIVE.get().mode != "project":
         return 'another file; set external_refs = "project" to read files inside the project folder'
     return "not a JSON or YAML file inside the project folder"
+
+
+def refusal(ref: str) -> str:
+    """The error message for a ref that leaves its document and may not be followed."""
+    expected = "a local reference (#/...)"
+    if _ACTIVE.get().mode == "project":
+        expected += (
+            " or a relative reference to a JSON or YAML file inside the project folder"
+        )
+    return f"$ref {ref!r} leaves the document and is not followed ({why_not(ref)}); expected {expected}"
 
 
 def target_path(ref: str, referrer: str) -> Path | None:

@@ -2,8 +2,10 @@
 
 What is refused, each with the line (and JSON pointer where one applies) and what was expected:
 - numbers JSON cannot carry: `NaN`, `Infinity`, `1e400`, YAML `.nan`/`.inf`;
-- integers outside the signed 64-bit range (OpenAPI's widest `int64`; 5,000-digit integers
-  included): they have no faithful form in Python literals, mypy or other clients;
+- integers of more than `max_integer_digits` digits (40 by default; a 5,000-digit integer is
+  not an id but a bomb: Python will not even convert it). JSON Schema sets no range on integers
+  and Python's are exact, so int64, uint64 ids (up to 2^64-1) and larger values within the
+  limit are read exactly as written;
 - lone UTF-16 surrogates (`"\\ud800"`): no UTF-8 file can hold them;
 - nesting deeper than `max_depth` (JSON/YAML containers, 64 by default);
 - YAML whose aliases expand to more than `max_yaml_nodes` nodes (a "billion laughs"), or an
@@ -121,15 +123,27 @@ def _reject_constant(name: str) -> Any:
     )
 
 
+# Python refuses to convert longer digit strings (sys.int_info.default_max_str_digits).
+PYTHON_MAX_DIGITS = 4300
+
+
+def integer_digits_limit() -> int:
+    return min(active().max_integer_digits, PYTHON_MAX_DIGITS)
+
+
+def _too_many_digits(digits: int) -> str:
+    limit = integer_digits_limit()
+    return (
+        f"integer of {digits} digits, more than the limit of {limit}; expected an integer "
+        "of at most that many digits (write larger values as strings, or raise "
+        "[tool.specgen.limits] max_integer_digits)"
+    )
+
+
 def _checked_int(text: str) -> int:
     digits = text.lstrip("-")
-    if len(digits) > 19 or abs(int(text)) >= INT64:
-        shown = text if len(text) <= 24 else f"{text[:12]}... ({len(digits)} digits)"
-        raise UnsafeData(
-            f"integer {shown} is outside the 64-bit range (-2^63 .. 2^63-1); "
-            "expected an int64 (write larger values as strings)",
-            literal=re.escape(text[:40]),
-        )
+    if len(digits) > integer_digits_limit():
+        raise UnsafeData(_too_many_digits(len(digits)), literal=re.escape(text[:40]))
     return int(text)
 
 
@@ -199,13 +213,16 @@ def check_data(data: Any) -> None:
         elif (
             isinstance(value, int)
             and not isinstance(value, bool)
-            and not -INT64 <= value < INT64
+            and not -INT64 <= value < 2 * INT64  # int64 and uint64: the common case
+            and _digits(value) > integer_digits_limit()
         ):
-            raise UnsafeData(
-                "integer outside the 64-bit range (-2^63 .. 2^63-1); expected an int64 "
-                "(write larger values as strings)",
-                _pointer(where),
-            )
+            raise UnsafeData(_too_many_digits(_digits(value)), _pointer(where))
+
+
+def _digits(value: int) -> int:
+    if value.bit_length() <= 14000:  # str() refuses more than 4,300 digits
+        return len(str(abs(value)))
+    return int(value.bit_length() * 0.30103)  # log10(2): about, and far past any limit
 
 
 def _surrogate_message(text: str) -> str:

@@ -4,7 +4,7 @@ The main piece is `SchemaFixer`: every schema a reader hands out goes through it
 `SourceDocument` conventions hold whatever the input looked like:
 - every `$ref` names a key of `SourceDocument.schemas` as `#/components/schemas/<name>`
   (Apifox's `#/definitions/<id>`, percent-encoded refs and JSON-pointer escapes are resolved;
-  a ref that resolves nowhere becomes a warning and is dropped, its siblings kept);
+  a ref that resolves nowhere, or leaves the document unallowed, is a located error);
 - Apifox's `x-apifox-refs` are spliced into `properties` at their `x-apifox-orders` position,
   with `x-apifox-overrides` and `required` applied, as the Apifox editor shows them;
 - `nullable: true` (OpenAPI 3.0) becomes a JSON Schema type list, `type: file` a binary string;
@@ -254,17 +254,10 @@ class SchemaFixer:
                     self._inlining.pop()
         if isinstance(ref, str) and not ref.startswith("#"):
             # A ref out of the document that may not be read (external_refs): never fetched or
-            # opened; the value is left untyped, and the warning says why and what to set.
+            # opened, and an error, not a silently untyped value.
             from generator.readers import external
 
-            self.report.warn(
-                self.file,
-                self.line,
-                f"$ref {ref!r} was not followed ({external.why_not(ref)}); it was dropped",
-                self.where,
-            )
-            del node["$ref"]
-            return None
+            raise fail(self.file, self.line, external.refusal(ref), self.where)
         # A local ref to nothing: dropping it would type the value as anything, a different
         # client, not a fix.
         raise fail(
