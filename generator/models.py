@@ -296,6 +296,7 @@ def _generate(wanted: dict[str, Any]) -> str:
             f"datamodel-code-generator could not build the models: {type(exc).__name__}: {str(exc)[:300]}",
         ) from None
     assert isinstance(text, str)
+    text = text.rstrip("\n") + "\n"  # one final newline, as black leaves a file
     for name in wanted:
         if not re.search(rf"^class {re.escape(name)}\(", text, re.MULTILINE):
             raise fail(

@@ -51,7 +51,10 @@ def build(
     # The models' cache is keyed by the generator's own code too: its options shape the output.
     texts = render.outputs(reg, cache / recipe["fingerprint"][:16] if cache else None)
     formatted = formatting.format_python(
-        texts, cache / "black" if cache else None, progress
+        texts,
+        cache / "black" if cache else None,
+        progress,
+        verbatim=render.verbatim(reg["package"]),
     )
     files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
     size, limit = sum(map(len, files.values())), config.limits.max_output_bytes

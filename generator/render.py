@@ -76,6 +76,11 @@ def _load_template(name: str) -> tuple[str, None, Any]:
         raise jinja2.TemplateNotFound(name) from None
 
 
+def verbatim(package: str) -> frozenset[str]:
+    """Outputs copied as stored, already black-formatted: the runtime files."""
+    return frozenset(f"{package}/{name}" for name in RUNTIME_FILES)
+
+
 def outputs(registry: dict[str, Any], cache_dir: Path | None = None) -> dict[str, str]:
     """Every generated file, unformatted, keyed by its path below the output directory."""
     package = registry["package"]
