@@ -13,13 +13,16 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from generator import layout
 from generator.diagnostics import fail
 from generator.progress import SILENT, Progress
 
 BLACK_VERSION: str = metadata.version("black")
-MODE_NAME = "Mode()"  # black's defaults, the same `black --check generated/` uses
+# black's defaults for Python 3.10+ (the generated package's floor): the mode the repository's
+# `[tool.black] target-version = ["py310"]` gives `black --check generated/`
+MODE_NAME = "Mode(target_versions={PY310})"
 PARALLEL_FROM_LINES = 4000  # below this, starting workers costs more than it saves
 
 
@@ -28,10 +31,13 @@ def format_python(
     cache_dir: Path | None,
     progress: Progress = SILENT,
     verbatim: frozenset[str] = frozenset(),
+    foreign: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """Every .py file as black would leave it; each must parse, or generation fails naming the
     file. `verbatim` files are stored formatted and copied; the others are laid out by their
-    templates, and only their pieces that `layout` cannot vouch for go through black."""
+    templates, and only their pieces that `layout` cannot vouch for go through black; in
+    `foreign` files (another tool's layout) every statement split over lines goes too.
+    """
     formatted = dict(files)
     plans: dict[str, list[tuple[bool, str]]] = {}
     todo: dict[str, str] = {}  # piece text -> the file it is from (for errors)
@@ -39,7 +45,7 @@ def format_python(
     for path, text in files.items():
         if not path.endswith(".py") or path in verbatim:
             continue
-        plans[path] = layout.pieces(path, text)
+        plans[path] = layout.pieces(path, text, strict=path in foreign)
         for needs_black, piece in plans[path]:
             if not needs_black or piece in done or piece in todo:
                 continue
@@ -90,7 +96,7 @@ def format_one(path: str, text: str) -> str:
     from black.parsing import InvalidInput
 
     try:
-        return black.format_str(text, mode=black.Mode())
+        return black.format_str(text, mode=black_mode())
     except InvalidInput as exc:
         raise fail(
             path,
@@ -99,11 +105,16 @@ def format_one(path: str, text: str) -> str:
         ) from None
 
 
+def black_mode() -> Any:
+    import black
+    from black.mode import TargetVersion
+
+    return black.Mode(target_versions={TargetVersion.PY310})
+
+
 def _key(text: str) -> str:
     """Everything black's output depends on: its version, its mode, the text."""
-    return hashlib.sha256(
-        f"{BLACK_VERSION}\0{MODE_NAME}\0{text}".encode()
-    ).hexdigest()
+    return hashlib.sha256(f"{BLACK_VERSION}\0{MODE_NAME}\0{text}".encode()).hexdigest()
 
 
 def _cached(cache_dir: Path | None, text: str) -> str | None:

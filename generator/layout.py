@@ -34,9 +34,12 @@ def parse(path: str, text: str) -> ast.Module:
         ) from None
 
 
-def pieces(path: str, text: str) -> list[tuple[bool, str]]:
+def pieces(path: str, text: str, strict: bool = False) -> list[tuple[bool, str]]:
     """The file as consecutive pieces, (needs black, text): joined, black's output for the
-    ones that need it and the others as they are make the file as black would leave it."""
+    ones that need it and the others as they are make the file as black would leave it.
+    `strict` is for code not laid out by our templates (datamodel-code-generator's): there a
+    statement split over several lines may be one black would join, so it goes to black too.
+    """
     tree = parse(path, text)
     lines = text.splitlines(keepends=True)
     exempt: set[int] = set()  # 0-based lines inside docstrings
@@ -65,8 +68,10 @@ def pieces(path: str, text: str) -> list[tuple[bool, str]]:
         )
         first, last = first - 1, (statement.end_lineno or statement.lineno) - 1
         span = range(first, last + 1)
-        if any(i in forced for i in span) or any(
-            i not in exempt and _too_wide(lines[i]) for i in span
+        if (
+            any(i in forced for i in span)
+            or any(i not in exempt and _too_wide(lines[i]) for i in span)
+            or (strict and _split_over_lines(statement, exempt))
         ):
             out.append((False, _settled(lines, position, first, replaced)))
             out.append((True, "".join(lines[first : last + 1])))
@@ -91,9 +96,31 @@ def _settled(
     return "".join(parts)
 
 
+def _split_over_lines(top: ast.stmt, docstring_lines: set[int]) -> bool:
+    """A simple statement (a docstring aside), or a compound statement's header, that spans
+    more than one line."""
+    for node in ast.walk(top):
+        if not isinstance(node, ast.stmt):
+            continue
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            header_end = min(
+                [body[0].lineno]
+                + [d.lineno for d in getattr(body[0], "decorator_list", [])]
+            )
+            if header_end - node.lineno > 1:
+                return True
+        elif (node.end_lineno or node.lineno) > node.lineno and (
+            node.lineno - 1 not in docstring_lines
+        ):
+            return True
+    return False
+
+
 def _too_wide(line: str) -> bool:
     """Wider than black allows, counting every non-ASCII character as two columns (black's own
-    table never counts more); a comment-only line is left alone by black however long."""
+    table never counts more); a comment-only line is left alone by black however long.
+    """
     body = line.rstrip("\r\n")
     if len(body) <= LINE_LENGTH // 2:
         return False

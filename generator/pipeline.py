@@ -55,6 +55,7 @@ def build(
         cache / "black" if cache else None,
         progress,
         verbatim=render.verbatim(reg["package"]),
+        foreign=render.foreign(reg["package"]),
     )
     files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
     size, limit = sum(map(len, files.values())), config.limits.max_output_bytes

@@ -81,6 +81,11 @@ def verbatim(package: str) -> frozenset[str]:
     return frozenset(f"{package}/{name}" for name in RUNTIME_FILES)
 
 
+def foreign(package: str) -> frozenset[str]:
+    """Outputs laid out by another tool: datamodel-code-generator's models."""
+    return frozenset({f"{package}/models.py"})
+
+
 def outputs(registry: dict[str, Any], cache_dir: Path | None = None) -> dict[str, str]:
     """Every generated file, unformatted, keyed by its path below the output directory."""
     package = registry["package"]

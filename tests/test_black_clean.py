@@ -8,6 +8,7 @@ and require that it changes nothing; and check `layout` against black on hand-ma
 from __future__ import annotations
 
 from pathlib import Path
+
 import black
 import pytest
 
@@ -16,7 +17,7 @@ from generator.diagnostics import Report, SpecError
 from tests.helpers import ROOT
 from tests.oracles import PEER_DOCUMENTS, document_id
 
-MODE = black.Mode()  # what `black --check generated/` uses
+MODE = formatting.black_mode()  # what `black --check generated/` uses
 DOCUMENTS = sorted(
     p
     for corpus in ("apifox", "apifox-2", "rest")
@@ -49,9 +50,7 @@ def _build(cfg: config.Config) -> dict[str, bytes]:
         for p in DOCUMENTS
     ],
 )
-def test_black_changes_nothing_in_the_output_of(
-    document: Path, tmp_path: Path
-) -> None:
+def test_black_changes_nothing_in_the_output_of(document: Path, tmp_path: Path) -> None:
     cfg = config.from_arguments(tmp_path, [str(document)], "generated", "corpus_api")
     assert _not_black_clean(_build(cfg)) == []
 

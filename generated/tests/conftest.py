@@ -72,7 +72,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     key = os.environ.get(AUTH_ENV, "")
     if os.environ.get(LIVE_ENV) != "1" or not key:
         pytest.skip(
-            f"live contract mode is off: set {LIVE_ENV}=1 and {AUTH_ENV} to run against {DEFAULT_BASE_URL}"
+            f"live contract mode is off: set {LIVE_ENV}=1 and {AUTH_ENV}"
+            f" to run against {DEFAULT_BASE_URL}"
         )
     yield Target(
         key,

@@ -277,9 +277,12 @@ def same_answer_async(
     code: int = 200,
 ) -> None:
     async def scenario() -> Any:
-        async with httpx.AsyncClient(verify=_tls()) as http, AsyncClient(
-            key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http
-        ) as client:
+        async with (
+            httpx.AsyncClient(verify=_tls()) as http,
+            AsyncClient(
+                key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http
+            ) as client,
+        ):
             return await getattr(client, attribute)(**kwargs)
 
     answer_matches(
