@@ -46,6 +46,9 @@ package = "bench_api"
 class Run:
     seconds: float
     peak_mb: float
+    cpu: float = (
+        0.0  # user + system seconds of the process and the children it waited for
+    )
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -186,7 +189,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
             f"{' '.join(command)} failed ({child.returncode}):\n"
             + output.decode(errors="replace")[-3000:]
         )
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def fresh_env(tmp: Path) -> dict[str, str]:
@@ -271,6 +274,8 @@ def cold_side_by_side(
         "ratio": seconds / peer_seconds,
         "specgen_ms_per_endpoint": 1000 * seconds / endpoints,
         "peer_ms_per_endpoint": 1000 * peer_seconds / endpoints,
+        "specgen_cpu_s": statistics.median(r.cpu for r in ours),
+        "peer_cpu_s": statistics.median(r.cpu for r in theirs),
         "specgen_peak_mb": max(r.peak_mb for r in ours),
         "peer_peak_mb": max(r.peak_mb for r in theirs),
     }
@@ -399,14 +404,15 @@ def main() -> None:
         f" (openapi-python-client {PEER_VERSION}):\n"
     )
     print(
-        "| input | endpoints | specgen s | peer s | ratio | specgen ms/endpoint"
-        " | peer ms/endpoint | specgen peak MB | peer peak MB |"
+        "| input | endpoints | specgen s | peer s | ratio | specgen CPU s | peer CPU s"
+        " | specgen ms/endpoint | peer ms/endpoint | specgen peak MB | peer peak MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['input']} | {row['endpoints']} | {row['specgen_s']:.2f} | {row['peer_s']:.2f}"
-            f" | {row['ratio']:.2f}x | {row['specgen_ms_per_endpoint']:.1f}"
+            f" | {row['ratio']:.2f}x | {row['specgen_cpu_s']:.2f} | {row['peer_cpu_s']:.2f}"
+            f" | {row['specgen_ms_per_endpoint']:.1f}"
             f" | {row['peer_ms_per_endpoint']:.1f} | {row['specgen_peak_mb']:.0f}"
             f" | {row['peer_peak_mb']:.0f} |"
         )
