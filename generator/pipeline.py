@@ -45,7 +45,7 @@ def _models_beside(wanted: dict[str, Any], cache_dir: Path | None) -> Callable[[
 
     def result() -> str:
         try:
-            kind, value = future.result()
+            _, value = future.result()
         finally:
             pool.shutdown()
         if isinstance(value, list):
@@ -93,13 +93,21 @@ def build(
     models_text = _models_beside(models.schemas(reg), models_cache)
     texts = render.outputs(reg, with_models=False)
     black_cache = cache / "black" if cache else None
+    settled = cache / recipe["fingerprint"][:16] / "settled" if cache else None
     package = reg["package"]
     formatted = formatting.format_python(
-        texts, black_cache, progress, verbatim=render.verbatim(package)
+        texts,
+        black_cache,
+        progress,
+        verbatim=render.verbatim(package),
+        settled_cache=settled,
     )
     models_path = f"{package}/models.py"
     formatted[models_path] = formatting.format_python(
-        {models_path: models_text()}, black_cache, foreign=render.foreign(package)
+        {models_path: models_text()},
+        black_cache,
+        foreign=render.foreign(package),
+        settled_cache=settled,
     )[models_path]
     render.distinct(formatted)
     files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
