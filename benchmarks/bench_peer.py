@@ -1,6 +1,7 @@
 """specgen and openapi-python-client side by side, whole process, on the same OpenAPI inputs.
 
-    .venv/bin/python benchmarks/bench_peer.py                       # napcat, 50, 500, 2000
+    .venv/bin/python benchmarks/bench_peer.py                       # everything, median of 3
+    .venv/bin/python benchmarks/bench_peer.py --quick               # a couple of minutes
     .venv/bin/python benchmarks/bench_peer.py --sizes 50,500 --repeat 3 --no-extras
 
 Each run is a fresh process in a fresh temporary project with an empty cache (XDG_CACHE_HOME
@@ -45,6 +46,9 @@ package = "bench_api"
 class Run:
     seconds: float
     peak_mb: float
+    cpu: float = (
+        0.0  # user + system seconds of the process and the children it waited for
+    )
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -185,7 +189,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
             f"{' '.join(command)} failed ({child.returncode}):\n"
             + output.decode(errors="replace")[-3000:]
         )
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def fresh_env(tmp: Path) -> dict[str, str]:
@@ -270,9 +274,31 @@ def cold_side_by_side(
         "ratio": seconds / peer_seconds,
         "specgen_ms_per_endpoint": 1000 * seconds / endpoints,
         "peer_ms_per_endpoint": 1000 * peer_seconds / endpoints,
+        "specgen_cpu_s": statistics.median(r.cpu for r in ours),
+        "peer_cpu_s": statistics.median(r.cpu for r in theirs),
         "specgen_peak_mb": max(r.peak_mb for r in ours),
         "peer_peak_mb": max(r.peak_mb for r in theirs),
     }
+
+
+# (figure, the issue's target in seconds): issue 11's "Targets"
+TARGETS = {
+    "no-op generate, 500 endpoints": 0.5,
+    "one changed endpoint at 500": 1.5,
+    "check on a fresh clone, 500 endpoints": 1.0,
+    "check on a fresh clone, 2000 endpoints": 2.0,
+    "generated contract tests": 15.0,
+}
+
+
+def figure(label: str, seconds: float) -> str:
+    target = next((t for name, t in TARGETS.items() if label.startswith(name)), None)
+    verdict = (
+        ""
+        if target is None
+        else f"  (target <= {target:g} s: {'met' if seconds <= target else 'NOT met'})"
+    )
+    return f"{label}: {seconds:.2f} s{verdict}"
 
 
 def specgen_extras(spec_500: Path, spec_2000: Path | None, repeat: int) -> list[str]:
@@ -283,7 +309,7 @@ def specgen_extras(spec_500: Path, spec_2000: Path | None, repeat: int) -> list[
         noop = statistics.median(
             specgen(root, "generate").seconds for _ in range(repeat)
         )
-        lines.append(f"no-op generate, 500 endpoints: {noop:.2f} s")
+        lines.append(figure("no-op generate, 500 endpoints", noop))
         changed = []
         for attempt in range(repeat):
             document = json.loads((root / "specs" / spec_500.name).read_text("utf-8"))
@@ -293,7 +319,7 @@ def specgen_extras(spec_500: Path, spec_2000: Path | None, repeat: int) -> list[
                 json.dumps(document), encoding="utf-8"
             )
             changed.append(specgen(root, "generate").seconds)
-        lines.append(f"one changed endpoint at 500: {statistics.median(changed):.2f} s")
+        lines.append(figure("one changed endpoint at 500", statistics.median(changed)))
     for size, spec in ((500, spec_500), (2000, spec_2000)):
         if spec is None:
             continue
@@ -308,7 +334,10 @@ def specgen_extras(spec_500: Path, spec_2000: Path | None, repeat: int) -> list[
                 )  # generated/ and its manifest, as a clone has them
                 seconds.append(specgen(clone, "check").seconds)
             lines.append(
-                f"check on a fresh clone, {size} endpoints: {statistics.median(seconds):.2f} s"
+                figure(
+                    f"check on a fresh clone, {size} endpoints",
+                    statistics.median(seconds),
+                )
             )
     return lines
 
@@ -324,7 +353,7 @@ def contract_tests(repeat: int) -> str:
             run([*command, "generated/tests"], root, env).seconds for _ in range(repeat)
         )
         count = len(list((root / "generated" / "tests").glob("test_*.py")))
-    return f"generated contract tests, napcat ({count} modules): {seconds:.1f} s"
+    return figure(f"generated contract tests, napcat ({count} modules)", seconds)
 
 
 def main() -> None:
@@ -332,8 +361,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="50,500,2000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-extras", action="store_true")
+    parser.add_argument(
+        "--tiny", type=int, default=4, help="endpoints of the tiny export (0: skip)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="sizes 50,500, one run each, no contract tests: every other figure in minutes",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.repeat = "50,500", 1
     sizes = [int(size) for size in args.sizes.split(",") if size]
+    if args.tiny:
+        sizes = [args.tiny, *[size for size in sizes if size != args.tiny]]
     peer_python()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-peer-inputs-") as tmp:
@@ -356,29 +397,70 @@ def main() -> None:
         extras = []
         if not args.no_extras and 500 in specs:
             extras = specgen_extras(specs[500], specs.get(2000), args.repeat)
-            extras.append(contract_tests(args.repeat))
+            if not args.quick:
+                extras.append(contract_tests(args.repeat))
     print(
         f"\ncold generate, whole process, median of {args.repeat}, interleaved"
         f" (openapi-python-client {PEER_VERSION}):\n"
     )
     print(
-        "| input | endpoints | specgen s | peer s | ratio | specgen ms/endpoint"
-        " | peer ms/endpoint | specgen peak MB | peer peak MB |"
+        "| input | endpoints | specgen s | peer s | ratio | specgen CPU s | peer CPU s"
+        " | specgen ms/endpoint | peer ms/endpoint | specgen peak MB | peer peak MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['input']} | {row['endpoints']} | {row['specgen_s']:.2f} | {row['peer_s']:.2f}"
-            f" | {row['ratio']:.2f}x | {row['specgen_ms_per_endpoint']:.1f}"
+            f" | {row['ratio']:.2f}x | {row['specgen_cpu_s']:.2f} | {row['peer_cpu_s']:.2f}"
+            f" | {row['specgen_ms_per_endpoint']:.1f}"
             f" | {row['peer_ms_per_endpoint']:.1f} | {row['specgen_peak_mb']:.0f}"
             f" | {row['peer_peak_mb']:.0f} |"
         )
-    synthetic = [row for row in rows if row["input"] == "synthetic"]
-    if len(synthetic) > 1:
-        costs = [float(str(row["specgen_ms_per_endpoint"])) for row in synthetic]
-        print(
-            f"\nspecgen per-endpoint cost, largest/smallest size: {max(costs) / min(costs):.2f}x"
-        )
+    synthetic = [
+        row
+        for row in rows
+        if row["input"] == "synthetic" and row["endpoints"] != args.tiny
+    ]
+    print()
+    for row in rows:
+        if row["input"] == "napcat" or row["endpoints"] == 500:
+            ratio = float(str(row["ratio"]))
+            print(
+                f"cold generate, {row['input']} {row['endpoints']}: {ratio:.2f}x the peer"
+                f"  (target <= 1.0x, aim 0.5x: {'met' if ratio <= 1.0 else 'NOT met'})"
+            )
+        if row["endpoints"] == args.tiny and row["input"] == "synthetic":
+            print(f"tiny export ({args.tiny} endpoints): {row['specgen_s']:.2f} s")
+    largest = max(rows, key=lambda row: int(str(row["endpoints"])))
+    peak = float(str(largest["specgen_peak_mb"]))
+    print(
+        f"peak RSS at {largest['endpoints']} endpoints: {peak:.0f} MB"
+        f"  (target <= 500 MB at 2000: {'met' if peak <= 500 else 'NOT met'})"
+    )
+    tiny = next(
+        (r for r in rows if r["input"] == "synthetic" and r["endpoints"] == args.tiny),
+        None,
+    )
+    if len(synthetic) > 1 and tiny is not None:
+        # The marginal cost: what an endpoint adds beyond the tiny export's fixed cost
+        # (start-up, imports, runtime files), in wall and CPU milliseconds.
+        for kind, key in (("wall", "specgen_s"), ("CPU", "specgen_cpu_s")):
+            costs = [
+                1000
+                * (float(str(row[key])) - float(str(tiny[key])))
+                / (int(str(row["endpoints"])) - args.tiny)
+                for row in synthetic
+            ]
+            flat = max(costs) / min(costs)
+            shown = ", ".join(
+                f"{row['endpoints']}: {cost:.1f}"
+                for row, cost in zip(synthetic, costs, strict=True)
+            )
+            print(
+                f"specgen ms per endpoint beyond the tiny export ({kind}): {shown};"
+                f" largest/smallest {flat:.2f}x"
+                f"  (target <= 1.5x: {'met' if flat <= 1.5 else 'NOT met'})"
+            )
     for line in extras:
         print(line)
 

@@ -20,14 +20,32 @@ def _is_unsafe(char: str) -> bool:
     return unicodedata.category(char) in _UNSAFE_CATEGORIES
 
 
+def _unsafe_in(text: str) -> set[str]:
+    """The distinct unsafe characters of `text`: each is looked up once, not once per use."""
+    if text.isascii() and text.isprintable():
+        return set()
+    return {char for char in set(text) if _is_unsafe(char)}
+
+
+def _replaced(text: str, chars: set[str], by: str) -> str:
+    return text.translate({ord(char): by for char in chars}) if chars else text
+
+
 def py_str(text: str) -> str:
-    """A double-quoted Python string literal that evaluates to exactly `text`."""
-    out = ['"']
+    """A Python string literal that evaluates to exactly `text`, quoted as black quotes it:
+    double quotes, unless the text holds more double quotes than single ones."""
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    if (
+        text.isascii() and text.isprintable()
+    ):  # only the quote and backslashes to escape
+        body = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
+        return quote + body + quote
+    out = [quote]
     for char in text:
         if char == "\\":
             out.append("\\\\")
-        elif char == '"':
-            out.append('\\"')
+        elif char == quote:
+            out.append("\\" + quote)
         elif char == "\n":
             out.append("\\n")
         elif char == "\r":
@@ -43,7 +61,7 @@ def py_str(text: str) -> str:
             )
         else:
             out.append(char)
-    out.append('"')
+    out.append(quote)
     return "".join(out)
 
 
@@ -60,7 +78,7 @@ def py_literal(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} has no JSON form")
-        return repr(value)
+        return repr(value).replace("e+", "e")  # 1e+20 as black writes it: 1e20
     if isinstance(value, str):
         return py_str(value)
     if isinstance(value, list):
@@ -76,10 +94,8 @@ def py_literal(value: Any) -> str:
 
 def docstring(text: str) -> str:
     """Text safe inside a triple-double-quoted docstring: no escapes, no closing quotes."""
-    cleaned = "".join(
-        " " if _is_unsafe(c) and c not in "\n" else c
-        for c in text.replace("\r\n", "\n")
-    )
+    cleaned = text.replace("\r\n", "\n")
+    cleaned = _replaced(cleaned, _unsafe_in(cleaned) - {"\n"}, " ")
     cleaned = cleaned.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if cleaned.endswith('"'):
         cleaned += " "
@@ -88,16 +104,13 @@ def docstring(text: str) -> str:
 
 def comment(text: str) -> str:
     """One line of text for after a `#`: line breaks and controls become spaces."""
-    return " ".join(
-        "".join(" " if _is_unsafe(c) or c in "\n\t" else c for c in text).split()
-    )
+    return " ".join(_replaced(text, _unsafe_in(text) | {"\n", "\t"}, " ").split())
 
 
 def md_text(text: str) -> str:
     """Markdown prose that renders as text: HTML is escaped, controls removed."""
-    cleaned = "".join(
-        " " if _is_unsafe(c) and c != "\n" else c for c in text.replace("\r\n", "\n")
-    )
+    cleaned = text.replace("\r\n", "\n")
+    cleaned = _replaced(cleaned, _unsafe_in(cleaned) - {"\n"}, " ")
     return (
         cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").strip()
     )
@@ -140,11 +153,14 @@ def json_text(value: Any, indent: int = 2) -> str:
     and line separators are written as `\\uXXXX` escapes, so no viewer or terminal acts on
     them; non-finite numbers are refused (the readers never let one through)."""
     text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
-    return "".join(_json_escape(c) if _is_unsafe(c) and c != "\n" else c for c in text)
+    unsafe = _unsafe_in(text) - {"\n"}
+    if not unsafe:
+        return text
+    return text.translate({ord(c): _json_escape(c) for c in unsafe})
 
 
 def _json_escape(char: str) -> str:
-    """`\\uXXXX`, as a surrogate pair beyond the BMP (JSON has no longer escape)."""
+    """`\\uXXXX`, as a surrogate pair beyond the Basic Multilingual Plane (JSON's only form)."""
     code = ord(char)
     if code < 0x10000:
         return f"\\u{code:04x}"

@@ -1,83 +1,117 @@
-"""{output path: text} -> the same, Python files formatted.
+"""Black, only where the output cannot be black-clean by construction, once per distinct text.
 
-Black, once per distinct text: results are cached by content hash, so a regeneration where
-nothing changed formats nothing, and a changed spec reformats only its own endpoint's files.
-What is not cached is formatted on every core: black is the slowest stage by far."""
+The runtime files are stored formatted and copied; the templates emit black's layout, and
+`layout.pieces` hands black only the top-level statements it cannot vouch for (most often
+datamodel-code-generator's long lines). Results are cached by content hash; what is not cached
+is formatted on every core when there is much of it."""
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-import black
-from black.parsing import InvalidInput
-
+from generator import layout
 from generator.diagnostics import fail
 from generator.progress import SILENT, Progress
 
-BLACK_VERSION: str = black.__version__  # type: ignore[attr-defined]
-
-MODE = black.Mode()  # black's defaults, the same `black --check generated/` uses
+BLACK_VERSION: str = metadata.version("black")
+# black's defaults for Python 3.10+ (the generated package's floor): the mode the repository's
+# `[tool.black] target-version = ["py310"]` gives `black --check generated/`
+MODE_NAME = "Mode(target_versions={PY310})"
 PARALLEL_FROM_LINES = 4000  # below this, starting workers costs more than it saves
 
 
 def format_python(
-    files: dict[str, str], cache_dir: Path | None, progress: Progress = SILENT
+    files: dict[str, str],
+    cache_dir: Path | None,
+    progress: Progress = SILENT,
+    verbatim: frozenset[str] = frozenset(),
+    foreign: frozenset[str] = frozenset(),
+    settled_cache: Path | None = None,
 ) -> dict[str, str]:
-    """Format every .py file; each must parse, or generation fails naming the file."""
+    """Every .py file as black would leave it; each must parse, or generation fails naming the
+    file. `verbatim` files are stored formatted and copied; the others are laid out by their
+    templates, and only their pieces that `layout` cannot vouch for go through black; in
+    `foreign` files (another tool's layout) every statement split over lines goes too.
+    `settled_cache` keeps each whole file's result (keyed by the generator's code too, as
+    `layout` shapes it): a regeneration where one endpoint changed lays out only its files.
+    """
     formatted = dict(files)
-    todo: dict[str, str] = {}
+    plans: dict[str, list[tuple[bool, str]]] = {}
+    todo: dict[str, str] = {}  # piece text -> the file it is from (for errors)
+    done: dict[str, str] = {}
     for path, text in files.items():
-        if not path.endswith(".py"):
+        if not path.endswith(".py") or path in verbatim:
             continue
-        cached = _cached(cache_dir, text)
-        if cached is not None:
-            formatted[path] = cached
-        else:
-            todo[path] = text
-    for path, result in _format_all(todo, progress).items():
-        formatted[path] = result
-        _store(cache_dir, todo[path], result)
+        settled = _cached(settled_cache, _settled_key(path in foreign, text))
+        if settled is not None:
+            formatted[path] = settled
+            continue
+        plans[path] = layout.pieces(path, text, strict=path in foreign)
+        for needs_black, piece in plans[path]:
+            if not needs_black or piece in done or piece in todo:
+                continue
+            cached = _cached(cache_dir, piece)
+            if cached is not None:
+                done[piece] = cached
+            else:
+                todo[piece] = path
+    for piece, result in _format_all(todo, progress).items():
+        done[piece] = result
+        _store(cache_dir, piece, result)
+    for path, plan in plans.items():
+        formatted[path] = "".join(done[p] if black else p for black, p in plan)
+        _store(
+            settled_cache, _settled_key(path in foreign, files[path]), formatted[path]
+        )
     return formatted
 
 
+def _settled_key(strict: bool, text: str) -> str:
+    return ("strict\0" if strict else "plain\0") + text
+
+
 def _format_all(todo: dict[str, str], progress: Progress) -> dict[str, str]:
+    """{piece: black's output} for pieces keyed to the file they come from."""
     workers = min(os.cpu_count() or 1, len(todo))
-    lines = sum(text.count("\n") for text in todo.values())
+    lines = sum(text.count("\n") for text in todo)
     results: dict[str, str] = {}
     if (
         workers < 2
         or lines < PARALLEL_FROM_LINES
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        for path, text in todo.items():
-            results[path] = format_one(path, text)
+        for text, path in todo.items():
+            results[text] = format_one(path, text)
             progress.step("formatting", len(results), len(todo))
         return results
     # Largest first, one file per task: the pool stays balanced.
-    order = sorted(todo, key=lambda path: -len(todo[path]))
+    order = sorted(todo, key=lambda text: -len(text))
     with ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("fork")
     ) as pool:
-        for path, result in zip(
+        for text, result in zip(
             order,
-            pool.map(format_one, order, [todo[path] for path in order]),
+            pool.map(format_one, [todo[text] for text in order], order),
             strict=True,
         ):
-            results[path] = result
+            results[text] = result
             progress.step("formatting", len(results), len(todo))
     return results
 
 
 def format_one(path: str, text: str) -> str:
+    import black  # only when something needs it: most runs format nothing
+    from black.parsing import InvalidInput
+
     try:
-        ast.parse(text, filename=path)
-        return black.format_str(text, mode=MODE)
-    except (SyntaxError, InvalidInput) as exc:
+        return black.format_str(text, mode=black_mode())
+    except InvalidInput as exc:
         raise fail(
             path,
             getattr(exc, "lineno", None),
@@ -85,9 +119,16 @@ def format_one(path: str, text: str) -> str:
         ) from None
 
 
+def black_mode() -> Any:
+    import black
+    from black.mode import TargetVersion
+
+    return black.Mode(target_versions={TargetVersion.PY310})
+
+
 def _key(text: str) -> str:
     """Everything black's output depends on: its version, its mode, the text."""
-    return hashlib.sha256(f"{BLACK_VERSION}\0{MODE!r}\0{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{BLACK_VERSION}\0{MODE_NAME}\0{text}".encode()).hexdigest()
 
 
 def _cached(cache_dir: Path | None, text: str) -> str | None:

@@ -13,16 +13,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from datamodel_code_generator import (
-    DatetimeClassType,
-    InputFileType,
-    LiteralType,
-    PythonVersion,
-    generate,
-)
-from datamodel_code_generator.enums import DataModelType
-from datamodel_code_generator.format import Formatter
-
 from generator import naming, normalize
 from generator.diagnostics import fail
 from generator.registry_types import Endpoint, Registry, Request, Schema
@@ -385,11 +375,27 @@ def strip_extensions(schema: Any) -> Any:
     return out
 
 
+NO_MODELS = '"""No request or response models."""\n'
+
+
 def source(registry: Registry, cache_dir: Path | None = None) -> str:
     """The models module; cached by its input, as datamodel-code-generator takes seconds on big APIs."""
-    wanted = schemas(registry)
+    return source_of(schemas(registry), cache_dir)
+
+
+def cached_source(wanted: dict[str, Any], cache_dir: Path | None) -> str | None:
+    """The models module when it needs no datamodel-code-generator run: none, or cached."""
     if not wanted:
-        return '"""No request or response models."""\n'
+        return NO_MODELS
+    cached = _cache_file(wanted, cache_dir)
+    if cached is not None and cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    return None
+
+
+def _cache_file(wanted: dict[str, Any], cache_dir: Path | None) -> Path | None:
+    if cache_dir is None:
+        return None
     key = hashlib.sha256(
         json.dumps(
             [datamodel_version, naming.MODEL_FIELD_NAMING, wanted],
@@ -397,9 +403,14 @@ def source(registry: Registry, cache_dir: Path | None = None) -> str:
             ensure_ascii=False,
         ).encode()
     ).hexdigest()
-    cached = cache_dir / f"{key}.py" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        return cached.read_text(encoding="utf-8")
+    return cache_dir / f"{key}.py"
+
+
+def source_of(wanted: dict[str, Any], cache_dir: Path | None = None) -> str:
+    known = cached_source(wanted, cache_dir)
+    if known is not None:
+        return known
+    cached = _cache_file(wanted, cache_dir)
     text = _generate(wanted)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -458,6 +469,7 @@ def _generate(wanted: dict[str, Any]) -> str:
             f"datamodel-code-generator could not build the models: {type(exc).__name__}: {str(exc)[:300]}",
         ) from None
     assert isinstance(text, str)
+    text = text.rstrip("\n") + "\n"  # one final newline, as black leaves a file
     for name in wanted:
         if not re.search(rf"^class {re.escape(name)}\(", text, re.MULTILINE):
             raise fail(
@@ -552,6 +564,17 @@ def _inline_classes(properties: dict[str, Any]) -> list[str]:
 
 
 def _run(document: dict[str, Any], aliases: dict[str, str] | None = None) -> Any:
+    # imported here: only a run that builds models pays for datamodel-code-generator's import
+    from datamodel_code_generator import (
+        DatetimeClassType,
+        InputFileType,
+        LiteralType,
+        PythonVersion,
+        generate,
+    )
+    from datamodel_code_generator.enums import DataModelType
+    from datamodel_code_generator.format import Formatter
+
     return generate(
         document,
         aliases=aliases or None,

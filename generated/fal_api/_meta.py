@@ -9,6 +9,12 @@ AUTH_SCHEME = "Key"
 KEY_REQUIRED = True
 # Security schemes by id: (location, name, prefix, basic, environment variable).
 SECURITY_SCHEMES: dict[str, tuple[str, str, str, bool, str]] = {
-    "default": ("header", "Authorization", "Key", False, "FAL_KEY"),
+    "default": (
+        "header",
+        "Authorization",
+        "Key",
+        False,
+        "FAL_KEY",
+    ),
 }
 USER_AGENT = "fal_api/0.1.0 (python; specgen)"

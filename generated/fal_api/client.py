@@ -10,10 +10,22 @@ from .endpoints.flux_1_dev_image_to_image import (
     AsyncFlux1DevImageToImage,
     Flux1DevImageToImage,
 )
-from .endpoints.flux_lora import AsyncFluxLora, FluxLora
-from .endpoints.flux_lora_inpainting import AsyncFluxLoraInpainting, FluxLoraInpainting
-from .endpoints.flux_pro_kontext import AsyncFluxProKontext, FluxProKontext
-from .endpoints.qwen_image_edit_lora import AsyncQwenImageEditLora, QwenImageEditLora
+from .endpoints.flux_lora import (
+    AsyncFluxLora,
+    FluxLora,
+)
+from .endpoints.flux_lora_inpainting import (
+    AsyncFluxLoraInpainting,
+    FluxLoraInpainting,
+)
+from .endpoints.flux_pro_kontext import (
+    AsyncFluxProKontext,
+    FluxProKontext,
+)
+from .endpoints.qwen_image_edit_lora import (
+    AsyncQwenImageEditLora,
+    QwenImageEditLora,
+)
 
 
 class Client(SyncClientBase):

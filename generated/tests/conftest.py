@@ -78,7 +78,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     key = os.environ.get(AUTH_ENV, "")
     if os.environ.get(LIVE_ENV) != "1" or not key:
         pytest.skip(
-            f"live contract mode is off: set {LIVE_ENV}=1 and {AUTH_ENV} to run against {DEFAULT_BASE_URL}"
+            f"live contract mode is off: set {LIVE_ENV}=1 and {AUTH_ENV}"
+            f" to run against {DEFAULT_BASE_URL}"
         )
     yield Target(
         key,
@@ -93,7 +94,8 @@ def live() -> contract.Live:
     """Where the `live` tests of plain endpoints go; skipped unless SPECGEN_LIVE=1."""
     if os.environ.get(LIVE_ENV) != "1":
         pytest.skip(
-            f"live contract mode is off: set {LIVE_ENV}=1 (and {BASE_URL_ENV} for another host than the documented one)"
+            f"live contract mode is off: set {LIVE_ENV}=1"
+            f" (and {BASE_URL_ENV} for another host than the documented one)"
         )
     return contract.Live(
         os.environ.get(BASE_URL_ENV) or None,

@@ -13,12 +13,8 @@ from fal_api.testing import MockServer
 
 PATH = "/fal-ai/flux-lora/inpainting"
 # Schemas, examples, the expected request and answer: data, kept as JSON beside this file.
-CASE: dict[str, Any] = json.loads(
-    Path(__file__)
-    .with_name("cases")
-    .joinpath("flux_lora_inpainting.json")
-    .read_text("utf-8")
-)
+CASE_FILE = Path(__file__).with_name("cases") / "flux_lora_inpainting.json"
+CASE: dict[str, Any] = json.loads(CASE_FILE.read_text("utf-8"))
 REQUEST_SCHEMA: Any = CASE["request_schema"]
 EXAMPLE: Any = CASE["example"]
 # What the client must send for KWARGS: the documented defaults fill the fields it leaves out.
@@ -75,7 +71,10 @@ def test_constraint_is_enforced_before_sending(
 ) -> None:
     call = client.flux_lora_inpainting.submit
     contract.rejected_before_sending(
-        lambda: call(**{**KWARGS, argument: value}), server, field, constraint
+        lambda: call(**{**KWARGS, argument: value}),
+        server,
+        field,
+        constraint,
     )
 
 
@@ -100,31 +99,45 @@ def test_cancel_while_queued(client: Client) -> None:
 
 def test_submit_status_result_cancel_sync(target: Any) -> None:
     contract.lifecycle_sync(
-        target, "flux_lora_inpainting", KWARGS, models.FluxLoraInpaintingOutput
+        target,
+        "flux_lora_inpainting",
+        KWARGS,
+        models.FluxLoraInpaintingOutput,
     )
 
 
 def test_submit_status_result_cancel_async(target: Any) -> None:
     contract.lifecycle_async(
-        target, "flux_lora_inpainting", KWARGS, models.FluxLoraInpaintingOutput
+        target,
+        "flux_lora_inpainting",
+        KWARGS,
+        models.FluxLoraInpaintingOutput,
     )
 
 
 def test_run_reports_progress_and_returns_the_output(target: Any) -> None:
     contract.run_with_updates(
-        target, "flux_lora_inpainting", KWARGS, models.FluxLoraInpaintingOutput
+        target,
+        "flux_lora_inpainting",
+        KWARGS,
+        models.FluxLoraInpaintingOutput,
     )
 
 
 def test_run_async(target: Any) -> None:
     contract.run_async(
-        target, "flux_lora_inpainting", KWARGS, models.FluxLoraInpaintingOutput
+        target,
+        "flux_lora_inpainting",
+        KWARGS,
+        models.FluxLoraInpaintingOutput,
     )
 
 
 def test_status_stream_pushes_updates_until_completed(client: Client) -> None:
     contract.status_stream(
-        client.flux_lora_inpainting, KWARGS, models.FluxLoraInpaintingOutput
+        client.flux_lora_inpainting,
+        KWARGS,
+        models.FluxLoraInpaintingOutput,
     )
 
 

@@ -13,12 +13,8 @@ from fal_api.testing import MockServer
 
 PATH = "/fal-ai/qwen-image-edit-lora"
 # Schemas, examples, the expected request and answer: data, kept as JSON beside this file.
-CASE: dict[str, Any] = json.loads(
-    Path(__file__)
-    .with_name("cases")
-    .joinpath("qwen_image_edit_lora.json")
-    .read_text("utf-8")
-)
+CASE_FILE = Path(__file__).with_name("cases") / "qwen_image_edit_lora.json"
+CASE: dict[str, Any] = json.loads(CASE_FILE.read_text("utf-8"))
 REQUEST_SCHEMA: Any = CASE["request_schema"]
 EXAMPLE: Any = CASE["example"]
 # What the client must send for KWARGS: the documented defaults fill the fields it leaves out.
@@ -75,7 +71,10 @@ def test_constraint_is_enforced_before_sending(
 ) -> None:
     call = client.qwen_image_edit_lora.submit
     contract.rejected_before_sending(
-        lambda: call(**{**KWARGS, argument: value}), server, field, constraint
+        lambda: call(**{**KWARGS, argument: value}),
+        server,
+        field,
+        constraint,
     )
 
 
@@ -100,31 +99,45 @@ def test_cancel_while_queued(client: Client) -> None:
 
 def test_submit_status_result_cancel_sync(target: Any) -> None:
     contract.lifecycle_sync(
-        target, "qwen_image_edit_lora", KWARGS, models.QwenImageEditLoraOutput
+        target,
+        "qwen_image_edit_lora",
+        KWARGS,
+        models.QwenImageEditLoraOutput,
     )
 
 
 def test_submit_status_result_cancel_async(target: Any) -> None:
     contract.lifecycle_async(
-        target, "qwen_image_edit_lora", KWARGS, models.QwenImageEditLoraOutput
+        target,
+        "qwen_image_edit_lora",
+        KWARGS,
+        models.QwenImageEditLoraOutput,
     )
 
 
 def test_run_reports_progress_and_returns_the_output(target: Any) -> None:
     contract.run_with_updates(
-        target, "qwen_image_edit_lora", KWARGS, models.QwenImageEditLoraOutput
+        target,
+        "qwen_image_edit_lora",
+        KWARGS,
+        models.QwenImageEditLoraOutput,
     )
 
 
 def test_run_async(target: Any) -> None:
     contract.run_async(
-        target, "qwen_image_edit_lora", KWARGS, models.QwenImageEditLoraOutput
+        target,
+        "qwen_image_edit_lora",
+        KWARGS,
+        models.QwenImageEditLoraOutput,
     )
 
 
 def test_status_stream_pushes_updates_until_completed(client: Client) -> None:
     contract.status_stream(
-        client.qwen_image_edit_lora, KWARGS, models.QwenImageEditLoraOutput
+        client.qwen_image_edit_lora,
+        KWARGS,
+        models.QwenImageEditLoraOutput,
     )
 
 
