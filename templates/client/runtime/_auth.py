@@ -18,7 +18,9 @@ from typing import Union
 from ._meta import SECURITY_SCHEMES
 from .errors import MissingCredentialsError
 
-Credential = Union[str, tuple[str, str]]  # a token or key; for basic auth (username, password)
+Credential = Union[
+    str, tuple[str, str]
+]  # a token or key; for basic auth (username, password)
 Requirement = tuple[tuple[str, ...], ...]
 
 
@@ -48,7 +50,9 @@ class Scheme:
     env: str  # the environment variable that holds the credential
 
 
-SCHEMES: dict[str, Scheme] = {ident: Scheme(*spec) for ident, spec in SECURITY_SCHEMES.items()}
+SCHEMES: dict[str, Scheme] = {
+    ident: Scheme(*spec) for ident, spec in SECURITY_SCHEMES.items()
+}
 
 
 def wire_value(scheme: Scheme, secret: str) -> str:
@@ -58,11 +62,15 @@ def wire_value(scheme: Scheme, secret: str) -> str:
     return f"{scheme.prefix} {secret}" if scheme.prefix else secret
 
 
-def credentials_for(key: str | None, given: Mapping[str, Credential] | None) -> dict[str, _Secret]:
+def credentials_for(
+    key: str | None, given: Mapping[str, Credential] | None
+) -> dict[str, _Secret]:
     """One secret per scheme that has a credential: given, else `key`, else its variable."""
     unknown = sorted(set(given or {}) - set(SCHEMES))
     if unknown:
-        raise ValueError(f"no security scheme named {unknown}: expected one of {sorted(SCHEMES)}")
+        raise ValueError(
+            f"no security scheme named {unknown}: expected one of {sorted(SCHEMES)}"
+        )
     found: dict[str, _Secret] = {}
     for ident, scheme in SCHEMES.items():
         value = (given or {}).get(ident)
@@ -75,9 +83,12 @@ def credentials_for(key: str | None, given: Mapping[str, Credential] | None) -> 
     return found
 
 
-def placed(requirement: Requirement, credentials: Mapping[str, _Secret], where: str) -> list[tuple[str, str, str]]:
+def placed(
+    requirement: Requirement, credentials: Mapping[str, _Secret], where: str
+) -> list[tuple[str, str, str]]:
     """(location, name, wire value) of each credential the requirement needs: the first
-    alternative whose schemes all have a credential; MissingCredentialsError when none has."""
+    alternative whose schemes all have a credential; MissingCredentialsError when none has.
+    """
     if not requirement:
         return []
     for alternative in requirement:
@@ -85,8 +96,12 @@ def placed(requirement: Requirement, credentials: Mapping[str, _Secret], where: 
             return [_place(ident, credentials[ident]) for ident in alternative]
     if () in requirement:
         return []  # the credentials are optional here
-    options = " or ".join(" and ".join(f"{i!r} (${SCHEMES[i].env})" for i in alt) for alt in requirement)
-    raise MissingCredentialsError(f"{where} needs credentials: pass credentials={{...}} or key=..., or set {options}")
+    options = " or ".join(
+        " and ".join(f"{i!r} (${SCHEMES[i].env})" for i in alt) for alt in requirement
+    )
+    raise MissingCredentialsError(
+        f"{where} needs credentials: pass credentials={{...}} or key=..., or set {options}"
+    )
 
 
 def _place(ident: str, secret: _Secret) -> tuple[str, str, str]:

@@ -43,12 +43,18 @@ class _ClientBase:
         allowed_hosts: Iterable[str] = (),
         credentials: Mapping[str, Credential] | None = None,
     ) -> None:
-        settings, self._key = settings_for(key, base_url, retry, poll, allowed_hosts, credentials)
+        settings, self._key = settings_for(
+            key, base_url, retry, poll, allowed_hosts, credentials
+        )
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._settings = dataclasses.replace(
             settings,
-            rest_url=(rest_url or os.environ.get(protocol.REST_URL_ENV) or protocol.DEFAULT_REST_URL).rstrip("/"),
+            rest_url=(
+                rest_url
+                or os.environ.get(protocol.REST_URL_ENV)
+                or protocol.DEFAULT_REST_URL
+            ).rstrip("/"),
             inline_files_up_to=inline_files_up_to,
             storage=storage or protocol.StoragePolicy(),
         )
@@ -104,7 +110,8 @@ class SyncClientBase(_ClientBase):
         URIs, bigger ones are uploaded (None: always inline); `storage` tunes uploads;
         `max_concurrency` bounds the HTTP calls in flight (submits and polls together).
         `timeout` also bounds each call's whole exchange. The key goes only to the base URL's
-        origin and to `allowed_hosts` (host names the server's request URLs may point at)."""
+        origin and to `allowed_hosts` (host names the server's request URLs may point at).
+        """
         self._configure(
             key,
             base_url,
@@ -119,7 +126,10 @@ class SyncClientBase(_ClientBase):
             credentials,
         )
         self._http = http_client or httpx.Client(timeout=timeout)
-        self._driver = SyncDriver(self._http, threading.BoundedSemaphore(max_concurrency) if max_concurrency else None)
+        self._driver = SyncDriver(
+            self._http,
+            threading.BoundedSemaphore(max_concurrency) if max_concurrency else None,
+        )
         self._bind_endpoints()
 
     @property
@@ -130,14 +140,31 @@ class SyncClientBase(_ClientBase):
     def _drive(self, flow: protocol.Flow[T]) -> T:
         return self._driver.drive(flow)
 
-    def upload(self, data: bytes | Path, content_type: str | None = None, file_name: str | None = None) -> str:
+    def upload(
+        self,
+        data: bytes | Path,
+        content_type: str | None = None,
+        file_name: str | None = None,
+    ) -> str:
         """Store `data` (bytes, or a file's) on fal storage and return its URL (multipart above the threshold)."""
         if isinstance(data, Path):
             return self.upload_file(data, content_type, file_name)
         name = file_name or "upload.bin"
-        return self._drive(_storage.upload(self._settings, bytes(data), content_type or _files.content_type_of(data, file_name), name))
+        return self._drive(
+            _storage.upload(
+                self._settings,
+                bytes(data),
+                content_type or _files.content_type_of(data, file_name),
+                name,
+            )
+        )
 
-    def upload_file(self, path: str | os.PathLike[str], content_type: str | None = None, file_name: str | None = None) -> str:
+    def upload_file(
+        self,
+        path: str | os.PathLike[str],
+        content_type: str | None = None,
+        file_name: str | None = None,
+    ) -> str:
         """Store a local file on fal storage and return its URL."""
         file = Path(path)
         return self.upload(file.read_bytes(), content_type, file_name or file.name)
@@ -149,7 +176,12 @@ class SyncClientBase(_ClientBase):
     def __enter__(self: SyncSelf) -> SyncSelf:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -185,7 +217,9 @@ class AsyncClientBase(_ClientBase):
             credentials,
         )
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
-        self._driver = AsyncDriver(self._http, asyncio.Semaphore(max_concurrency) if max_concurrency else None)
+        self._driver = AsyncDriver(
+            self._http, asyncio.Semaphore(max_concurrency) if max_concurrency else None
+        )
         self._bind_endpoints()
 
     @property
@@ -196,19 +230,38 @@ class AsyncClientBase(_ClientBase):
     async def _drive(self, flow: protocol.Flow[T]) -> T:
         return await self._driver.drive(flow)
 
-    async def upload(self, data: bytes | Path, content_type: str | None = None, file_name: str | None = None) -> str:
+    async def upload(
+        self,
+        data: bytes | Path,
+        content_type: str | None = None,
+        file_name: str | None = None,
+    ) -> str:
         """Store `data` (bytes, or a file's) on fal storage and return its URL (multipart above the threshold)."""
         if isinstance(data, Path):
             return await self.upload_file(data, content_type, file_name)
         name = file_name or "upload.bin"
-        return await self._drive(_storage.upload(self._settings, bytes(data), content_type or _files.content_type_of(data, file_name), name))
+        return await self._drive(
+            _storage.upload(
+                self._settings,
+                bytes(data),
+                content_type or _files.content_type_of(data, file_name),
+                name,
+            )
+        )
 
     async def upload_file(
-        self, path: str | os.PathLike[str], content_type: str | None = None, file_name: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        content_type: str | None = None,
+        file_name: str | None = None,
     ) -> str:
         """Store a local file on fal storage and return its URL (read in a thread, off the loop)."""
         file = Path(path)
-        return await self.upload(await asyncio.to_thread(file.read_bytes), content_type, file_name or file.name)
+        return await self.upload(
+            await asyncio.to_thread(file.read_bytes),
+            content_type,
+            file_name or file.name,
+        )
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -218,6 +271,9 @@ class AsyncClientBase(_ClientBase):
         return self
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
     ) -> None:
         await self.aclose()

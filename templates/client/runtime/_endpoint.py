@@ -56,14 +56,17 @@ def prepare(
     """The JSON body for `payload` (wire names), or InputValidationError naming every broken rule.
 
     File fields above `inline_up_to` bytes stay PendingUploads (uploaded before the submit);
-    `validate=False` sends the values as given; `extra_body` fields are added unchecked."""
+    `validate=False` sends the values as given; `extra_body` fields are added unchecked.
+    """
     values = {name: value for name, value in payload.items() if value is not None}
     problems: list[FieldProblem] = []
     pending: dict[str, _files.PendingUpload] = {}
     for name, accepted in file_fields.items():
         if name in values:
             try:
-                converted = _files.to_url(values[name], name, accepted if validate else (), inline_up_to)
+                converted = _files.to_url(
+                    values[name], name, accepted if validate else (), inline_up_to
+                )
             except _files.FileTypeProblem as error:
                 problems.append(error.problem)
                 continue
@@ -75,7 +78,9 @@ def prepare(
         return {**values, **pending, **(extra_body or {})}
     if not problems:
         try:
-            body = model.model_validate(values).model_dump(mode="json", by_alias=True, exclude_unset=True)
+            body = model.model_validate(values).model_dump(
+                mode="json", by_alias=True, exclude_unset=True
+            )
         except pydantic.ValidationError as error:
             problems = problems_of(error)
         else:
@@ -111,7 +116,9 @@ class _Shared(Generic[OutputT]):
     def _parse(self, data: Any) -> OutputT:
         return data  # type: ignore[no-any-return]
 
-    def parse_webhook(self, body: bytes | str | dict[str, Any]) -> protocol.WebhookPayload:
+    def parse_webhook(
+        self, body: bytes | str | dict[str, Any]
+    ) -> protocol.WebhookPayload:
         """Read what the service POSTed to your webhook_url; a successful payload is typed."""
         return protocol.parse_webhook(body, self._parse)
 
@@ -126,7 +133,9 @@ class _Shared(Generic[OutputT]):
         """Check the delivery's signature (see `verify_webhook`), then parse it typed."""
         from ._webhooks import verify_webhook
 
-        return verify_webhook(headers, body, jwks=jwks, tolerance=tolerance, parse=self._parse)
+        return verify_webhook(
+            headers, body, jwks=jwks, tolerance=tolerance, parse=self._parse
+        )
 
     def _prepared(
         self,
@@ -148,7 +157,11 @@ class _Shared(Generic[OutputT]):
 
 
 def _submit_flow(
-    settings: protocol.Settings, path: str, body: Any, webhook_url: str | None, headers: Mapping[str, str]
+    settings: protocol.Settings,
+    path: str,
+    body: Any,
+    webhook_url: str | None,
+    headers: Mapping[str, str],
 ) -> protocol.Flow[protocol.RequestHandle]:
     """Big file inputs to storage first, then the submit."""
     body = yield from _storage.resolve(settings, body)
@@ -165,11 +178,21 @@ def _run_flow(
     headers: Mapping[str, str],
 ) -> protocol.Flow[OutputT]:
     body = yield from _storage.resolve(settings, body)
-    return (yield from protocol.run(settings, path, body, parse, timeout, on_update, None, headers))
+    return (
+        yield from protocol.run(
+            settings, path, body, parse, timeout, on_update, None, headers
+        )
+    )
 
 
 def _bound(handle: protocol.RequestHandle, endpoint: Any, kind: type[Any]) -> Any:
-    return kind(handle.request_id, handle.status_url, handle.response_url, handle.cancel_url, endpoint)
+    return kind(
+        handle.request_id,
+        handle.status_url,
+        handle.response_url,
+        handle.cancel_url,
+        endpoint,
+    )
 
 
 def app_id_of(app: str) -> str:
@@ -186,12 +209,16 @@ class Endpoint(_Shared[OutputT]):
     def __init__(self, client: Client) -> None:
         self._client = client
 
-    def status_stream(self, request: protocol.RequestHandle | str, *, logs: bool = True) -> Iterator[protocol.Status]:
+    def status_stream(
+        self, request: protocol.RequestHandle | str, *, logs: bool = True
+    ) -> Iterator[protocol.Status]:
         """Push updates over server-sent events until COMPLETED (new log lines only once)."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
         call = protocol.stream_call(self._client._settings, handle, logs)
         stream = protocol.StatusStream(handle.request_id)
-        with self._client._http.stream(call.method, call.url, params=call.params, headers=call.headers) as response:
+        with self._client._http.stream(
+            call.method, call.url, params=call.params, headers=call.headers
+        ) as response:
             if response.status_code >= 400:
                 response.read()
                 protocol.raise_for_reply(reply_of(response))
@@ -202,35 +229,63 @@ class Endpoint(_Shared[OutputT]):
                 if stream.done:
                     return
 
-    def status(self, request: protocol.RequestHandle | str, *, logs: bool = False) -> protocol.Status:
+    def status(
+        self, request: protocol.RequestHandle | str, *, logs: bool = False
+    ) -> protocol.Status:
         """The request's status: Queued(position), InProgress(logs) or Completed(logs, metrics, error)."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
-        return self._client._drive(protocol.status(self._client._settings, handle, logs))
+        return self._client._drive(
+            protocol.status(self._client._settings, handle, logs)
+        )
 
-    def result(self, request: protocol.RequestHandle | str, *, wait: bool = False, timeout: float | None = None) -> OutputT:
+    def result(
+        self,
+        request: protocol.RequestHandle | str,
+        *,
+        wait: bool = False,
+        timeout: float | None = None,
+    ) -> OutputT:
         """The output of a completed request; NotReadyError while it runs, unless `wait=True`."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
         if wait:
             self.wait(handle, timeout=timeout)
-        return self._client._drive(protocol.result(self._client._settings, handle, self._parse))
+        return self._client._drive(
+            protocol.result(self._client._settings, handle, self._parse)
+        )
 
     def response(
-        self, request: protocol.RequestHandle | str, *, wait: bool = True, timeout: float | None = None
+        self,
+        request: protocol.RequestHandle | str,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
     ) -> protocol.Response[OutputT]:
         """The output with its request id, billable units and metrics (waits unless `wait=False`)."""
         settings = self._client._settings
         handle = protocol.handle_for(settings, self.app_id, request)
         if wait:
-            return self._client._drive(protocol.wait_response(settings, handle, self._parse, timeout, None))
+            return self._client._drive(
+                protocol.wait_response(settings, handle, self._parse, timeout, None)
+            )
         return self._client._drive(protocol.response(settings, handle, self._parse))
 
     def _body(
-        self, model: type[pydantic.BaseModel], payload: Mapping[str, Any], extra_body: Mapping[str, Any] | None, validate: bool
+        self,
+        model: type[pydantic.BaseModel],
+        payload: Mapping[str, Any],
+        extra_body: Mapping[str, Any] | None,
+        validate: bool,
     ) -> dict[str, Any]:
-        return self._prepared(self._client._settings, model, payload, extra_body, validate)
+        return self._prepared(
+            self._client._settings, model, payload, extra_body, validate
+        )
 
-    def _submit(self, body: dict[str, Any], webhook_url: str | None, headers: Mapping[str, str]) -> Handle[OutputT]:
-        handle = self._client._drive(_submit_flow(self._client._settings, self.path, body, webhook_url, headers))
+    def _submit(
+        self, body: dict[str, Any], webhook_url: str | None, headers: Mapping[str, str]
+    ) -> Handle[OutputT]:
+        handle = self._client._drive(
+            _submit_flow(self._client._settings, self.path, body, webhook_url, headers)
+        )
         return _bound(handle, self, Handle)  # type: ignore[no-any-return]
 
     def _run(
@@ -240,7 +295,17 @@ class Endpoint(_Shared[OutputT]):
         on_update: Callable[[protocol.Status], Any] | None,
         headers: Mapping[str, str],
     ) -> OutputT:
-        return self._client._drive(_run_flow(self._client._settings, self.path, body, self._parse, timeout, on_update, headers))
+        return self._client._drive(
+            _run_flow(
+                self._client._settings,
+                self.path,
+                body,
+                self._parse,
+                timeout,
+                on_update,
+                headers,
+            )
+        )
 
     def cancel(self, request: protocol.RequestHandle | str) -> str:
         """Ask to cancel: returns CANCELLATION_REQUESTED, or ALREADY_COMPLETED if it had finished."""
@@ -256,7 +321,9 @@ class Endpoint(_Shared[OutputT]):
     ) -> protocol.Completed:
         """Poll until the request completes (see `run` for timeout and on_update)."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
-        return self._client._drive(protocol.wait(self._client._settings, handle, timeout, on_update))
+        return self._client._drive(
+            protocol.wait(self._client._settings, handle, timeout, on_update)
+        )
 
 
 class AsyncEndpoint(_Shared[OutputT]):
@@ -272,7 +339,9 @@ class AsyncEndpoint(_Shared[OutputT]):
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
         call = protocol.stream_call(self._client._settings, handle, logs)
         stream = protocol.StatusStream(handle.request_id)
-        async with self._client._http.stream(call.method, call.url, params=call.params, headers=call.headers) as response:
+        async with self._client._http.stream(
+            call.method, call.url, params=call.params, headers=call.headers
+        ) as response:
             if response.status_code >= 400:
                 await response.aread()
                 protocol.raise_for_reply(reply_of(response))
@@ -284,16 +353,26 @@ class AsyncEndpoint(_Shared[OutputT]):
                     return
 
     async def _body(
-        self, model: type[pydantic.BaseModel], payload: Mapping[str, Any], extra_body: Mapping[str, Any] | None, validate: bool
+        self,
+        model: type[pydantic.BaseModel],
+        payload: Mapping[str, Any],
+        extra_body: Mapping[str, Any] | None,
+        validate: bool,
     ) -> dict[str, Any]:
         # Reading a local file would block the event loop: do that part in a thread.
         settings = self._client._settings
         if needs_io(payload):
-            return await asyncio.to_thread(self._prepared, settings, model, payload, extra_body, validate)
+            return await asyncio.to_thread(
+                self._prepared, settings, model, payload, extra_body, validate
+            )
         return self._prepared(settings, model, payload, extra_body, validate)
 
-    async def _submit(self, body: dict[str, Any], webhook_url: str | None, headers: Mapping[str, str]) -> AsyncHandle[OutputT]:
-        handle = await self._client._drive(_submit_flow(self._client._settings, self.path, body, webhook_url, headers))
+    async def _submit(
+        self, body: dict[str, Any], webhook_url: str | None, headers: Mapping[str, str]
+    ) -> AsyncHandle[OutputT]:
+        handle = await self._client._drive(
+            _submit_flow(self._client._settings, self.path, body, webhook_url, headers)
+        )
         return _bound(handle, self, AsyncHandle)  # type: ignore[no-any-return]
 
     async def _run(
@@ -303,35 +382,65 @@ class AsyncEndpoint(_Shared[OutputT]):
         on_update: Callable[[protocol.Status], Any] | None,
         headers: Mapping[str, str],
     ) -> OutputT:
-        flow = _run_flow(self._client._settings, self.path, body, self._parse, timeout, on_update, headers)
+        flow = _run_flow(
+            self._client._settings,
+            self.path,
+            body,
+            self._parse,
+            timeout,
+            on_update,
+            headers,
+        )
         return await self._client._drive(flow)
 
-    async def status(self, request: protocol.RequestHandle | str, *, logs: bool = False) -> protocol.Status:
+    async def status(
+        self, request: protocol.RequestHandle | str, *, logs: bool = False
+    ) -> protocol.Status:
         """The request's status: Queued(position), InProgress(logs) or Completed(logs, metrics, error)."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
-        return await self._client._drive(protocol.status(self._client._settings, handle, logs))
+        return await self._client._drive(
+            protocol.status(self._client._settings, handle, logs)
+        )
 
-    async def result(self, request: protocol.RequestHandle | str, *, wait: bool = False, timeout: float | None = None) -> OutputT:
+    async def result(
+        self,
+        request: protocol.RequestHandle | str,
+        *,
+        wait: bool = False,
+        timeout: float | None = None,
+    ) -> OutputT:
         """The output of a completed request; NotReadyError while it runs, unless `wait=True`."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
         if wait:
             await self.wait(handle, timeout=timeout)
-        return await self._client._drive(protocol.result(self._client._settings, handle, self._parse))
+        return await self._client._drive(
+            protocol.result(self._client._settings, handle, self._parse)
+        )
 
     async def response(
-        self, request: protocol.RequestHandle | str, *, wait: bool = True, timeout: float | None = None
+        self,
+        request: protocol.RequestHandle | str,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
     ) -> protocol.Response[OutputT]:
         """The output with its request id, billable units and metrics (waits unless `wait=False`)."""
         settings = self._client._settings
         handle = protocol.handle_for(settings, self.app_id, request)
         if wait:
-            return await self._client._drive(protocol.wait_response(settings, handle, self._parse, timeout, None))
-        return await self._client._drive(protocol.response(settings, handle, self._parse))
+            return await self._client._drive(
+                protocol.wait_response(settings, handle, self._parse, timeout, None)
+            )
+        return await self._client._drive(
+            protocol.response(settings, handle, self._parse)
+        )
 
     async def cancel(self, request: protocol.RequestHandle | str) -> str:
         """Ask to cancel: returns CANCELLATION_REQUESTED, or ALREADY_COMPLETED if it had finished."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
-        return await self._client._drive(protocol.cancel(self._client._settings, handle))
+        return await self._client._drive(
+            protocol.cancel(self._client._settings, handle)
+        )
 
     async def wait(
         self,
@@ -342,7 +451,9 @@ class AsyncEndpoint(_Shared[OutputT]):
     ) -> protocol.Completed:
         """Poll until the request completes (see `run` for timeout and on_update)."""
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
-        return await self._client._drive(protocol.wait(self._client._settings, handle, timeout, on_update))
+        return await self._client._drive(
+            protocol.wait(self._client._settings, handle, timeout, on_update)
+        )
 
 
 class _RawEndpoint(Endpoint[Any]):
@@ -361,7 +472,8 @@ class _AsyncRawEndpoint(AsyncEndpoint[Any]):
 
 class Raw:
     """Queue apps the docs do not cover, by id (`owner/alias[/subpath]`): the arguments go as
-    given (no validation), the output comes back as JSON; retries, waiting and errors as typed calls."""
+    given (no validation), the output comes back as JSON; retries, waiting and errors as typed calls.
+    """
 
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -378,7 +490,9 @@ class Raw:
         headers: Mapping[str, str] | None = None,
     ) -> Handle[Any]:
         controls = protocol.queue_headers(priority, hint, start_timeout, headers)
-        return _RawEndpoint(self._client, app)._submit(dict(arguments), webhook_url, controls)
+        return _RawEndpoint(self._client, app)._submit(
+            dict(arguments), webhook_url, controls
+        )
 
     def run(
         self,
@@ -393,12 +507,18 @@ class Raw:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         controls = protocol.queue_headers(priority, hint, start_timeout, headers)
-        return _RawEndpoint(self._client, app)._run(dict(arguments), timeout, on_update, controls)
+        return _RawEndpoint(self._client, app)._run(
+            dict(arguments), timeout, on_update, controls
+        )
 
-    def status(self, app: str, request: protocol.RequestHandle | str, *, logs: bool = False) -> protocol.Status:
+    def status(
+        self, app: str, request: protocol.RequestHandle | str, *, logs: bool = False
+    ) -> protocol.Status:
         return _RawEndpoint(self._client, app).status(request, logs=logs)
 
-    def result(self, app: str, request: protocol.RequestHandle | str, *, wait: bool = False) -> Any:
+    def result(
+        self, app: str, request: protocol.RequestHandle | str, *, wait: bool = False
+    ) -> Any:
         return _RawEndpoint(self._client, app).result(request, wait=wait)
 
     def cancel(self, app: str, request: protocol.RequestHandle | str) -> str:
@@ -423,7 +543,9 @@ class AsyncRaw:
         headers: Mapping[str, str] | None = None,
     ) -> AsyncHandle[Any]:
         controls = protocol.queue_headers(priority, hint, start_timeout, headers)
-        return await _AsyncRawEndpoint(self._client, app)._submit(dict(arguments), webhook_url, controls)
+        return await _AsyncRawEndpoint(self._client, app)._submit(
+            dict(arguments), webhook_url, controls
+        )
 
     async def run(
         self,
@@ -438,12 +560,18 @@ class AsyncRaw:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         controls = protocol.queue_headers(priority, hint, start_timeout, headers)
-        return await _AsyncRawEndpoint(self._client, app)._run(dict(arguments), timeout, on_update, controls)
+        return await _AsyncRawEndpoint(self._client, app)._run(
+            dict(arguments), timeout, on_update, controls
+        )
 
-    async def status(self, app: str, request: protocol.RequestHandle | str, *, logs: bool = False) -> protocol.Status:
+    async def status(
+        self, app: str, request: protocol.RequestHandle | str, *, logs: bool = False
+    ) -> protocol.Status:
         return await _AsyncRawEndpoint(self._client, app).status(request, logs=logs)
 
-    async def result(self, app: str, request: protocol.RequestHandle | str, *, wait: bool = False) -> Any:
+    async def result(
+        self, app: str, request: protocol.RequestHandle | str, *, wait: bool = False
+    ) -> Any:
         return await _AsyncRawEndpoint(self._client, app).result(request, wait=wait)
 
     async def cancel(self, app: str, request: protocol.RequestHandle | str) -> str:

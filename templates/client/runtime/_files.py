@@ -1,5 +1,6 @@
 """File inputs: a URL string passes through; a Path or bytes becomes a data URI of the right type,
-or, above the client's inline limit, a PendingUpload that goes to fal storage before the submit."""
+or, above the client's inline limit, a PendingUpload that goes to fal storage before the submit.
+"""
 
 from __future__ import annotations
 
@@ -74,7 +75,12 @@ class PendingUpload:
     file_name: str
 
 
-def to_url(value: FileInput, field: str, accepted: tuple[str, ...], inline_up_to: int | None = None) -> str | PendingUpload:
+def to_url(
+    value: FileInput,
+    field: str,
+    accepted: tuple[str, ...],
+    inline_up_to: int | None = None,
+) -> str | PendingUpload:
     """A URL or data URI for `value` (a PendingUpload above `inline_up_to` bytes); raises
     FieldProblem-carrying ValueError for refused types."""
     if isinstance(value, Path):
@@ -85,11 +91,22 @@ def to_url(value: FileInput, field: str, accepted: tuple[str, ...], inline_up_to
         data = bytes(value)
         sniffed = sniff(data)
         if sniffed is None:
-            raise FileTypeProblem(FieldProblem(field, "file_type", "cannot tell the type of these bytes; pass a Path with a suffix"))
+            raise FileTypeProblem(
+                FieldProblem(
+                    field,
+                    "file_type",
+                    "cannot tell the type of these bytes; pass a Path with a suffix",
+                )
+            )
         _check(sniffed, field, accepted, "bytes")
         return _inline_or_upload(data, sniffed, f"{field}.{sniffed}", inline_up_to)
     if value.startswith("data:"):
-        _check(_KIND_OF_MIME.get(value[5:].split(";", 1)[0].split(",", 1)[0].lower()), field, accepted, "data URI")
+        _check(
+            _KIND_OF_MIME.get(value[5:].split(";", 1)[0].split(",", 1)[0].lower()),
+            field,
+            accepted,
+            "data URI",
+        )
         return value
     suffix = PurePosixPath(urlsplit(value).path).suffix.lower().lstrip(".")
     if suffix in MIME_TYPES:
@@ -109,13 +126,21 @@ def _check(kind: str | None, field: str, accepted: tuple[str, ...], what: str) -
     if kind is None or not _same_kind(kind, accepted):
         shown = kind or "unknown"
         raise FileTypeProblem(
-            FieldProblem(field, "file_type", f"{what} is of type {shown}; accepted: {', '.join(accepted)}")
+            FieldProblem(
+                field,
+                "file_type",
+                f"{what} is of type {shown}; accepted: {', '.join(accepted)}",
+            )
         )
 
 
-def _inline_or_upload(data: bytes, kind: str, name: str, inline_up_to: int | None) -> str | PendingUpload:
+def _inline_or_upload(
+    data: bytes, kind: str, name: str, inline_up_to: int | None
+) -> str | PendingUpload:
     if inline_up_to is not None and len(data) > inline_up_to:
-        return PendingUpload(data, MIME_TYPES.get(kind, "application/octet-stream"), name)
+        return PendingUpload(
+            data, MIME_TYPES.get(kind, "application/octet-stream"), name
+        )
     return _data_uri(data, kind)
 
 
@@ -125,7 +150,11 @@ def content_type_of(data: bytes, file_name: str | None) -> str:
     if guessed:
         return guessed
     kind = sniff(data)
-    return MIME_TYPES.get(kind, "application/octet-stream") if kind else "application/octet-stream"
+    return (
+        MIME_TYPES.get(kind, "application/octet-stream")
+        if kind
+        else "application/octet-stream"
+    )
 
 
 def _data_uri(data: bytes, kind: str) -> str:

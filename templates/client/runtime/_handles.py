@@ -1,5 +1,6 @@
 """What `submit()` returns: the request's handle, bound to its endpoint, with the calls a user
-makes on one request. It is still a RequestHandle, so `endpoint.status(handle)` keeps working."""
+makes on one request. It is still a RequestHandle, so `endpoint.status(handle)` keeps working.
+"""
 
 from __future__ import annotations
 
@@ -26,13 +27,20 @@ class Handle(protocol.RequestHandle, Generic[OutputT]):
     @property
     def _ep(self) -> Endpoint[OutputT]:
         if self.endpoint is None:
-            raise RuntimeError("this handle is not bound to an endpoint; pass it to endpoint.status()/result()")
+            raise RuntimeError(
+                "this handle is not bound to an endpoint; pass it to endpoint.status()/result()"
+            )
         return self.endpoint
 
     def status(self, *, logs: bool = False) -> protocol.Status:
         return self._ep.status(self, logs=logs)
 
-    def wait(self, *, timeout: float | None = None, on_update: Callable[[protocol.Status], Any] | None = None) -> protocol.Completed:
+    def wait(
+        self,
+        *,
+        timeout: float | None = None,
+        on_update: Callable[[protocol.Status], Any] | None = None,
+    ) -> protocol.Completed:
         """Poll until COMPLETED; a failed request raises its typed error (RequestFailedError and subclasses)."""
         return self._ep.wait(self, timeout=timeout, on_update=on_update)
 
@@ -40,7 +48,9 @@ class Handle(protocol.RequestHandle, Generic[OutputT]):
         """The output, waiting for it first unless `wait=False` (then NotReadyError if it is not done)."""
         return self._ep.result(self, wait=wait, timeout=timeout)
 
-    def response(self, *, wait: bool = True, timeout: float | None = None) -> protocol.Response[OutputT]:
+    def response(
+        self, *, wait: bool = True, timeout: float | None = None
+    ) -> protocol.Response[OutputT]:
         """The output with its request id, billable units and metrics."""
         return self._ep.response(self, wait=wait, timeout=timeout)
 
@@ -53,7 +63,9 @@ class Handle(protocol.RequestHandle, Generic[OutputT]):
         poller = protocol.Poller(client._settings, self)
         while True:
             _, fresh = client._drive(poller.poll())
-            if not logs and isinstance(fresh, (protocol.InProgress, protocol.Completed)):
+            if not logs and isinstance(
+                fresh, (protocol.InProgress, protocol.Completed)
+            ):
                 fresh = protocol._with_logs(fresh, ())
             yield fresh
             if isinstance(fresh, protocol.Completed):
@@ -65,28 +77,39 @@ class Handle(protocol.RequestHandle, Generic[OutputT]):
 class AsyncHandle(protocol.RequestHandle, Generic[OutputT]):
     """The async twin of Handle: the same calls, as coroutines; `iter_events()` is an async iterator."""
 
-    endpoint: AsyncEndpoint[OutputT] | None = field(default=None, repr=False, compare=False)
+    endpoint: AsyncEndpoint[OutputT] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def _ep(self) -> AsyncEndpoint[OutputT]:
         if self.endpoint is None:
-            raise RuntimeError("this handle is not bound to an endpoint; pass it to endpoint.status()/result()")
+            raise RuntimeError(
+                "this handle is not bound to an endpoint; pass it to endpoint.status()/result()"
+            )
         return self.endpoint
 
     async def status(self, *, logs: bool = False) -> protocol.Status:
         return await self._ep.status(self, logs=logs)
 
     async def wait(
-        self, *, timeout: float | None = None, on_update: Callable[[protocol.Status], Any] | None = None
+        self,
+        *,
+        timeout: float | None = None,
+        on_update: Callable[[protocol.Status], Any] | None = None,
     ) -> protocol.Completed:
         """Poll until COMPLETED; a failed request raises its typed error (RequestFailedError and subclasses)."""
         return await self._ep.wait(self, timeout=timeout, on_update=on_update)
 
-    async def result(self, *, wait: bool = True, timeout: float | None = None) -> OutputT:
+    async def result(
+        self, *, wait: bool = True, timeout: float | None = None
+    ) -> OutputT:
         """The output, waiting for it first unless `wait=False` (then NotReadyError if it is not done)."""
         return await self._ep.result(self, wait=wait, timeout=timeout)
 
-    async def response(self, *, wait: bool = True, timeout: float | None = None) -> protocol.Response[OutputT]:
+    async def response(
+        self, *, wait: bool = True, timeout: float | None = None
+    ) -> protocol.Response[OutputT]:
         """The output with its request id, billable units and metrics."""
         return await self._ep.response(self, wait=wait, timeout=timeout)
 
@@ -99,7 +122,9 @@ class AsyncHandle(protocol.RequestHandle, Generic[OutputT]):
         poller = protocol.Poller(client._settings, self)
         while True:
             _, fresh = await client._drive(poller.poll())
-            if not logs and isinstance(fresh, (protocol.InProgress, protocol.Completed)):
+            if not logs and isinstance(
+                fresh, (protocol.InProgress, protocol.Completed)
+            ):
                 fresh = protocol._with_logs(fresh, ())
             yield fresh
             if isinstance(fresh, protocol.Completed):

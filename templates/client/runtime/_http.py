@@ -17,11 +17,20 @@ import httpx
 
 from . import _protocol as protocol
 from ._auth import Credential, _Secret, credentials_for
-from ._meta import AUTH_ENV, AUTH_SCHEME, BASE_URL_ENV, DEFAULT_BASE_URL, KEY_REQUIRED, USER_AGENT
+from ._meta import (
+    AUTH_ENV,
+    AUTH_SCHEME,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    KEY_REQUIRED,
+    USER_AGENT,
+)
 from .errors import MissingCredentialsError
 
 T = TypeVar("T")
-DEFAULT_SCHEME = "default"  # the configured `Authorization: <auth_scheme> <key>` (queue endpoints)
+DEFAULT_SCHEME = (
+    "default"  # the configured `Authorization: <auth_scheme> <key>` (queue endpoints)
+)
 
 
 def settings_for(
@@ -35,7 +44,9 @@ def settings_for(
     found = credentials_for(key, credentials)
     secret = found[DEFAULT_SCHEME].reveal() if DEFAULT_SCHEME in found else ""
     if not secret and KEY_REQUIRED:
-        raise MissingCredentialsError(f"no API key: pass key=... or set the {AUTH_ENV} environment variable")
+        raise MissingCredentialsError(
+            f"no API key: pass key=... or set the {AUTH_ENV} environment variable"
+        )
     url = (base_url or os.environ.get(BASE_URL_ENV) or "").rstrip("/")
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if secret and AUTH_SCHEME:
@@ -81,7 +92,12 @@ def headers_of(response: httpx.Response) -> dict[str, str]:
 # An answer larger than this is not read to the end (a hostile server could send forever).
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
 # These mean no byte of the request left this machine.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
 
 
 class _Progress:
@@ -100,7 +116,9 @@ class _Progress:
 
     @property
     def maybe_sent(self) -> bool:
-        return self.sent or not self.seen  # a transport that does not trace: assume it went
+        return (
+            self.sent or not self.seen
+        )  # a transport that does not trace: assume it went
 
 
 class _Broken(Exception):
@@ -109,32 +127,55 @@ class _Broken(Exception):
 
 def _failure(error: Exception, progress: _Progress) -> protocol.TransportFailure:
     sent = not isinstance(error, _NOT_SENT) and progress.maybe_sent
-    return protocol.TransportFailure(type(error).__name__ + (f": {error}" if str(error) else ""), maybe_sent=sent)
+    return protocol.TransportFailure(
+        type(error).__name__ + (f": {error}" if str(error) else ""), maybe_sent=sent
+    )
 
 
-def until_for(http: httpx.Client | httpx.AsyncClient, call: protocol.HttpCall) -> float | None:
+def until_for(
+    http: httpx.Client | httpx.AsyncClient, call: protocol.HttpCall
+) -> float | None:
     """When this exchange must be over: the flow's deadline, and at most the client's longest
-    timeout from now (httpx bounds each phase and each read, not a server that drips)."""
+    timeout from now (httpx bounds each phase and each read, not a server that drips).
+    """
     timeout = http.timeout if call.timeout is None else httpx.Timeout(call.timeout)
-    phases = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
+    phases = [
+        v
+        for v in (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        if v is not None
+    ]
     own = time.monotonic() + max(phases) if phases else None
     limits = [t for t in (call.deadline, own) if t is not None]
     return min(limits) if limits else None
 
 
 def _build(
-    http: httpx.Client | httpx.AsyncClient, call: protocol.HttpCall, until: float | None, trace: Any
+    http: httpx.Client | httpx.AsyncClient,
+    call: protocol.HttpCall,
+    until: float | None,
+    trace: Any,
 ) -> httpx.Request:
     """The request, each phase's timeout cut to the time left (a call's own timeout first)."""
     timeout = http.timeout if call.timeout is None else httpx.Timeout(call.timeout)
     if until is not None:
         left = until - time.monotonic()
-        cut = [max(0.001, left if v is None else min(v, left)) for v in (timeout.connect, timeout.read, timeout.write, timeout.pool)]
+        cut = [
+            max(0.001, left if v is None else min(v, left))
+            for v in (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        ]
         timeout = httpx.Timeout(connect=cut[0], read=cut[1], write=cut[2], pool=cut[3])
     try:
-        return http.build_request(call.method, call.url, timeout=timeout, extensions={"trace": trace}, **_request_kwargs(call))
+        return http.build_request(
+            call.method,
+            call.url,
+            timeout=timeout,
+            extensions={"trace": trace},
+            **_request_kwargs(call),
+        )
     except (httpx.InvalidURL, ValueError, TypeError) as error:
-        raise protocol.TransportFailure(f"cannot build the request: {type(error).__name__}", maybe_sent=False) from None
+        raise protocol.TransportFailure(
+            f"cannot build the request: {type(error).__name__}", maybe_sent=False
+        ) from None
 
 
 def _check(size: int, until: float | None) -> None:
@@ -144,10 +185,13 @@ def _check(size: int, until: float | None) -> None:
         raise _Broken("the answer was still arriving at the deadline")
 
 
-def _broken(response: httpx.Response, error: Exception, partial: bytes) -> protocol.TransportFailure:
+def _broken(
+    response: httpx.Response, error: Exception, partial: bytes
+) -> protocol.TransportFailure:
     """An answer that broke off after its headers: keep what it said."""
     return protocol.TransportFailure(
-        f"HTTP {response.status_code} answer broke off: {type(error).__name__}" + (f": {error}" if str(error) else ""),
+        f"HTTP {response.status_code} answer broke off: {type(error).__name__}"
+        + (f": {error}" if str(error) else ""),
         maybe_sent=True,
         request_id=protocol.clean_id(response.headers.get("x-fal-request-id")),
         partial=partial,
@@ -155,9 +199,13 @@ def _broken(response: httpx.Response, error: Exception, partial: bytes) -> proto
 
 
 class SyncDriver:
-    def __init__(self, http: httpx.Client, gate: threading.BoundedSemaphore | None = None) -> None:
+    def __init__(
+        self, http: httpx.Client, gate: threading.BoundedSemaphore | None = None
+    ) -> None:
         self.http = http
-        self.gate: Any = gate or contextlib.nullcontext()  # bounds the calls in flight (max_concurrency)
+        self.gate: Any = (
+            gate or contextlib.nullcontext()
+        )  # bounds the calls in flight (max_concurrency)
 
     def exchange(self, call: protocol.HttpCall) -> protocol.Reply:
         """One request and its whole answer, within its deadline. The exchange runs in a worker
@@ -178,14 +226,23 @@ class SyncDriver:
                 done.set()
 
         # The caller's context variables go along (tracing, instrumentation of httpx).
-        threading.Thread(target=contextvars.copy_context().run, args=(work,), name="http-exchange", daemon=True).start()
+        threading.Thread(
+            target=contextvars.copy_context().run,
+            args=(work,),
+            name="http-exchange",
+            daemon=True,
+        ).start()
         if not done.wait(max(0.0, until - time.monotonic())):
-            raise protocol.TransportFailure("no complete answer by the deadline", maybe_sent=progress.maybe_sent)
+            raise protocol.TransportFailure(
+                "no complete answer by the deadline", maybe_sent=progress.maybe_sent
+            )
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
         return outcome[0]  # type: ignore[no-any-return]
 
-    def _exchange(self, call: protocol.HttpCall, until: float | None, progress: _Progress) -> protocol.Reply:
+    def _exchange(
+        self, call: protocol.HttpCall, until: float | None, progress: _Progress
+    ) -> protocol.Reply:
         request = _build(self.http, call, until, progress.note)
         try:
             response = self.http.send(request, stream=True)
@@ -202,14 +259,18 @@ class SyncDriver:
             raise _broken(response, error, b"".join(chunks)) from None
         finally:
             response.close()
-        return protocol.Reply(response.status_code, headers_of(response), b"".join(chunks))
+        return protocol.Reply(
+            response.status_code, headers_of(response), b"".join(chunks)
+        )
 
     def drive(self, flow: protocol.Flow[T]) -> T:
         outcome: Any = None
         failure: BaseException | None = None
         while True:
             try:
-                step = flow.throw(failure) if failure is not None else flow.send(outcome)
+                step = (
+                    flow.throw(failure) if failure is not None else flow.send(outcome)
+                )
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             outcome, failure = None, None
@@ -223,18 +284,31 @@ class SyncDriver:
                 time.sleep(max(0.0, step.seconds))
             elif isinstance(step, protocol.Parallel):
                 try:
-                    with ThreadPoolExecutor(max_workers=min(step.limit, len(step.flows))) as pool:
-                        outcome = [task.result() for task in [pool.submit(self.drive, flow) for flow in step.flows]]
-                except Exception as error:  # a failed branch fails the step, inside the flow that asked
+                    with ThreadPoolExecutor(
+                        max_workers=min(step.limit, len(step.flows))
+                    ) as pool:
+                        outcome = [
+                            task.result()
+                            for task in [
+                                pool.submit(self.drive, flow) for flow in step.flows
+                            ]
+                        ]
+                except (
+                    Exception
+                ) as error:  # a failed branch fails the step, inside the flow that asked
                     failure = error
             else:
                 step.callback(step.value)
 
 
 class AsyncDriver:
-    def __init__(self, http: httpx.AsyncClient, gate: asyncio.Semaphore | None = None) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, gate: asyncio.Semaphore | None = None
+    ) -> None:
         self.http = http
-        self.gate: Any = gate or contextlib.nullcontext()  # bounds the calls in flight (max_concurrency)
+        self.gate: Any = (
+            gate or contextlib.nullcontext()
+        )  # bounds the calls in flight (max_concurrency)
 
     async def exchange(self, call: protocol.HttpCall) -> protocol.Reply:
         """One request and its whole answer, cancelled at its deadline."""
@@ -243,11 +317,18 @@ class AsyncDriver:
         if until is None:
             return await self._exchange(call, until, progress)
         try:
-            return await asyncio.wait_for(self._exchange(call, until, progress), max(0.0, until - time.monotonic()))
+            return await asyncio.wait_for(
+                self._exchange(call, until, progress),
+                max(0.0, until - time.monotonic()),
+            )
         except asyncio.TimeoutError:
-            raise protocol.TransportFailure("no complete answer by the deadline", maybe_sent=progress.maybe_sent) from None
+            raise protocol.TransportFailure(
+                "no complete answer by the deadline", maybe_sent=progress.maybe_sent
+            ) from None
 
-    async def _exchange(self, call: protocol.HttpCall, until: float | None, progress: _Progress) -> protocol.Reply:
+    async def _exchange(
+        self, call: protocol.HttpCall, until: float | None, progress: _Progress
+    ) -> protocol.Reply:
         request = _build(self.http, call, until, progress.anote)
         try:
             response = await self.http.send(request, stream=True)
@@ -264,14 +345,18 @@ class AsyncDriver:
             raise _broken(response, error, b"".join(chunks)) from None
         finally:
             await response.aclose()
-        return protocol.Reply(response.status_code, headers_of(response), b"".join(chunks))
+        return protocol.Reply(
+            response.status_code, headers_of(response), b"".join(chunks)
+        )
 
     async def drive(self, flow: protocol.Flow[T]) -> T:
         outcome: Any = None
         failure: BaseException | None = None
         while True:
             try:
-                step = flow.throw(failure) if failure is not None else flow.send(outcome)
+                step = (
+                    flow.throw(failure) if failure is not None else flow.send(outcome)
+                )
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             outcome, failure = None, None
@@ -286,7 +371,9 @@ class AsyncDriver:
             elif isinstance(step, protocol.Parallel):
                 try:
                     outcome = await self._parallel(step)
-                except Exception as error:  # a failed branch fails the step, inside the flow that asked
+                except (
+                    Exception
+                ) as error:  # a failed branch fails the step, inside the flow that asked
                     failure = error
             else:
                 returned = step.callback(step.value)

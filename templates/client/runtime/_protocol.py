@@ -46,12 +46,18 @@ class HttpCall:
     json: Any = None
     params: dict[str, str | list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # carries the key
-    data: dict[str, Any] | None = None  # form fields (urlencoded, or beside `files` as multipart)
-    files: dict[str, tuple[str, bytes, str]] | None = None  # multipart uploads: name -> (file name, bytes, MIME)
+    data: dict[str, Any] | None = (
+        None  # form fields (urlencoded, or beside `files` as multipart)
+    )
+    files: dict[str, tuple[str, bytes, str]] | None = (
+        None  # multipart uploads: name -> (file name, bytes, MIME)
+    )
     content: bytes | None = None  # a raw body
     # A call that changes state on the server (submit) is only repeated when it surely never arrived.
     idempotent: bool = True
-    query: tuple[tuple[str, str], ...] = ()  # query pairs in order (plain endpoints), beside `params`
+    query: tuple[
+        tuple[str, str], ...
+    ] = ()  # query pairs in order (plain endpoints), beside `params`
     timeout: float | None = None  # this call's own timeout (seconds), else the client's
     # The overall deadline (time.monotonic()) this call must finish by; the driver bounds it.
     deadline: float | None = None
@@ -76,7 +82,14 @@ class TransportFailure(Exception):
     """Raised into a flow by a driver when the call got no (complete) reply. `request_id` and
     `partial`: what the headers and the body said before the answer broke off."""
 
-    def __init__(self, message: str, *, maybe_sent: bool, request_id: str | None = None, partial: bytes = b"") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        maybe_sent: bool,
+        request_id: str | None = None,
+        partial: bytes = b"",
+    ) -> None:
         super().__init__(message)
         self.maybe_sent = maybe_sent
         self.request_id = request_id
@@ -186,8 +199,12 @@ class Settings:
     raw: bool = False  # plain endpoints answer a RawResponse (client.with_raw_response)
     # Hosts besides the base URL's origin whose envelope URLs may be followed (with the key).
     allowed_hosts: tuple[str, ...] = ()
-    rest_url: str = DEFAULT_REST_URL  # storage tokens, fallback uploads, the webhook JWKS
-    inline_files_up_to: int | None = DEFAULT_INLINE_FILES_UP_TO  # bigger Path/bytes inputs are uploaded
+    rest_url: str = (
+        DEFAULT_REST_URL  # storage tokens, fallback uploads, the webhook JWKS
+    )
+    inline_files_up_to: int | None = (
+        DEFAULT_INLINE_FILES_UP_TO  # bigger Path/bytes inputs are uploaded
+    )
     storage: StoragePolicy = StoragePolicy()
     tokens: TokenCache = field(default_factory=TokenCache, repr=False, compare=False)
 
@@ -241,7 +258,9 @@ def parse_status(data: Any, request_id: str) -> Status:
     if not isinstance(data, dict) or "status" not in data:
         raise ValueError(f"not a queue status: {str(data)[:200]}")
     state = data["status"]
-    logs = tuple(_log(item) for item in data.get("logs") or [] if isinstance(item, dict))
+    logs = tuple(
+        _log(item) for item in data.get("logs") or [] if isinstance(item, dict)
+    )
     if state == "IN_QUEUE":
         return Queued(request_id, int(data.get("queue_position") or 0))
     if state == "IN_PROGRESS":
@@ -250,13 +269,18 @@ def parse_status(data: Any, request_id: str) -> Status:
         metrics = data.get("metrics")
         if not isinstance(metrics, dict):
             metrics = {}
-        return Completed(request_id, logs, metrics, data.get("error"), data.get("error_type"))
+        return Completed(
+            request_id, logs, metrics, data.get("error"), data.get("error_type")
+        )
     raise ValueError(f"unknown queue status {state!r}")
 
 
 def _log(item: dict[str, Any]) -> LogLine:
     return LogLine(
-        str(item.get("message", "")), str(item.get("level", "INFO")), str(item.get("source", "")), str(item.get("timestamp", ""))
+        str(item.get("message", "")),
+        str(item.get("level", "INFO")),
+        str(item.get("source", "")),
+        str(item.get("timestamp", "")),
     )
 
 
@@ -271,7 +295,9 @@ class DeadlinePassed(RequestTimeoutError):
         super().__init__(request_id, 0.0, cancelled=False, maybe_sent=maybe_sent)
 
 
-def send(call: HttpCall, policy: RetryPolicy, deadline: float | None = None) -> Flow[Reply]:
+def send(
+    call: HttpCall, policy: RetryPolicy, deadline: float | None = None
+) -> Flow[Reply]:
     """One call with retries; an error status becomes a typed error. With a `deadline`, no
     attempt or pause runs past it (DeadlinePassed)."""
     check_headers(call)
@@ -281,13 +307,17 @@ def send(call: HttpCall, policy: RetryPolicy, deadline: float | None = None) -> 
     while True:
         attempt += 1
         if deadline is not None and time.monotonic() >= deadline:
-            raise DeadlinePassed(maybe_sent=False)  # a resent call follows only one that never arrived
+            raise DeadlinePassed(
+                maybe_sent=False
+            )  # a resent call follows only one that never arrived
         try:
             reply: Reply = yield call
         except TransportFailure as failure:
             request_id = failure.request_id or _id_in(failure.partial)
             if deadline is not None and time.monotonic() >= deadline:
-                raise DeadlinePassed(maybe_sent=failure.maybe_sent, request_id=request_id) from None
+                raise DeadlinePassed(
+                    maybe_sent=failure.maybe_sent, request_id=request_id
+                ) from None
             if failure.maybe_sent and not call.idempotent:
                 raise ConnectionFailedError(
                     f"{call.method} {call.url}: {failure}; the request may have reached the server, so it was not sent again",
@@ -295,23 +325,38 @@ def send(call: HttpCall, policy: RetryPolicy, deadline: float | None = None) -> 
                     request_id=request_id,
                 ) from None
             if attempt >= policy.max_attempts:
-                raise ConnectionFailedError(f"{call.method} {call.url}: {failure}", maybe_sent=failure.maybe_sent) from None
+                raise ConnectionFailedError(
+                    f"{call.method} {call.url}: {failure}",
+                    maybe_sent=failure.maybe_sent,
+                ) from None
             yield Sleep(_until(policy.delay(attempt, None), deadline))
             continue
         retry_after = _retry_after(reply)
         # A 429 is a refusal (the concurrency limit): the request was not taken, so even a submit may go again.
         repeatable = call.idempotent or reply.status_code == 429
-        if reply.status_code in policy.retry_statuses and repeatable and attempt < policy.max_attempts:
+        if (
+            reply.status_code in policy.retry_statuses
+            and repeatable
+            and attempt < policy.max_attempts
+        ):
             yield Sleep(_until(policy.delay(attempt, retry_after), deadline))
             continue
         if reply.status_code >= 400:
-            raise error_for(reply.status_code, _error_body(reply), request_id_of(reply), retry_after, reply.headers)
+            raise error_for(
+                reply.status_code,
+                _error_body(reply),
+                request_id_of(reply),
+                retry_after,
+                reply.headers,
+            )
         return reply
 
 
 def _until(pause: float, deadline: float | None) -> float:
     """A pause cut short at the deadline."""
-    return pause if deadline is None else max(0.0, min(pause, deadline - time.monotonic()))
+    return (
+        pause if deadline is None else max(0.0, min(pause, deadline - time.monotonic()))
+    )
 
 
 _DELAY_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -381,8 +426,20 @@ def malformed(reply: Reply, what: str) -> MalformedResponseError:
 
 def unfit(reply: Reply, data: Any, error: Exception) -> ResponseValidationError:
     """The typed error for an answer that does not fit its model; it keeps the data."""
-    items = error.errors(include_url=False) if hasattr(error, "errors") else [{"loc": (), "msg": str(error)}]
-    problems = [excerpt(".".join(str(p) for p in item.get("loc", ())) + ": " + str(item.get("msg", "")), 200) for item in items[:20]]
+    items = (
+        error.errors(include_url=False)
+        if hasattr(error, "errors")
+        else [{"loc": (), "msg": str(error)}]
+    )
+    problems = [
+        excerpt(
+            ".".join(str(p) for p in item.get("loc", ()))
+            + ": "
+            + str(item.get("msg", "")),
+            200,
+        )
+        for item in items[:20]
+    ]
     return ResponseValidationError(
         "the answer does not fit the documented model: " + "; ".join(problems[:3]),
         status_code=reply.status_code,
@@ -400,11 +457,18 @@ _FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 def check_headers(call: HttpCall) -> None:
     """Headers that HTTP cannot carry (RFC 9110 5.1, 5.5: a token name; a value of visible
-    ASCII, spaces and tabs) are an input error before any byte is sent. Values are never shown."""
+    ASCII, spaces and tabs) are an input error before any byte is sent. Values are never shown.
+    """
     problems = [
-        FieldProblem(excerpt(name, 60), "header", "not a valid header name")
-        if not _TOKEN.fullmatch(name)
-        else FieldProblem(name, "header", "the value holds a control or non-ASCII character, which HTTP cannot send")
+        (
+            FieldProblem(excerpt(name, 60), "header", "not a valid header name")
+            if not _TOKEN.fullmatch(name)
+            else FieldProblem(
+                name,
+                "header",
+                "the value holds a control or non-ASCII character, which HTTP cannot send",
+            )
+        )
         for name, value in call.headers.items()
         if not (_TOKEN.fullmatch(name) and _FIELD_VALUE.fullmatch(value))
     ]
@@ -416,8 +480,15 @@ def check_url(settings: Settings, url: str, request_id: str | None) -> None:
     """Envelope URLs carry the key: follow them only on the base URL's origin or an allowed host."""
     try:
         target, base = urlsplit(url), urlsplit(settings.base_url)
-        same = (target.scheme, target.hostname, _port(target)) == (base.scheme, base.hostname, _port(base))
-        allowed = target.scheme in ("https", base.scheme) and (target.hostname or "") in settings.allowed_hosts
+        same = (target.scheme, target.hostname, _port(target)) == (
+            base.scheme,
+            base.hostname,
+            _port(base),
+        )
+        allowed = (
+            target.scheme in ("https", base.scheme)
+            and (target.hostname or "") in settings.allowed_hosts
+        )
     except ValueError:  # an unreadable port or host
         same = allowed = False
     if not (same or allowed):
@@ -442,13 +513,25 @@ def queue_headers(
     out = dict(headers or {})
     if priority is not None:
         if priority not in PRIORITIES:
-            problems.append(FieldProblem("priority", "enum", f"must be one of {', '.join(PRIORITIES)} (got {priority!r})"))
+            problems.append(
+                FieldProblem(
+                    "priority",
+                    "enum",
+                    f"must be one of {', '.join(PRIORITIES)} (got {priority!r})",
+                )
+            )
         out["X-Fal-Queue-Priority"] = str(priority)
     if hint is not None:
         out["X-Fal-Runner-Hint"] = hint
     if start_timeout is not None:
         if not isinstance(start_timeout, (int, float)) or start_timeout <= 0.1:
-            problems.append(FieldProblem("start_timeout", "exclusiveMinimum", f"must be more than 0.1 seconds (got {start_timeout!r})"))
+            problems.append(
+                FieldProblem(
+                    "start_timeout",
+                    "exclusiveMinimum",
+                    f"must be more than 0.1 seconds (got {start_timeout!r})",
+                )
+            )
         else:
             out["X-Fal-Request-Timeout"] = str(float(start_timeout))
     if problems:
@@ -464,14 +547,29 @@ def submit(
     headers: Mapping[str, str] | None = None,
     deadline: float | None = None,
 ) -> Flow[RequestHandle]:
-    params: dict[str, str | list[str]] = {"fal_webhook": webhook_url} if webhook_url else {}
+    params: dict[str, str | list[str]] = (
+        {"fal_webhook": webhook_url} if webhook_url else {}
+    )
     sent = {**settings.headers, **headers} if headers else settings.headers
-    call = HttpCall("POST", settings.base_url + path, json=body, params=params, headers=sent, idempotent=False)
+    call = HttpCall(
+        "POST",
+        settings.base_url + path,
+        json=body,
+        params=params,
+        headers=sent,
+        idempotent=False,
+    )
     reply = yield from send(call, settings.retry, deadline)
     try:
         data = decode_json(reply)
-        found = [data.get(name) for name in ("status_url", "response_url", "cancel_url")] if isinstance(data, dict) else []
-        request_id = clean_id(data.get("request_id")) if isinstance(data, dict) else None
+        found = (
+            [data.get(name) for name in ("status_url", "response_url", "cancel_url")]
+            if isinstance(data, dict)
+            else []
+        )
+        request_id = (
+            clean_id(data.get("request_id")) if isinstance(data, dict) else None
+        )
     except MalformedResponseError:
         found, request_id = [], None
     urls = [url for url in found if isinstance(url, str)]
@@ -486,7 +584,9 @@ def submit(
     return RequestHandle(request_id, urls[0], urls[1], urls[2])
 
 
-def handle_for(settings: Settings, app_id: str, request: RequestHandle | str) -> RequestHandle:
+def handle_for(
+    settings: Settings, app_id: str, request: RequestHandle | str
+) -> RequestHandle:
     """A handle from a bare request id: the URLs the service uses (owner/alias, no subpath)."""
     if isinstance(request, RequestHandle):
         return request
@@ -494,14 +594,23 @@ def handle_for(settings: Settings, app_id: str, request: RequestHandle | str) ->
     return RequestHandle(request, f"{base}/status", base, f"{base}/cancel")
 
 
-def status(settings: Settings, handle: RequestHandle, logs: bool, deadline: float | None = None) -> Flow[Status]:
+def status(
+    settings: Settings, handle: RequestHandle, logs: bool, deadline: float | None = None
+) -> Flow[Status]:
     check_url(settings, handle.status_url, handle.request_id)
-    call = HttpCall("GET", handle.status_url, params={"logs": "1" if logs else "0"}, headers=settings.headers)
+    call = HttpCall(
+        "GET",
+        handle.status_url,
+        params={"logs": "1" if logs else "0"},
+        headers=settings.headers,
+    )
     reply = yield from send(call, settings.retry, deadline)
     try:
         return parse_status(decode_json(reply), handle.request_id)
     except (ValueError, TypeError, OverflowError) as error:
-        raise malformed(reply, f"not a queue status: {excerpt(str(error), 120)}") from None
+        raise malformed(
+            reply, f"not a queue status: {excerpt(str(error), 120)}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -511,7 +620,9 @@ class Response(Generic[T]):
     output: T
     request_id: str
     billable_units: float | None = None  # x-fal-billable-units
-    metrics: dict[str, Any] = field(default_factory=dict)  # e.g. inference_time, when known
+    metrics: dict[str, Any] = field(
+        default_factory=dict
+    )  # e.g. inference_time, when known
     headers: dict[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -519,11 +630,17 @@ class Response(Generic[T]):
 _NOT_YET = (400, 409, 425)
 
 
-def fetch(settings: Settings, handle: RequestHandle, deadline: float | None = None) -> Flow[Reply]:
+def fetch(
+    settings: Settings, handle: RequestHandle, deadline: float | None = None
+) -> Flow[Reply]:
     """The result reply; NotReadyError (never a bare APIError) while the request is not done."""
     check_url(settings, handle.response_url, handle.request_id)
     try:
-        reply = yield from send(HttpCall("GET", handle.response_url, headers=settings.headers), settings.retry, deadline)
+        reply = yield from send(
+            HttpCall("GET", handle.response_url, headers=settings.headers),
+            settings.retry,
+            deadline,
+        )
     except APIError as error:
         if error.status_code not in _NOT_YET or isinstance(error, RequestFailedError):
             raise
@@ -534,7 +651,9 @@ def fetch(settings: Settings, handle: RequestHandle, deadline: float | None = No
             raise _failed(error, current, handle) from None
         raise
     if reply.status_code == 202:
-        raise NotReadyError(handle.request_id, _status_or_none(decode_json(reply), handle.request_id))
+        raise NotReadyError(
+            handle.request_id, _status_or_none(decode_json(reply), handle.request_id)
+        )
     return reply
 
 
@@ -546,7 +665,10 @@ def _status_or_none(data: Any, request_id: str) -> Status | None:
 
 
 def result(
-    settings: Settings, handle: RequestHandle, parse: Callable[[Any], T], deadline: float | None = None
+    settings: Settings,
+    handle: RequestHandle,
+    parse: Callable[[Any], T],
+    deadline: float | None = None,
 ) -> Flow[T]:
     reply = yield from fetch(settings, handle, deadline)
     return _parsed(reply, parse)
@@ -556,12 +678,18 @@ def _parsed(reply: Reply, parse: Callable[[Any], T]) -> T:
     data = decode_json(reply)
     try:
         return parse(data)
-    except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+    except (
+        ValueError,
+        TypeError,
+    ) as error:  # pydantic's ValidationError is a ValueError
         raise unfit(reply, data, error) from None
 
 
 def response(
-    settings: Settings, handle: RequestHandle, parse: Callable[[Any], T], metrics: dict[str, Any] | None = None
+    settings: Settings,
+    handle: RequestHandle,
+    parse: Callable[[Any], T],
+    metrics: dict[str, Any] | None = None,
 ) -> Flow[Response[T]]:
     reply = yield from fetch(settings, handle)
     units = reply.headers.get("x-fal-billable-units")
@@ -570,10 +698,14 @@ def response(
     except ValueError:
         billable = None
     request_id = request_id_of(reply) or handle.request_id
-    return Response(_parsed(reply, parse), request_id, billable, dict(metrics or {}), reply.headers)
+    return Response(
+        _parsed(reply, parse), request_id, billable, dict(metrics or {}), reply.headers
+    )
 
 
-def cancel(settings: Settings, handle: RequestHandle, deadline: float | None = None) -> Flow[str]:
+def cancel(
+    settings: Settings, handle: RequestHandle, deadline: float | None = None
+) -> Flow[str]:
     """CANCELLATION_REQUESTED, or ALREADY_COMPLETED when the request had finished."""
     check_url(settings, handle.cancel_url, handle.request_id)
     call = HttpCall("PUT", handle.cancel_url, headers=settings.headers)
@@ -581,18 +713,28 @@ def cancel(settings: Settings, handle: RequestHandle, deadline: float | None = N
         reply = yield from send(call, settings.retry, deadline)
     except Exception as error:
         body = getattr(error, "body", None)
-        if getattr(error, "status_code", None) == 400 and isinstance(body, dict) and body.get("status") == "ALREADY_COMPLETED":
+        if (
+            getattr(error, "status_code", None) == 400
+            and isinstance(body, dict)
+            and body.get("status") == "ALREADY_COMPLETED"
+        ):
             return "ALREADY_COMPLETED"
         raise
     data = decode_json(reply)
-    return excerpt(str(data.get("status", "CANCELLATION_REQUESTED")), 100) if isinstance(data, dict) else "CANCELLATION_REQUESTED"
+    return (
+        excerpt(str(data.get("status", "CANCELLATION_REQUESTED")), 100)
+        if isinstance(data, dict)
+        else "CANCELLATION_REQUESTED"
+    )
 
 
 class Poller:
     """Status polls of one request: new log lines once, growing pauses, and a 429 from the
     concurrency limit waited out (the request is kept) until the deadline, if any."""
 
-    def __init__(self, settings: Settings, handle: RequestHandle, deadline: float | None = None) -> None:
+    def __init__(
+        self, settings: Settings, handle: RequestHandle, deadline: float | None = None
+    ) -> None:
         self.settings = settings
         self.handle = handle
         self.deadline = deadline
@@ -603,12 +745,23 @@ class Poller:
         """(the status, the same with only the log lines not seen before)."""
         while True:
             try:
-                current = yield from status(self.settings, self.handle, logs=True, deadline=self.deadline)
+                current = yield from status(
+                    self.settings, self.handle, logs=True, deadline=self.deadline
+                )
                 break
             except RateLimitError as error:
                 if self.deadline is not None and time.monotonic() >= self.deadline:
                     raise
-                yield Sleep(_until(error.retry_after if error.retry_after is not None else self.pause(), self.deadline))
+                yield Sleep(
+                    _until(
+                        (
+                            error.retry_after
+                            if error.retry_after is not None
+                            else self.pause()
+                        ),
+                        self.deadline,
+                    )
+                )
         fresh = current
         if isinstance(current, (InProgress, Completed)):
             fresh = _with_logs(current, current.logs[self.logs_seen :])
@@ -617,7 +770,9 @@ class Poller:
 
     def pause(self) -> float:
         pause = self.interval
-        self.interval = min(self.interval * self.settings.poll.factor, self.settings.poll.maximum)
+        self.interval = min(
+            self.interval * self.settings.poll.factor, self.settings.poll.maximum
+        )
         return pause
 
 
@@ -655,20 +810,34 @@ def wait(
         yield Sleep(pause)
 
 
-def _raise_failure(settings: Settings, handle: RequestHandle, current: Completed) -> Flow[None]:
+def _raise_failure(
+    settings: Settings, handle: RequestHandle, current: Completed
+) -> Flow[None]:
     """A completed request that failed: its result answers the error (status, headers, body),
-    raised typed, so a start timeout is StartTimeoutError and `runner_*` a RunnerError."""
+    raised typed, so a start timeout is StartTimeoutError and `runner_*` a RunnerError.
+    """
     try:
-        reply = yield from send(HttpCall("GET", handle.response_url, headers=settings.headers), settings.retry)
+        reply = yield from send(
+            HttpCall("GET", handle.response_url, headers=settings.headers),
+            settings.retry,
+        )
     except RequestFailedError:
         raise
     except APIError as error:
         raise _failed(error, current, handle) from None
     error_type = current.error_type
-    raise RequestFailedError(current.error or "failed", status_code=reply.status_code, request_id=handle.request_id, body=None, error_type=error_type)
+    raise RequestFailedError(
+        current.error or "failed",
+        status_code=reply.status_code,
+        request_id=handle.request_id,
+        body=None,
+        error_type=error_type,
+    )
 
 
-def _failed(error: APIError, current: Completed, handle: RequestHandle) -> RequestFailedError:
+def _failed(
+    error: APIError, current: Completed, handle: RequestHandle
+) -> RequestFailedError:
     return RequestFailedError(
         current.error or error.detail,
         status_code=error.status_code,
@@ -683,7 +852,9 @@ def _with_logs(current: Status, logs: tuple[LogLine, ...]) -> Status:
     if isinstance(current, InProgress):
         return InProgress(current.request_id, logs)
     if isinstance(current, Completed):
-        return Completed(current.request_id, logs, current.metrics, current.error, current.error_type)
+        return Completed(
+            current.request_id, logs, current.metrics, current.error, current.error_type
+        )
     return current
 
 
@@ -692,11 +863,15 @@ def cancel_grace(timeout: float | None) -> float:
     return min(1.0, max(0.1, (timeout or 0.0) * 0.1))
 
 
-def _cancel_quietly(settings: Settings, handle: RequestHandle, timeout: float | None) -> Flow[None]:
+def _cancel_quietly(
+    settings: Settings, handle: RequestHandle, timeout: float | None
+) -> Flow[None]:
     grace = cancel_grace(timeout)
     try:
         yield from cancel(settings, handle, time.monotonic() + grace)
-    except ClientError:  # the timeout is the error worth raising; a failed cancel is not
+    except (
+        ClientError
+    ):  # the timeout is the error worth raising; a failed cancel is not
         pass
 
 
@@ -715,12 +890,19 @@ def run(
     try:
         handle = yield from submit(settings, path, body, webhook_url, headers, deadline)
     except DeadlinePassed as passed:
-        raise RequestTimeoutError(passed.request_id, timeout or 0.0, cancelled=False, maybe_sent=passed.maybe_sent) from None
+        raise RequestTimeoutError(
+            passed.request_id,
+            timeout or 0.0,
+            cancelled=False,
+            maybe_sent=passed.maybe_sent,
+        ) from None
     yield from wait(settings, handle, timeout, on_update, deadline)
     try:
         return (yield from result(settings, handle, parse, deadline))
     except DeadlinePassed:
-        raise RequestTimeoutError(handle.request_id, timeout or 0.0, cancelled=False) from None
+        raise RequestTimeoutError(
+            handle.request_id, timeout or 0.0, cancelled=False
+        ) from None
 
 
 def wait_response(
@@ -742,7 +924,12 @@ def stream_call(settings: Settings, handle: RequestHandle, logs: bool) -> HttpCa
     """The SSE request behind `status_stream()`: `.../status/stream`."""
     check_url(settings, handle.status_url, handle.request_id)
     headers = {**settings.headers, "Accept": "text/event-stream"}
-    call = HttpCall("GET", handle.status_url + "/stream", params={"logs": "1" if logs else "0"}, headers=headers)
+    call = HttpCall(
+        "GET",
+        handle.status_url + "/stream",
+        params={"logs": "1" if logs else "0"},
+        headers=headers,
+    )
     check_headers(call)
     return call
 
@@ -784,7 +971,10 @@ class StatusStream:
         except (ValueError, TypeError, OverflowError, RecursionError) as error:
             shown = excerpt(line, 300)
             raise MalformedResponseError(
-                f"not a queue status event: {excerpt(str(error), 120)}", status_code=200, request_id=self.request_id, body=shown
+                f"not a queue status event: {excerpt(str(error), 120)}",
+                status_code=200,
+                request_id=self.request_id,
+                body=shown,
             ) from None
         if current is None:
             return None
@@ -798,7 +988,12 @@ class StatusStream:
 
 def raise_for_reply(reply: Reply) -> None:
     if reply.status_code >= 400:
-        raise error_for(reply.status_code, _error_body(reply), request_id_of(reply), _retry_after(reply))
+        raise error_for(
+            reply.status_code,
+            _error_body(reply),
+            request_id_of(reply),
+            _retry_after(reply),
+        )
 
 
 @dataclass(frozen=True)
@@ -808,7 +1003,9 @@ class WebhookPayload:
     request_id: str
     gateway_request_id: str | None
     status: str  # "OK" or "ERROR"
-    payload: Any  # the typed output on OK; the error body (e.g. {"detail": [...]}) on ERROR
+    payload: (
+        Any  # the typed output on OK; the error body (e.g. {"detail": [...]}) on ERROR
+    )
     error: str | None = None
     payload_error: str | None = None
 
@@ -817,13 +1014,19 @@ class WebhookPayload:
         return self.status == "OK" and self.payload_error is None
 
 
-def parse_webhook(body: bytes | str | dict[str, Any], parse: Callable[[Any], Any]) -> WebhookPayload:
+def parse_webhook(
+    body: bytes | str | dict[str, Any], parse: Callable[[Any], Any]
+) -> WebhookPayload:
     """Read a webhook delivery; `parse` types the payload of a successful one."""
     data = json.loads(body) if isinstance(body, (bytes, str)) else body
     if not isinstance(data, dict) or "request_id" not in data or "status" not in data:
         raise ValueError("not a webhook payload: expected request_id and status")
     payload = data.get("payload")
-    if data["status"] == "OK" and payload is not None and data.get("payload_error") is None:
+    if (
+        data["status"] == "OK"
+        and payload is not None
+        and data.get("payload_error") is None
+    ):
         payload = parse(payload)
     return WebhookPayload(
         str(data["request_id"]),

@@ -56,19 +56,31 @@ class Operation:
     method: str
     path: str  # template: /users/{id}
     params: tuple[tuple[str, str, str], ...] = ()  # (python name, wire name, location)
-    encoding: str | None = None  # "json" | "form" | "multipart" | "raw" | None (no body)
+    encoding: str | None = (
+        None  # "json" | "form" | "multipart" | "raw" | None (no body)
+    )
     content_type: str | None = None
-    responses: Mapping[int, type[pydantic.BaseModel] | None] = field(default_factory=dict)
+    responses: Mapping[int, type[pydantic.BaseModel] | None] = field(
+        default_factory=dict
+    )
     # OpenAPI `2XX`-style ranges and `default`: the model of any status not documented alone
     ranges: Mapping[str, type[pydantic.BaseModel] | None] = field(default_factory=dict)
     # OpenAPI parameter serialization by Python name: (style, explode)
     styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
-    nullable: frozenset[str] = frozenset()  # names (Python for parameters, wire for fields) that take null
+    nullable: frozenset[str] = (
+        frozenset()
+    )  # names (Python for parameters, wire for fields) that take null
     body_required: bool = True  # a required body is sent even when no field was given
-    security: tuple[tuple[str, ...], ...] = ()  # alternatives of scheme ids; () = no credentials
-    base_url: str = ""  # the documented server of this operation's input ("" = the client's)
+    security: tuple[
+        tuple[str, ...], ...
+    ] = ()  # alternatives of scheme ids; () = no credentials
+    base_url: str = (
+        ""  # the documented server of this operation's input ("" = the client's)
+    )
     accept: str = ""  # the documented response media types
-    media_types: Mapping[int, str] = field(default_factory=dict)  # documented media type by status
+    media_types: Mapping[int, str] = field(
+        default_factory=dict
+    )  # documented media type by status
 
 
 @dataclass(frozen=True)
@@ -84,10 +96,18 @@ class RawResponse:
 
 def given(values: Mapping[str, Any], nullable: frozenset[str]) -> dict[str, Any]:
     """The values to send: NOT_GIVEN left out; None kept only where the schema takes null."""
-    return {k: v for k, v in values.items() if not isinstance(v, NotGiven) and (v is not None or k in nullable)}
+    return {
+        k: v
+        for k, v in values.items()
+        if not isinstance(v, NotGiven) and (v is not None or k in nullable)
+    }
 
 
-def check_params(operation: Operation, model: type[pydantic.BaseModel] | None, values: Mapping[str, Any]) -> dict[str, Any]:
+def check_params(
+    operation: Operation,
+    model: type[pydantic.BaseModel] | None,
+    values: Mapping[str, Any],
+) -> dict[str, Any]:
     """Validated parameter values by Python name, JSON-ready; InputValidationError otherwise."""
     present = given(values, operation.nullable)
     if model is None:
@@ -96,22 +116,44 @@ def check_params(operation: Operation, model: type[pydantic.BaseModel] | None, v
         return model.model_validate(present).model_dump(mode="json", exclude_unset=True)
     except pydantic.ValidationError as error:
         wire = {py: name for py, name, _ in operation.params}
-        problems = [FieldProblem(wire.get(p.field, p.field), p.constraint, p.message) for p in problems_of(error)]
+        problems = [
+            FieldProblem(wire.get(p.field, p.field), p.constraint, p.message)
+            for p in problems_of(error)
+        ]
         raise InputValidationError(operation.path, problems) from None
 
 
-def uploads(operation: Operation, files: Mapping[str, Upload | NotGiven | None], required: tuple[str, ...]) -> dict[str, tuple[str, bytes, str]]:
+def uploads(
+    operation: Operation,
+    files: Mapping[str, Upload | NotGiven | None],
+    required: tuple[str, ...],
+) -> dict[str, tuple[str, bytes, str]]:
     """Multipart file parts from Paths, bytes or (file name, bytes)."""
     parts: dict[str, tuple[str, bytes, str]] = {}
-    present = {name: value for name, value in files.items() if value is not None and not isinstance(value, NotGiven)}
+    present = {
+        name: value
+        for name, value in files.items()
+        if value is not None and not isinstance(value, NotGiven)
+    }
     missing = [name for name in required if name not in present]
     if missing:
-        raise InputValidationError(operation.path, [FieldProblem(name, "required", "Field required") for name in missing])
+        raise InputValidationError(
+            operation.path,
+            [FieldProblem(name, "required", "Field required") for name in missing],
+        )
     for name, value in present.items():
         if isinstance(value, Path):
-            parts[name] = (value.name, value.read_bytes(), mimetypes.guess_type(value.name)[0] or "application/octet-stream")
+            parts[name] = (
+                value.name,
+                value.read_bytes(),
+                mimetypes.guess_type(value.name)[0] or "application/octet-stream",
+            )
         elif isinstance(value, tuple):
-            parts[name] = (value[0], value[1], mimetypes.guess_type(value[0])[0] or "application/octet-stream")
+            parts[name] = (
+                value[0],
+                value[1],
+                mimetypes.guess_type(value[0])[0] or "application/octet-stream",
+            )
         else:
             parts[name] = (name, bytes(value), "application/octet-stream")
     return parts
@@ -144,7 +186,9 @@ def prepare_body(
             raise InputValidationError(operation.path, problems)
         payload = values
     try:
-        return model.model_validate(payload).model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return model.model_validate(payload).model_dump(
+            mode="json", by_alias=True, exclude_unset=True
+        )
     except pydantic.ValidationError as error:
         raise InputValidationError(operation.path, problems_of(error)) from None
 
@@ -176,7 +220,9 @@ def build_call(
         value = params[py_name]
         style, explode = operation.styles.get(py_name) or _default_style(location)
         if location == "path":
-            path = path.replace("{" + wire + "}", path_value(wire, value, style, explode))
+            path = path.replace(
+                "{" + wire + "}", path_value(wire, value, style, explode)
+            )
         elif location == "query":
             query += query_pairs(wire, value, style, explode)
         elif location == "header":
@@ -184,31 +230,48 @@ def build_call(
         else:
             cookies += query_pairs(wire, value, "form", explode)
     # a parameter of the same name, passed explicitly, wins over a stored credential
-    for location, name, value in placed(operation.security, settings.credentials, f"{operation.method} {operation.path}"):
-        if location == "header" and name.lower() not in {h.lower() for h in own_headers}:
+    for location, name, value in placed(
+        operation.security, settings.credentials, f"{operation.method} {operation.path}"
+    ):
+        if location == "header" and name.lower() not in {
+            h.lower() for h in own_headers
+        }:
             headers[name] = value
         elif location == "query" and all(key != name for key, _ in query):
             query.append((name, value))
         elif location == "cookie" and all(key != name for key, _ in cookies):
             cookies.append((name, value))
     if cookies:
-        headers["Cookie"] = "; ".join(f"{name}={quote(value, safe='')}" for name, value in cookies)
+        headers["Cookie"] = "; ".join(
+            f"{name}={quote(value, safe='')}" for name, value in cookies
+        )
     headers.update(extra_headers or {})
     base = settings.base_url_override or operation.base_url or settings.base_url
     url = base.rstrip("/") + path
-    call = protocol.HttpCall(operation.method, url, headers=headers, idempotent=operation.method in IDEMPOTENT)
+    call = protocol.HttpCall(
+        operation.method,
+        url,
+        headers=headers,
+        idempotent=operation.method in IDEMPOTENT,
+    )
     call = _replace(call, query=tuple(query), timeout=timeout)
     if isinstance(body, NotGiven) and not files:
         return call
     if operation.encoding == "json":
         return _replace(call, json=body)
     if operation.encoding == "form":
-        pairs = [pair for name, value in (body or {}).items() for pair in query_pairs(name, value, "form", True)]
+        pairs = [
+            pair
+            for name, value in (body or {}).items()
+            for pair in query_pairs(name, value, "form", True)
+        ]
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
         return _replace(call, content=encoded.encode("ascii"))
     if operation.encoding == "multipart":
-        parts, content_type = multipart(body if isinstance(body, Mapping) else {}, files or {})
+        parts, content_type = multipart(
+            body if isinstance(body, Mapping) else {}, files or {}
+        )
         headers["Content-Type"] = content_type
         return _replace(call, content=parts)
     if operation.encoding == "raw":
@@ -266,7 +329,9 @@ def path_value(name: str, value: Any, style: str, explode: bool) -> str:
             return "".join(f";{name}={quote(_text(item), safe='')}" for item in value)
         if isinstance(value, dict) and explode:
             return "".join(f";{k}={quote(_text(v), safe='')}" for k, v in value.items())
-        return f";{name}=" + ",".join(quote(item, safe="") for item in _items(value, False))
+        return f";{name}=" + ",".join(
+            quote(item, safe="") for item in _items(value, False)
+        )
     if isinstance(value, (list, dict)):
         return ",".join(quote(item, safe="=") for item in _items(value, explode))
     return quote(_text(value), safe="")
@@ -282,9 +347,12 @@ def _items(value: Any, explode: bool) -> list[str]:
     return [_text(value)]
 
 
-def query_pairs(name: str, value: Any, style: str, explode: bool) -> list[tuple[str, str]]:
+def query_pairs(
+    name: str, value: Any, style: str, explode: bool
+) -> list[tuple[str, str]]:
     """OpenAPI query serialization: `form` (explode: repeated keys / one key per property),
-    `spaceDelimited`, `pipeDelimited`, `deepObject`; `json` for a parameter with `content`."""
+    `spaceDelimited`, `pipeDelimited`, `deepObject`; `json` for a parameter with `content`.
+    """
     if style == "json":
         return [(name, json.dumps(value, separators=(",", ":"), ensure_ascii=False))]
     if isinstance(value, list):
@@ -300,18 +368,32 @@ def query_pairs(name: str, value: Any, style: str, explode: bool) -> list[tuple[
             return [(f"{name}[{k}]", _text(v)) for k, v in value.items()]
         if explode:
             return [(str(k), _text(v)) for k, v in value.items()]
-        return [(name, ",".join(part for k, v in value.items() for part in (str(k), _text(v))))]
+        return [
+            (
+                name,
+                ",".join(part for k, v in value.items() for part in (str(k), _text(v))),
+            )
+        ]
     return [(name, _text(value))]
 
 
-def multipart(fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]]) -> tuple[bytes, str]:
+def multipart(
+    fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]]
+) -> tuple[bytes, str]:
     """A multipart/form-data body (RFC 7578), with or without file parts; arrays are
     repeated parts, objects JSON parts."""
     boundary = uuid.uuid4().hex
     chunks: list[bytes] = []
 
-    def part(name: str, content: bytes, file_name: str | None = None, content_type: str | None = None) -> None:
-        disposition = f'form-data; name="{_quoted(name)}"' + (f'; filename="{_quoted(file_name)}"' if file_name is not None else "")
+    def part(
+        name: str,
+        content: bytes,
+        file_name: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        disposition = f'form-data; name="{_quoted(name)}"' + (
+            f'; filename="{_quoted(file_name)}"' if file_name is not None else ""
+        )
         head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
         if content_type:
             head += f"Content-Type: {content_type}\r\n"
@@ -322,7 +404,11 @@ def multipart(fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, s
             continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict):
-                part(name, json.dumps(item, ensure_ascii=False).encode("utf-8"), content_type="application/json")
+                part(
+                    name,
+                    json.dumps(item, ensure_ascii=False).encode("utf-8"),
+                    content_type="application/json",
+                )
             else:
                 part(name, _text(item).encode("utf-8"))
     for name, (file_name, content, content_type) in files.items():
@@ -332,10 +418,17 @@ def multipart(fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, s
 
 
 def _quoted(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+    return (
+        text.replace("\\", "\\\\")
+        .replace('"', "%22")
+        .replace("\r", "%0D")
+        .replace("\n", "%0A")
+    )
 
 
-def call(settings: protocol.Settings, operation: Operation, request: protocol.HttpCall) -> protocol.Flow[Any]:
+def call(
+    settings: protocol.Settings, operation: Operation, request: protocol.HttpCall
+) -> protocol.Flow[Any]:
     """Send (with retries where the method is idempotent) and parse the answer by status code;
     a documented error body arrives typed on the raised error's `parsed`."""
     try:
@@ -374,12 +467,22 @@ def parse(model: type[pydantic.BaseModel] | None, reply: protocol.Reply) -> Any:
             return model.model_validate(data) if model is not None else data
         except pydantic.ValidationError as error:
             raise protocol.unfit(reply, data, error) from None
-    if content_type.startswith("text/") or content_type.endswith("xml") or content_type in TEXT_TYPES:
-        return reply.body.decode(_charset(reply.headers.get("content-type", "")), "replace")
+    if (
+        content_type.startswith("text/")
+        or content_type.endswith("xml")
+        or content_type in TEXT_TYPES
+    ):
+        return reply.body.decode(
+            _charset(reply.headers.get("content-type", "")), "replace"
+        )
     return reply.body
 
 
-TEXT_TYPES = ("application/javascript", "application/x-www-form-urlencoded", "application/yaml")
+TEXT_TYPES = (
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/yaml",
+)
 
 
 def _charset(content_type: str) -> str:

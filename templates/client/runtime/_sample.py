@@ -38,5 +38,9 @@ def sample(schema: Any, name: str = "") -> Any:
             return "https://example.com/output.png"
         if name == "content_type":
             return "image/png"
-        return "x" * max(int(schema.get("minLength", 6)), 1) if name != "prompt" else "a cat"
+        return (
+            "x" * max(int(schema.get("minLength", 6)), 1)
+            if name != "prompt"
+            else "a cat"
+        )
     return None

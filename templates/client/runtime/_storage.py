@@ -40,10 +40,15 @@ def token(settings: protocol.Settings) -> protocol.Flow[protocol.CdnToken]:
     data = reply.json()
     try:
         fresh = protocol.CdnToken(
-            str(data["token"]), str(data.get("token_type") or "Bearer"), str(data["base_url"]).rstrip("/"), _epoch(data.get("expires_at"))
+            str(data["token"]),
+            str(data.get("token_type") or "Bearer"),
+            str(data["base_url"]).rstrip("/"),
+            _epoch(data.get("expires_at")),
         )
     except (KeyError, TypeError, ValueError):
-        raise UploadError("the storage token answer lacks token, base_url or a readable expires_at") from None
+        raise UploadError(
+            "the storage token answer lacks token, base_url or a readable expires_at"
+        ) from None
     settings.tokens.current = fresh
     return fresh
 
@@ -59,7 +64,9 @@ def _epoch(value: Any) -> float:
     return moment.timestamp()
 
 
-def upload(settings: protocol.Settings, data: bytes, content_type: str, file_name: str) -> protocol.Flow[str]:
+def upload(
+    settings: protocol.Settings, data: bytes, content_type: str, file_name: str
+) -> protocol.Flow[str]:
     """The URL of `data` on fal storage: the CDN first, then the fallback repository."""
     try:
         return (yield from _to_cdn(settings, data, content_type, file_name))
@@ -68,10 +75,14 @@ def upload(settings: protocol.Settings, data: bytes, content_type: str, file_nam
     try:
         return (yield from _to_storage(settings, data, content_type, file_name))
     except (APIError, ConnectionFailedError, UploadError) as error:
-        raise UploadError(f"upload of {file_name!r} failed: CDN: {first}; fallback storage: {error}") from error
+        raise UploadError(
+            f"upload of {file_name!r} failed: CDN: {first}; fallback storage: {error}"
+        ) from error
 
 
-def _cdn_headers(settings: protocol.Settings, current: protocol.CdnToken, content_type: str) -> dict[str, str]:
+def _cdn_headers(
+    settings: protocol.Settings, current: protocol.CdnToken, content_type: str
+) -> dict[str, str]:
     # The storage token, never the API key: the CDN is another host.
     return {
         "User-Agent": settings.headers.get("User-Agent", ""),
@@ -83,54 +94,107 @@ def _cdn_headers(settings: protocol.Settings, current: protocol.CdnToken, conten
 
 def _lifecycle(settings: protocol.Settings, header: str) -> dict[str, str]:
     lifecycle = settings.storage.lifecycle
-    return {header: json.dumps(dict(lifecycle), separators=(",", ":"))} if lifecycle else {}
+    return (
+        {header: json.dumps(dict(lifecycle), separators=(",", ":"))}
+        if lifecycle
+        else {}
+    )
 
 
-def _to_cdn(settings: protocol.Settings, data: bytes, content_type: str, file_name: str) -> protocol.Flow[str]:
+def _to_cdn(
+    settings: protocol.Settings, data: bytes, content_type: str, file_name: str
+) -> protocol.Flow[str]:
     current = yield from token(settings)
     if len(data) > settings.storage.multipart_threshold:
         return (yield from _multipart(settings, current, data, content_type, file_name))
-    headers = {**_cdn_headers(settings, current, content_type), "X-Fal-File-Name": file_name}
+    headers = {
+        **_cdn_headers(settings, current, content_type),
+        "X-Fal-File-Name": file_name,
+    }
     headers.update(_lifecycle(settings, "X-Fal-Object-Lifecycle"))
-    call = protocol.HttpCall("POST", f"{current.base_url}/files/upload", content=data, headers=headers)
+    call = protocol.HttpCall(
+        "POST", f"{current.base_url}/files/upload", content=data, headers=headers
+    )
     reply = yield from protocol.send(call, settings.retry)
     return _field(reply, "access_url")
 
 
 def _multipart(
-    settings: protocol.Settings, current: protocol.CdnToken, data: bytes, content_type: str, file_name: str
+    settings: protocol.Settings,
+    current: protocol.CdnToken,
+    data: bytes,
+    content_type: str,
+    file_name: str,
 ) -> protocol.Flow[str]:
-    headers = {**_cdn_headers(settings, current, content_type), "X-Fal-File-Name": file_name}
+    headers = {
+        **_cdn_headers(settings, current, content_type),
+        "X-Fal-File-Name": file_name,
+    }
     headers.update(_lifecycle(settings, "X-Fal-Object-Lifecycle"))
     created = yield from protocol.send(
-        protocol.HttpCall("POST", f"{current.base_url}/files/upload/multipart", headers=headers), settings.retry
+        protocol.HttpCall(
+            "POST", f"{current.base_url}/files/upload/multipart", headers=headers
+        ),
+        settings.retry,
     )
     access_url, upload_id = _field(created, "access_url"), _field(created, "uploadId")
     size = max(1, settings.storage.chunk_size)
     parts = [
-        _part(settings, current, f"{access_url}/multipart/{upload_id}/{number}", data[start : start + size], content_type)
+        _part(
+            settings,
+            current,
+            f"{access_url}/multipart/{upload_id}/{number}",
+            data[start : start + size],
+            content_type,
+        )
         for number, start in enumerate(range(0, len(data), size), start=1)
     ]
     etags = yield from protocol.gather(parts, settings.storage.parallel_parts)
-    listing = {"parts": [{"partNumber": number, "etag": etag} for number, etag in enumerate(etags, start=1)]}
+    listing = {
+        "parts": [
+            {"partNumber": number, "etag": etag}
+            for number, etag in enumerate(etags, start=1)
+        ]
+    }
     complete = protocol.HttpCall(
-        "POST", f"{access_url}/multipart/{upload_id}/complete", json=listing, headers=_cdn_headers(settings, current, "application/json")
+        "POST",
+        f"{access_url}/multipart/{upload_id}/complete",
+        json=listing,
+        headers=_cdn_headers(settings, current, "application/json"),
     )
     yield from protocol.send(complete, settings.retry)
     return access_url
 
 
-def _part(settings: protocol.Settings, current: protocol.CdnToken, url: str, chunk: bytes, content_type: str) -> protocol.Flow[str]:
-    headers = {**_cdn_headers(settings, current, content_type), "Accept-Encoding": "identity"}  # keeps the ETag
-    reply = yield from protocol.send(protocol.HttpCall("PUT", url, content=chunk, headers=headers), settings.retry)
+def _part(
+    settings: protocol.Settings,
+    current: protocol.CdnToken,
+    url: str,
+    chunk: bytes,
+    content_type: str,
+) -> protocol.Flow[str]:
+    headers = {
+        **_cdn_headers(settings, current, content_type),
+        "Accept-Encoding": "identity",
+    }  # keeps the ETag
+    reply = yield from protocol.send(
+        protocol.HttpCall("PUT", url, content=chunk, headers=headers), settings.retry
+    )
     etag = reply.headers.get("etag")
     if not etag:
-        raise UploadError(f"multipart part {url.rsplit('/', 1)[-1]} was stored without an ETag")
+        raise UploadError(
+            f"multipart part {url.rsplit('/', 1)[-1]} was stored without an ETag"
+        )
     return etag
 
 
-def _to_storage(settings: protocol.Settings, data: bytes, content_type: str, file_name: str) -> protocol.Flow[str]:
-    headers = {**settings.headers, **_lifecycle(settings, "X-Fal-Object-Lifecycle-Preference")}
+def _to_storage(
+    settings: protocol.Settings, data: bytes, content_type: str, file_name: str
+) -> protocol.Flow[str]:
+    headers = {
+        **settings.headers,
+        **_lifecycle(settings, "X-Fal-Object-Lifecycle-Preference"),
+    }
     initiate = protocol.HttpCall(
         "POST",
         f"{settings.rest_url}/storage/upload/initiate",
@@ -141,7 +205,9 @@ def _to_storage(settings: protocol.Settings, data: bytes, content_type: str, fil
     reply = yield from protocol.send(initiate, settings.retry)
     upload_url, file_url = _field(reply, "upload_url"), _field(reply, "file_url")
     # A signed URL on another host: it gets the bytes and nothing of ours.
-    put = protocol.HttpCall("PUT", upload_url, content=data, headers={"Content-Type": content_type})
+    put = protocol.HttpCall(
+        "PUT", upload_url, content=data, headers={"Content-Type": content_type}
+    )
     yield from protocol.send(put, settings.retry)
     return file_url
 
@@ -157,9 +223,16 @@ def resolve(settings: protocol.Settings, body: Any) -> protocol.Flow[Any]:
     """`body` with every PendingUpload uploaded (in parallel) and replaced by its URL."""
     if not isinstance(body, dict):
         return body
-    pending = [(name, value) for name, value in body.items() if isinstance(value, PendingUpload)]
+    pending = [
+        (name, value)
+        for name, value in body.items()
+        if isinstance(value, PendingUpload)
+    ]
     if not pending:
         return body
-    flows = [upload(settings, value.data, value.content_type, value.file_name) for _, value in pending]
+    flows = [
+        upload(settings, value.data, value.content_type, value.file_name)
+        for _, value in pending
+    ]
     urls = yield from protocol.gather(flows, settings.storage.parallel_parts)
     return {**body, **{name: url for (name, _), url in zip(pending, urls)}}

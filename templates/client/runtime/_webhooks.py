@@ -39,7 +39,12 @@ from .errors import (
 
 REQUIRES = "cryptography>=42"
 JWKS_PATH = "/.well-known/jwks.json"
-HEADERS = ("x-fal-webhook-request-id", "x-fal-webhook-user-id", "x-fal-webhook-timestamp", "x-fal-webhook-signature")
+HEADERS = (
+    "x-fal-webhook-request-id",
+    "x-fal-webhook-user-id",
+    "x-fal-webhook-timestamp",
+    "x-fal-webhook-signature",
+)
 
 
 def _ed25519() -> Any:
@@ -60,7 +65,12 @@ def public_keys(document: Mapping[str, Any]) -> list[bytes]:
     """The raw 32-byte Ed25519 public keys of a JWKS document (other key types are skipped)."""
     keys = []
     for key in document.get("keys", []) if isinstance(document, Mapping) else []:
-        if isinstance(key, Mapping) and key.get("kty") == "OKP" and key.get("crv") == "Ed25519" and isinstance(key.get("x"), str):
+        if (
+            isinstance(key, Mapping)
+            and key.get("kty") == "OKP"
+            and key.get("crv") == "Ed25519"
+            and isinstance(key.get("x"), str)
+        ):
             try:
                 raw = _b64url(key["x"])
             except (binascii.Error, ValueError):
@@ -86,7 +96,13 @@ class JWKS:
         http_client: httpx.Client | None = None,
         timeout: float = 10.0,
     ) -> None:
-        self.url = url or (os.environ.get(protocol.REST_URL_ENV) or protocol.DEFAULT_REST_URL).rstrip("/") + JWKS_PATH
+        self.url = (
+            url
+            or (
+                os.environ.get(protocol.REST_URL_ENV) or protocol.DEFAULT_REST_URL
+            ).rstrip("/")
+            + JWKS_PATH
+        )
         self.ttl = ttl
         self.min_refetch = min_refetch
         self._http = http_client
@@ -125,7 +141,9 @@ class ReplayGuard:
             for old in [s for s, until in self._seen.items() if until < now]:
                 del self._seen[old]
             if signature in self._seen:
-                raise WebhookReplayError("this webhook delivery was already verified once (a replay)")
+                raise WebhookReplayError(
+                    "this webhook delivery was already verified once (a replay)"
+                )
             self._seen[signature] = expires
 
 
@@ -135,7 +153,9 @@ _DEFAULT_GUARD = ReplayGuard()
 
 def message(request_id: str, user_id: str, timestamp: str, body: bytes) -> bytes:
     """The bytes fal signs for a delivery."""
-    return "\n".join((request_id, user_id, timestamp, hashlib.sha256(body).hexdigest())).encode()
+    return "\n".join(
+        (request_id, user_id, timestamp, hashlib.sha256(body).hexdigest())
+    ).encode()
 
 
 def verify_webhook(
@@ -161,30 +181,42 @@ def verify_webhook(
     missing = [name for name in HEADERS if not lower.get(name)]
     if missing:
         raise WebhookHeaderError(f"missing webhook header(s): {', '.join(missing)}")
-    request_id, user_id, timestamp, signature = (lower[name].strip() for name in HEADERS)
+    request_id, user_id, timestamp, signature = (
+        lower[name].strip() for name in HEADERS
+    )
     try:
         signed_at = int(timestamp)
         raw_signature = bytes.fromhex(signature)
     except ValueError:
-        raise WebhookHeaderError("the webhook timestamp must be Unix seconds and the signature hex") from None
+        raise WebhookHeaderError(
+            "the webhook timestamp must be Unix seconds and the signature hex"
+        ) from None
     clock = time.time() if now is None else now
     if abs(clock - signed_at) > tolerance:
-        raise WebhookTimestampError(f"the webhook was signed {clock - signed_at:.0f} s from now; the tolerance is {tolerance:g} s")
+        raise WebhookTimestampError(
+            f"the webhook was signed {clock - signed_at:.0f} s from now; the tolerance is {tolerance:g} s"
+        )
     signed = message(request_id, user_id, timestamp, body)
     if not _verified(ed25519, signed, raw_signature, jwks):
-        raise WebhookSignatureError("the webhook signature does not match its body under any published key")
+        raise WebhookSignatureError(
+            "the webhook signature does not match its body under any published key"
+        )
     if replay is not None:
         replay.check(signature.lower(), signed_at + tolerance, clock)
     return protocol.parse_webhook(body, parse or (lambda data: data))
 
 
-def _verified(ed25519: Any, signed: bytes, signature: bytes, jwks: JWKS | Mapping[str, Any] | None) -> bool:
+def _verified(
+    ed25519: Any, signed: bytes, signature: bytes, jwks: JWKS | Mapping[str, Any] | None
+) -> bool:
     from cryptography.exceptions import InvalidSignature
 
     def any_key(keys: list[bytes]) -> bool:
         for raw in keys:
             try:
-                ed25519.Ed25519PublicKey.from_public_bytes(raw).verify(signature, signed)
+                ed25519.Ed25519PublicKey.from_public_bytes(raw).verify(
+                    signature, signed
+                )
             except InvalidSignature:
                 continue
             return True

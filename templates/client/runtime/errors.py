@@ -20,7 +20,9 @@ class FieldProblem:
     """One broken constraint of one input field."""
 
     field: str
-    constraint: str  # "required", "minimum", "maximum", "enum", "type", "file_type", ...
+    constraint: (
+        str  # "required", "minimum", "maximum", "enum", "type", "file_type", ...
+    )
     message: str
 
     def __str__(self) -> str:
@@ -47,7 +49,9 @@ class ConnectionFailedError(ClientError):
     `maybe_sent=True` and `request_id` set to whatever id the partial answer carried (or None):
     the job may exist, so it was not sent again."""
 
-    def __init__(self, message: str, *, maybe_sent: bool, request_id: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, maybe_sent: bool, request_id: str | None = None
+    ) -> None:
         self.maybe_sent = maybe_sent
         self.request_id = request_id
         super().__init__(message)
@@ -60,7 +64,9 @@ class UntrustedURLError(ClientError):
     def __init__(self, url: str, request_id: str | None) -> None:
         self.url = url
         self.request_id = request_id
-        super().__init__(f"refused to follow {excerpt(url, 200)}: not on the base URL's origin or an allowed host")
+        super().__init__(
+            f"refused to follow {excerpt(url, 200)}: not on the base URL's origin or an allowed host"
+        )
 
 
 class APIError(ClientError):
@@ -88,18 +94,30 @@ class APIError(ClientError):
         self.error_type = error_type
         self.retryable = retryable
         self.detail = message
-        super().__init__(f"HTTP {status_code}: {message}" + (f" (request {request_id})" if request_id else ""))
+        super().__init__(
+            f"HTTP {status_code}: {message}"
+            + (f" (request {request_id})" if request_id else "")
+        )
 
 
 class MalformedResponseError(APIError):
     """The server answered, but not in a form this client reads: not JSON, or not the documented
-    shape. `body` is a bounded, printable excerpt of what came; `content_type` its declared type."""
+    shape. `body` is a bounded, printable excerpt of what came; `content_type` its declared type.
+    """
 
     def __init__(
-        self, message: str, *, status_code: int, request_id: str | None, body: Any, content_type: str = ""
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None,
+        body: Any,
+        content_type: str = "",
     ) -> None:
         self.content_type = content_type
-        super().__init__(message, status_code=status_code, request_id=request_id, body=body)
+        super().__init__(
+            message, status_code=status_code, request_id=request_id, body=body
+        )
 
 
 class ResponseValidationError(MalformedResponseError):
@@ -119,7 +137,13 @@ class ResponseValidationError(MalformedResponseError):
     ) -> None:
         self.data = data
         self.problems = problems
-        super().__init__(message, status_code=status_code, request_id=request_id, body=body, content_type=content_type)
+        super().__init__(
+            message,
+            status_code=status_code,
+            request_id=request_id,
+            body=body,
+            content_type=content_type,
+        )
 
 
 class ValidationError(APIError):
@@ -128,7 +152,11 @@ class ValidationError(APIError):
     @property
     def errors(self) -> list[dict[str, Any]]:
         detail = self.body.get("detail") if isinstance(self.body, dict) else None
-        return [item for item in detail if isinstance(item, dict)] if isinstance(detail, list) else []
+        return (
+            [item for item in detail if isinstance(item, dict)]
+            if isinstance(detail, list)
+            else []
+        )
 
 
 class AuthenticationError(APIError):
@@ -151,7 +179,8 @@ class ServerError(APIError):
 
 class RequestFailedError(APIError):
     """The request was taken and failed on the service: its COMPLETED status carried an error,
-    or its result answered one. `error` is the service's message, `error_type` its category."""
+    or its result answered one. `error` is the service's message, `error_type` its category.
+    """
 
     @property
     def error(self) -> str:
@@ -201,7 +230,9 @@ class NotReadyError(ClientError):
     def __init__(self, request_id: str, status: Any) -> None:
         self.request_id = request_id
         self.status = status
-        super().__init__(f"request {request_id} has not completed yet ({type(status).__name__}); wait for it or use result(wait=True)")
+        super().__init__(
+            f"request {request_id} has not completed yet ({type(status).__name__}); wait for it or use result(wait=True)"
+        )
 
 
 class UploadError(ClientError):
@@ -254,22 +285,37 @@ class RequestTimeoutError(ClientError, TimeoutError):
     in time; `maybe_sent` then tells whether it may have reached the server."""
 
     def __init__(
-        self, request_id: str | None, timeout: float, *, cancelled: bool = True, maybe_sent: bool = True
+        self,
+        request_id: str | None,
+        timeout: float,
+        *,
+        cancelled: bool = True,
+        maybe_sent: bool = True,
     ) -> None:
         self.request_id = request_id
         self.timeout = timeout
         self.cancelled = cancelled
         self.maybe_sent = maybe_sent
         if request_id is None:
-            sent = "the request may have reached the server" if maybe_sent else "nothing was sent"
+            sent = (
+                "the request may have reached the server"
+                if maybe_sent
+                else "nothing was sent"
+            )
             message = f"the submit got no answer within {timeout:g} s; {sent}"
         else:
-            message = f"request {request_id} did not complete within {timeout:g} s" + ("; it was cancelled" if cancelled else "")
+            message = f"request {request_id} did not complete within {timeout:g} s" + (
+                "; it was cancelled" if cancelled else ""
+            )
         super().__init__(message)
 
 
 def error_for(
-    status_code: int, body: Any, request_id: str | None, retry_after: float | None, headers: Mapping[str, str] | None = None
+    status_code: int,
+    body: Any,
+    request_id: str | None,
+    retry_after: float | None,
+    headers: Mapping[str, str] | None = None,
 ) -> APIError:
     """The typed error for an HTTP error response (`headers` with lower-case names)."""
     try:
@@ -277,7 +323,11 @@ def error_for(
     except RecursionError:  # a hostile body nested too deep to show
         message = "error"
     headers = headers or {}
-    error_type = body.get("error_type") if isinstance(body, dict) and isinstance(body.get("error_type"), str) else None
+    error_type = (
+        body.get("error_type")
+        if isinstance(body, dict) and isinstance(body.get("error_type"), str)
+        else None
+    )
     error_type = error_type or headers.get("x-fal-error-type")
     retryable = _flag(headers.get("x-fal-retryable", headers.get("x-fal-needs-retry")))
     kwargs: dict[str, Any] = {
@@ -287,11 +337,20 @@ def error_for(
         "error_type": error_type,
         "retryable": retryable,
     }
-    if status_code == 504 and headers.get("x-fal-request-timeout-type", "").lower() == "user":
+    if (
+        status_code == 504
+        and headers.get("x-fal-request-timeout-type", "").lower() == "user"
+    ):
         return StartTimeoutError(message, **kwargs)
-    if status_code >= 500 and error_type in _ERROR_TYPES:  # a 4xx keeps its status's meaning
+    if (
+        status_code >= 500 and error_type in _ERROR_TYPES
+    ):  # a 4xx keeps its status's meaning
         return _ERROR_TYPES[error_type](message, **kwargs)
-    if status_code >= 500 and error_type is not None and error_type.startswith("runner_"):
+    if (
+        status_code >= 500
+        and error_type is not None
+        and error_type.startswith("runner_")
+    ):
         return RunnerError(message, **kwargs)
     if status_code == 422:
         return ValidationError(message, **kwargs)
@@ -329,7 +388,11 @@ def _detail_line(item: Any) -> str:
 def excerpt(body: bytes | str, limit: int = 300) -> str:
     """The first `limit` characters of an answer, printable: control, bidi and other invisible
     characters escaped, so a hostile body cannot rewrite a terminal or a log line."""
-    text = body[: limit * 4].decode("utf-8", "replace") if isinstance(body, bytes) else body[: limit * 4]
+    text = (
+        body[: limit * 4].decode("utf-8", "replace")
+        if isinstance(body, bytes)
+        else body[: limit * 4]
+    )
     shown, used = "", 0
     for used, ch in enumerate(text, 1):
         shown += ch if ch.isprintable() else repr(ch)[1:-1]

@@ -73,11 +73,28 @@ from ._spec import ENDPOINTS, ROUTES
 TEST_API_KEY = "test-key"
 # Polls fast enough that a test waits milliseconds, not seconds.
 FAST_POLL = PollPolicy(initial=0.001, factor=2.0, maximum=0.01)
-OPERATIONS = ("submit", "status", "result", "cancel", "stream", "token", "upload", "part", "initiate")
+OPERATIONS = (
+    "submit",
+    "status",
+    "result",
+    "cancel",
+    "stream",
+    "token",
+    "upload",
+    "part",
+    "initiate",
+)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORT = 4010  # as Prism's: front-end configs can name it
 # Browser pages served from any port of this machine (the dev server of a front-end).
-LOCAL_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://[[]::1]:*", "https://localhost:*", "http://localhost", "http://127.0.0.1")
+LOCAL_ORIGINS = (
+    "http://localhost:*",
+    "http://127.0.0.1:*",
+    "http://[[]::1]:*",
+    "https://localhost:*",
+    "http://localhost",
+    "http://127.0.0.1",
+)
 ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
 
 
@@ -98,7 +115,12 @@ class RecordedRequest:
     @property
     def form(self) -> dict[str, str]:
         """An urlencoded body's fields (last value of each)."""
-        return {key: values[-1] for key, values in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        return {
+            key: values[-1]
+            for key, values in parse_qs(
+                self.body.decode("utf-8", "replace"), keep_blank_values=True
+            ).items()
+        }
 
 
 @dataclass(frozen=True)
@@ -107,12 +129,20 @@ class Fault:
 
     status: int | None = None  # answer this status instead of the real one
     body: Any = None  # with this body (default: fal's flat error body)
-    retry_after: float | str | None = None  # and this Retry-After header (text as given: "NaN", a date)
+    retry_after: float | str | None = (
+        None  # and this Retry-After header (text as given: "NaN", a date)
+    )
     drop: bool = False  # close the connection without answering
     delay: float = 0.0  # wait this long first (then answer normally unless status/drop)
-    with_request_id: bool = True  # without x-fal-request-id a 5xx looks like an ingress error
-    content_type: str | None = None  # answer with this Content-Type (a non-JSON one sends `body` as text)
-    truncate: int | None = None  # send only this many bytes of the body (the job is still queued), then close
+    with_request_id: bool = (
+        True  # without x-fal-request-id a 5xx looks like an ingress error
+    )
+    content_type: str | None = (
+        None  # answer with this Content-Type (a non-JSON one sends `body` as text)
+    )
+    truncate: int | None = (
+        None  # send only this many bytes of the body (the job is still queued), then close
+    )
     headers: dict[str, str] = field(default_factory=dict)  # more response headers
 
 
@@ -185,10 +215,16 @@ class MockServer:
         self._ids = random.Random(seed) if seed is not None else None
         self.billable_units = billable_units
         self.storage = _Storage(self, token_ttl)
-        self.webhook_requests: list[tuple[str, dict[str, str], bytes]] = []  # (url, headers, body) as sent
+        self.webhook_requests: list[tuple[str, dict[str, str], bytes]] = (
+            []
+        )  # (url, headers, body) as sent
         self._signing_key = _new_signing_key()
-        self.max_overlap = 0  # the most delayed (Fault(delay=...)) requests in flight at once
-        self._queue: list[_Job] = []  # jobs that may still be IN_QUEUE, in order of submission
+        self.max_overlap = (
+            0  # the most delayed (Fault(delay=...)) requests in flight at once
+        )
+        self._queue: list[_Job] = (
+            []
+        )  # jobs that may still be IN_QUEUE, in order of submission
         self._overlapping = 0
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -196,7 +232,12 @@ class MockServer:
         handler = type("Handler", (_Handler,), {"mock": self})
         server_class = _Server6 if ":" in self.host else _Server
         self._httpd = server_class((self.host, self.port), handler)
-        threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="mock-fal-queue", daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever,
+            args=(0.01,),
+            name="mock-fal-queue",
+            daemon=True,
+        ).start()
         self.storage.start()
         return self
 
@@ -216,9 +257,15 @@ class MockServer:
     @property
     def url(self) -> str:
         if self._httpd is None:
-            raise RuntimeError("the mock server is not running: call start() or use `with`")
+            raise RuntimeError(
+                "the mock server is not running: call start() or use `with`"
+            )
         host, port = self._httpd.server_address[:2]
-        return f"http://[{host!s}]:{port}" if ":" in str(host) else f"http://{host!s}:{port}"
+        return (
+            f"http://[{host!s}]:{port}"
+            if ":" in str(host)
+            else f"http://{host!s}:{port}"
+        )
 
     @property
     def storage_url(self) -> str:
@@ -236,14 +283,34 @@ class MockServer:
             return {"keys": []}
         raw = self._signing_key.public_key().public_bytes_raw()
         x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-        return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "mock-webhook-key", "use": "sig", "alg": "EdDSA"}]}
+        return {
+            "keys": [
+                {
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "x": x,
+                    "kid": "mock-webhook-key",
+                    "use": "sig",
+                    "alg": "EdDSA",
+                }
+            ]
+        }
 
-    def sign_webhook(self, body: bytes, request_id: str, *, timestamp: int | None = None, user_id: str = "mock-user") -> dict[str, str]:
+    def sign_webhook(
+        self,
+        body: bytes,
+        request_id: str,
+        *,
+        timestamp: int | None = None,
+        user_id: str = "mock-user",
+    ) -> dict[str, str]:
         """The X-Fal-Webhook-* headers fal sends with `body` ({} without `cryptography`)."""
         if self._signing_key is None:
             return {}
         stamp = str(int(time.time()) if timestamp is None else timestamp)
-        signed = "\n".join((request_id, user_id, stamp, hashlib.sha256(body).hexdigest())).encode()
+        signed = "\n".join(
+            (request_id, user_id, stamp, hashlib.sha256(body).hexdigest())
+        ).encode()
         return {
             "X-Fal-Webhook-Request-Id": request_id,
             "X-Fal-Webhook-User-Id": user_id,
@@ -263,7 +330,9 @@ class MockServer:
     def submits(self) -> int:
         """How many submits arrived (a retried submit shows here twice)."""
         with self._lock:
-            return sum(1 for r in self.requests if r.method == "POST" and r.path in ENDPOINTS)
+            return sum(
+                1 for r in self.requests if r.method == "POST" and r.path in ENDPOINTS
+            )
 
     def reset(self) -> None:
         """Forget what happened (requests, jobs, faults, deliveries): one server can serve many
@@ -286,9 +355,14 @@ class MockServer:
         """Whether CORS headers go to this Origin (`*` allows any; patterns match scheme://host:port)."""
         if self.cors_origins is None or not origin:
             return False
-        return "*" in self.cors_origins or (bool(ORIGIN.match(origin)) and any(fnmatch.fnmatchcase(origin, p) for p in self.cors_origins))
+        return "*" in self.cors_origins or (
+            bool(ORIGIN.match(origin))
+            and any(fnmatch.fnmatchcase(origin, p) for p in self.cors_origins)
+        )
 
-    def preferred(self, route: dict[str, Any], prefer: str) -> tuple[int, Any, str] | None:
+    def preferred(
+        self, route: dict[str, Any], prefer: str
+    ) -> tuple[int, Any, str] | None:
         """The documented response a `Prefer: code=N, example=NAME` header asks for (RFC 7240 syntax)."""
         wanted: dict[str, str] = {}
         for part in re.split(r"[,;]", prefer):
@@ -302,21 +376,45 @@ class MockServer:
         if "code" in wanted:
             responses = [r for r in responses if str(r["code"]) == wanted["code"]]
             if not responses:
-                codes = ", ".join(sorted({str(r["code"]) for r in route["responses"]})) or "none"
-                return 400, {"detail": f"Prefer: code={wanted['code']}: no such documented response of {where} (documented: {codes})"}, "application/json"
+                codes = (
+                    ", ".join(sorted({str(r["code"]) for r in route["responses"]}))
+                    or "none"
+                )
+                return (
+                    400,
+                    {
+                        "detail": f"Prefer: code={wanted['code']}: no such documented response of {where} (documented: {codes})"
+                    },
+                    "application/json",
+                )
         if "example" not in wanted:
             chosen = responses[0]
-            return chosen["code"], (chosen["examples"] or [chosen["built"]])[0], chosen["content_type"]
+            return (
+                chosen["code"],
+                (chosen["examples"] or [chosen["built"]])[0],
+                chosen["content_type"],
+            )
         name = wanted["example"]
         for response in responses:
             if response["name"].casefold() == name.casefold():
-                return response["code"], (response["examples"] or [response["built"]])[0], response["content_type"]
+                return (
+                    response["code"],
+                    (response["examples"] or [response["built"]])[0],
+                    response["content_type"],
+                )
         numbered = [(r, example) for r in responses for example in r["examples"]]
         if name.isdigit() and 1 <= int(name) <= len(numbered):
             response, example = numbered[int(name) - 1]
             return response["code"], example, response["content_type"]
         names = ", ".join(repr(r["name"]) for r in responses if r["name"]) or "none"
-        return 400, {"detail": f"Prefer: example={name}: no such documented example of {where} (names: {names}; or 1..{len(numbered)})"}, "application/json"
+        return (
+            400,
+            {
+                "detail": f"Prefer: example={name}: no such documented example of {where} (names: {names}; or 1..{len(numbered)})"
+            },
+            "application/json",
+        )
+
     def _overlap(self, change: int) -> None:
         with self._lock:
             self._overlapping += change
@@ -338,27 +436,47 @@ class MockServer:
             "cancel_url": f"{base}/cancel",
         }
 
-    def _submit(self, path: str, body: Any, webhook: str | None, headers: dict[str, str] | None = None) -> tuple[int, Any, str | None]:
+    def _submit(
+        self,
+        path: str,
+        body: Any,
+        webhook: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any, str | None]:
         spec = ENDPOINTS[path]
         model: type[pydantic.BaseModel] = getattr(models, spec["input_model"])
         try:
             model.model_validate(body)
         except pydantic.ValidationError as error:
             detail = [
-                {"loc": ["body", *item["loc"]], "msg": item["msg"], "type": item["type"]}
+                {
+                    "loc": ["body", *item["loc"]],
+                    "msg": item["msg"],
+                    "type": item["type"],
+                }
                 for item in error.errors(include_url=False)
             ]
             return 422, {"detail": detail}, None
         job = _Job(self.new_id(), path, spec["app_id"], body, webhook)
         _controls(job, headers or {})
         if self.fail_requests is not None:
-            job.failure = (500, {"detail": self.fail_requests[0], "error_type": self.fail_requests[1]})
+            job.failure = (
+                500,
+                {"detail": self.fail_requests[0], "error_type": self.fail_requests[1]},
+            )
         with self._lock:
             self.jobs[job.request_id] = job
             self._queue.append(job)
             ahead = self._position(job)
-        envelope = {**self._envelope(job, "IN_QUEUE"), "gateway_request_id": job.request_id}
-        return 200, {**envelope, "queue_position": ahead, "logs": None, "metrics": {}}, job.request_id
+        envelope = {
+            **self._envelope(job, "IN_QUEUE"),
+            "gateway_request_id": job.request_id,
+        }
+        return (
+            200,
+            {**envelope, "queue_position": ahead, "logs": None, "metrics": {}},
+            job.request_id,
+        )
 
     def _queued(self) -> list[_Job]:
         """The jobs IN_QUEUE, in order of submission (one that left the queue never returns)."""
@@ -380,30 +498,52 @@ class MockServer:
 
     def _held(self, job: _Job) -> bool:
         """Whether `job` must stay queued: its start timeout passed (it fails instead), or it is
-        low priority, about to leave the queue, and a normal-priority job still waits."""
+        low priority, about to leave the queue, and a normal-priority job still waits.
+        """
         if self._timed_out(job):
             return True
         leaving = job.polls == self.polls_in_queue and not job.cancelled
-        return leaving and job.priority == "low" and any(other.priority != "low" for other in self._queued() if other is not job)
+        return (
+            leaving
+            and job.priority == "low"
+            and any(
+                other.priority != "low" for other in self._queued() if other is not job
+            )
+        )
 
     def _timed_out(self, job: _Job) -> bool:
-        if job.start_timeout is None or job.ended or job.cancelled or self._state(job) != "IN_QUEUE":
+        if (
+            job.start_timeout is None
+            or job.ended
+            or job.cancelled
+            or self._state(job) != "IN_QUEUE"
+        ):
             return False
         if time.monotonic() - job.submitted_at <= job.start_timeout:
             return False
         job.ended, job.timeout_type = True, "user"
-        job.failure = (504, {"detail": "Request timed out", "error_type": "request_timeout"})
+        job.failure = (
+            504,
+            {"detail": "Request timed out", "error_type": "request_timeout"},
+        )
         return True
 
     def _result_headers(self, job: _Job, code: int) -> dict[str, str]:
         """x-fal-billable-units on a result; the error's type and retryability on a failure."""
         if code < 400:
-            return {"x-fal-billable-units": f"{self.billable_units:g}"} if self.billable_units is not None else {}
+            return (
+                {"x-fal-billable-units": f"{self.billable_units:g}"}
+                if self.billable_units is not None
+                else {}
+            )
         error = self._error_of(job)
         if error is None:
             return {}
         error_type = str(error[1].get("error_type", ""))
-        headers = {"X-Fal-Error-Type": error_type, "X-Fal-Retryable": "true" if error_type.startswith("runner_") else "false"}
+        headers = {
+            "X-Fal-Error-Type": error_type,
+            "X-Fal-Retryable": "true" if error_type.startswith("runner_") else "false",
+        }
         if job.timeout_type:
             headers["X-Fal-Request-Timeout-Type"] = job.timeout_type
         return headers
@@ -421,9 +561,16 @@ class MockServer:
             if not self._held(job):
                 job.polls += 1
             state = self._state(job)
-            if state == "IN_PROGRESS" or (state == "COMPLETED" and not job.cancelled and not job.logs):
+            if state == "IN_PROGRESS" or (
+                state == "COMPLETED" and not job.cancelled and not job.logs
+            ):
                 job.logs.append(
-                    {"message": f"step {len(job.logs) + 1}", "level": "INFO", "source": "USER", "timestamp": "2024-01-01T00:00:00Z"}
+                    {
+                        "message": f"step {len(job.logs) + 1}",
+                        "level": "INFO",
+                        "source": "USER",
+                        "timestamp": "2024-01-01T00:00:00Z",
+                    }
                 )
         if state == "COMPLETED":
             self._deliver_webhook(job)
@@ -440,12 +587,18 @@ class MockServer:
             body["metrics"] = {"inference_time": 0.01}
             error = self._error_of(job)
             if error is not None:
-                body["error"], body["error_type"] = error[1]["detail"], error[1]["error_type"]
+                body["error"], body["error_type"] = (
+                    error[1]["detail"],
+                    error[1]["error_type"],
+                )
         return body
 
     def _error_of(self, job: _Job) -> tuple[int, Any] | None:
         if job.cancelled:
-            return 400, {"detail": "Request was cancelled", "error_type": "request_cancelled"}
+            return 400, {
+                "detail": "Request was cancelled",
+                "error_type": "request_cancelled",
+            }
         return job.failure
 
     def _output(self, job: _Job) -> Any:
@@ -479,45 +632,87 @@ class MockServer:
                 return
             job.delivered = True
         error = self._error_of(job)
-        payload: dict[str, Any] = {"request_id": job.request_id, "gateway_request_id": job.request_id}
+        payload: dict[str, Any] = {
+            "request_id": job.request_id,
+            "gateway_request_id": job.request_id,
+        }
         if error is None:
             payload.update(status="OK", payload=self._output(job), error=None)
         else:
-            payload.update(status="ERROR", payload=error[1], error=f"Invalid status code: {error[0]}")
+            payload.update(
+                status="ERROR",
+                payload=error[1],
+                error=f"Invalid status code: {error[0]}",
+            )
         self.webhook_deliveries.append((job.webhook, payload))
         raw = json.dumps(payload).encode()
-        headers = {"Content-Type": "application/json", **self.sign_webhook(raw, job.request_id)}
+        headers = {
+            "Content-Type": "application/json",
+            **self.sign_webhook(raw, job.request_id),
+        }
         self.webhook_requests.append((job.webhook, headers, raw))
         if urlsplit(job.webhook).hostname in LOOPBACK:
-            threading.Thread(target=_post_raw, args=(job.webhook, raw, headers), daemon=True).start()
+            threading.Thread(
+                target=_post_raw, args=(job.webhook, raw, headers), daemon=True
+            ).start()
 
-    def route(self, method: str, path: str, raw_path: str | None = None) -> tuple[str, Any]:
+    def route(
+        self, method: str, path: str, raw_path: str | None = None
+    ) -> tuple[str, Any]:
         """(operation, job or plain routes) for a request, before any fault or answer. Plain
         routes match the path as sent (`raw_path`), segment by segment, so that an encoded
         slash (`%2F`) inside a path parameter stays inside it."""
         if method == "POST" and path in ENDPOINTS:
             return "submit", None
-        routable = _routable(raw_path if raw_path is not None else quote(path, safe="/"))
+        routable = _routable(
+            raw_path if raw_path is not None else quote(path, safe="/")
+        )
         # The most specific template wins (/users/me before /users/{id}), as OpenAPI says; docs
         # may describe one method and path twice: each route of that template gets its chance.
-        matches = [(route, match) for route in ROUTES if route["method"] == method and (match := _route_pattern(route["pattern"]).match(routable))]
+        matches = [
+            (route, match)
+            for route in ROUTES
+            if route["method"] == method
+            and (match := _route_pattern(route["pattern"]).match(routable))
+        ]
         if matches:
             best = max(_specificity(route["path"]) for route, _ in matches)
-            return "plain", [(route, match) for route, match in matches if _specificity(route["path"]) == best]
+            return "plain", [
+                (route, match)
+                for route, match in matches
+                if _specificity(route["path"]) == best
+            ]
         if "/requests/" in path:
             request_id, _, action = path.split("/requests/", 1)[1].partition("/")
             job = self.jobs.get(request_id)
-            operation = {("PUT", "cancel"): "cancel", ("GET", "status"): "status", ("GET", "status/stream"): "stream", ("GET", ""): "result"}.get(
-                (method, action), "unknown"
-            )
+            operation = {
+                ("PUT", "cancel"): "cancel",
+                ("GET", "status"): "status",
+                ("GET", "status/stream"): "stream",
+                ("GET", ""): "result",
+            }.get((method, action), "unknown")
             return operation, job
         return "unknown", None
 
-    def _plain(self, route: dict[str, Any], match: re.Match[str], query: dict[str, list[str]], headers: dict[str, str], body: Any, raw: bytes) -> tuple[int, Any, str]:
+    def _plain(
+        self,
+        route: dict[str, Any],
+        match: re.Match[str],
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: Any,
+        raw: bytes,
+    ) -> tuple[int, Any, str]:
         """A plain endpoint: validate the parameters and the body, answer as documented."""
         names = re.findall(r"\{([^}]*)\}", route["path"])
-        path_values = {name: unquote(match.group(f"p{index}")) for index, name in enumerate(names)}
-        cookies = dict(part.strip().split("=", 1) for part in headers.get("cookie", "").split(";") if "=" in part)
+        path_values = {
+            name: unquote(match.group(f"p{index}")) for index, name in enumerate(names)
+        }
+        cookies = dict(
+            part.strip().split("=", 1)
+            for part in headers.get("cookie", "").split(";")
+            if "=" in part
+        )
         found: dict[str, Any] = {}
         arrays = _array_fields(route["params_model"])
         texts = _text_fields(route["params_model"])
@@ -528,23 +723,55 @@ class MockServer:
                 values = [_scalar(text, py_name in texts) for text in query[wire]]
                 found[py_name] = values if py_name in arrays else values[-1]
                 continue
-            source = {"path": path_values, "header": headers, "cookie": cookies}.get(location, {})
+            source = {"path": path_values, "header": headers, "cookie": cookies}.get(
+                location, {}
+            )
             key = wire.lower() if location == "header" else wire
             if key in source:
                 found[py_name] = _scalar(source[key], py_name in texts)
         detail = _problems(route["params_model"], found, "query")
         encoding, content_type = route["encoding"], headers.get("content-type", "")
-        if encoding is not None and (raw or route.get("body_required")) and not _content_type_fits(encoding, route.get("content_type"), content_type):
-            return 415, {"detail": f"expected a {route.get('content_type') or encoding} body, got {content_type or 'none'}"}, "application/json"
+        if (
+            encoding is not None
+            and (raw or route.get("body_required"))
+            and not _content_type_fits(
+                encoding, route.get("content_type"), content_type
+            )
+        ):
+            return (
+                415,
+                {
+                    "detail": f"expected a {route.get('content_type') or encoding} body, got {content_type or 'none'}"
+                },
+                "application/json",
+            )
         if encoding == "form":
-            body = {key: _field_value(values[-1]) for key, values in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
+            body = {
+                key: _field_value(values[-1])
+                for key, values in parse_qs(
+                    raw.decode("utf-8", "replace"), keep_blank_values=True
+                ).items()
+            }
         if encoding == "multipart":
             body, files = _multipart(content_type, raw)
-            missing = [name for name in route.get("required_files", []) if name not in files]
-            detail += [{"loc": ["body", name], "msg": "Field required", "type": "missing"} for name in missing]
+            missing = [
+                name for name in route.get("required_files", []) if name not in files
+            ]
+            detail += [
+                {"loc": ["body", name], "msg": "Field required", "type": "missing"}
+                for name in missing
+            ]
             # file parts are checked for presence only: the input model holds the other fields
-            body = {name: value for name, value in body.items() if name not in route.get("file_fields", [])}
-        if encoding in ("json", "form", "multipart") and route["input_model"] and (raw or route.get("body_required")):
+            body = {
+                name: value
+                for name, value in body.items()
+                if name not in route.get("file_fields", [])
+            }
+        if (
+            encoding in ("json", "form", "multipart")
+            and route["input_model"]
+            and (raw or route.get("body_required"))
+        ):
             detail += _problems(route["input_model"], body, "body")
         if detail:
             return 422, {"detail": detail}, "application/json"
@@ -555,17 +782,38 @@ class MockServer:
         return answer["code"], answer["body"], answer["content_type"]
 
     def record(
-        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], raw: bytes, raw_path: str = ""
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        raw: bytes,
+        raw_path: str = "",
     ) -> Any:
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
         with self._lock:
-            self.requests.append(RecordedRequest(method, path, query, headers, body if _is_json(headers, raw) else None, raw, raw_path))
+            self.requests.append(
+                RecordedRequest(
+                    method,
+                    path,
+                    query,
+                    headers,
+                    body if _is_json(headers, raw) else None,
+                    raw,
+                    raw_path,
+                )
+            )
         return body
 
-    def satisfied(self, route: dict[str, Any], headers: dict[str, str], query: dict[str, list[str]]) -> bool:
+    def satisfied(
+        self,
+        route: dict[str, Any],
+        headers: dict[str, str],
+        query: dict[str, list[str]],
+    ) -> bool:
         """Whether the request carries what the operation's security requires: every scheme
         of one alternative, each where its scheme says (and equal to `api_key` when set; a
         parameter of the operation with the same name only needs to be there)."""
@@ -573,12 +821,20 @@ class MockServer:
         if not security:
             return True
         own = {(location, wire.lower()) for _, wire, location in route["params"]}
-        cookies = dict(part.strip().split("=", 1) for part in headers.get("cookie", "").split(";") if "=" in part)
+        cookies = dict(
+            part.strip().split("=", 1)
+            for part in headers.get("cookie", "").split(";")
+            if "=" in part
+        )
 
         def sent(ident: str) -> bool:
             scheme = SCHEMES[ident]
             values = query.get(scheme.name) or []
-            value = {"header": headers.get(scheme.name.lower()), "query": values[-1] if values else None, "cookie": cookies.get(scheme.name)}[scheme.location]
+            value = {
+                "header": headers.get(scheme.name.lower()),
+                "query": values[-1] if values else None,
+                "cookie": cookies.get(scheme.name),
+            }[scheme.location]
             if value is None:
                 return False
             if (scheme.location, scheme.name.lower()) in own:
@@ -589,13 +845,17 @@ class MockServer:
                 return value == wire_value(scheme, self.api_key)
             return not scheme.prefix or value.startswith(scheme.prefix + " ")
 
-        return any(all(sent(ident) for ident in alternative) for alternative in security)
+        return any(
+            all(sent(ident) for ident in alternative) for alternative in security
+        )
 
     def authorized(self, headers: dict[str, str]) -> bool:
         if not AUTH_SCHEME:
             return True  # no configured scheme: the queue endpoints take no credentials
         given = headers.get("authorization", "")
-        return given.startswith(f"{AUTH_SCHEME} ") and (self.api_key is None or given == f"{AUTH_SCHEME} {self.api_key}")
+        return given.startswith(f"{AUTH_SCHEME} ") and (
+            self.api_key is None or given == f"{AUTH_SCHEME} {self.api_key}"
+        )
 
 
 @functools.lru_cache(maxsize=None)
@@ -613,7 +873,11 @@ def _specificity(template: str) -> tuple[int, int]:
 def _content_type_fits(encoding: str, declared: str | None, given: str) -> bool:
     given = given.split(";", 1)[0].strip().lower()
     if encoding == "json":
-        return given == "application/json" or given.endswith("+json") or given == (declared or "").lower()
+        return (
+            given == "application/json"
+            or given.endswith("+json")
+            or given == (declared or "").lower()
+        )
     if encoding == "form":
         return given == "application/x-www-form-urlencoded"
     if encoding == "multipart":
@@ -631,9 +895,13 @@ def _field_value(text: str) -> Any:
     return text
 
 
-def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
+def _multipart(
+    content_type: str, raw: bytes
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     """(text fields, file parts) of a multipart/form-data body."""
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+    )
     fields: dict[str, Any] = {}
     files: dict[str, bytes] = {}
     if not message.is_multipart():
@@ -657,8 +925,14 @@ def _segments(path: str) -> list[str]:
 
 def _routable(raw_path: str) -> str:
     """Each segment decoded, except that `/` and `%` inside one stay encoded: a route pattern's
-    `[^/]+` then matches exactly one segment, and unquoting its group gives the value sent."""
-    return "/".join(unquote(segment).replace("%", "%25").replace("/", "%2F") for segment in raw_path.split("/"))
+    `[^/]+` then matches exactly one segment, and unquoting its group gives the value sent.
+    """
+    return "/".join(
+        unquote(segment).replace("%", "%25").replace("/", "%2F")
+        for segment in raw_path.split("/")
+    )
+
+
 def _controls(job: _Job, headers: dict[str, str]) -> None:
     """Record a submit's queue controls on its job."""
     job.headers = dict(headers)
@@ -693,14 +967,21 @@ class _Storage:
         self.tokens: list[str] = []  # every token issued, in order
         self.requests: list[RecordedRequest] = []
         self.multipart: dict[str, dict[int, bytes]] = {}  # upload id -> parts
-        self._pending: dict[str, tuple[str, str]] = {}  # fallback upload id -> (file path, content type)
+        self._pending: dict[str, tuple[str, str]] = (
+            {}
+        )  # fallback upload id -> (file path, content type)
         self._expiry: dict[str, float] = {}
         self._httpd: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
         handler = type("StorageHandler", (_Handler,), {"mock": self.mock})
         self._httpd = _Server(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="mock-fal-storage", daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever,
+            args=(0.01,),
+            name="mock-fal-storage",
+            daemon=True,
+        ).start()
 
     def stop(self) -> None:
         if self._httpd is not None:
@@ -711,7 +992,9 @@ class _Storage:
     @property
     def url(self) -> str:
         if self._httpd is None:
-            raise RuntimeError("the mock server is not running: call start() or use `with`")
+            raise RuntimeError(
+                "the mock server is not running: call start() or use `with`"
+            )
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
@@ -726,10 +1009,19 @@ class _Storage:
             self.files[path] = (data, content_type)
         return path
 
-    def serve(self, handler: _Handler, path: str, query: dict[str, list[str]], headers: dict[str, str], raw: bytes) -> None:
+    def serve(
+        self,
+        handler: _Handler,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        raw: bytes,
+    ) -> None:
         method = handler.command
         with self.mock._lock:
-            self.requests.append(RecordedRequest(method, path, query, headers, None, raw))
+            self.requests.append(
+                RecordedRequest(method, path, query, headers, None, raw)
+            )
         operation = self._operation(method, path)
         fault = self.mock._next_fault(operation) if operation in OPERATIONS else None
         if fault is not None and handler._misbehave(fault, None):
@@ -748,30 +1040,65 @@ class _Storage:
                 self.tokens.append(token)
                 self._expiry[token] = expires
             stamp = datetime.fromtimestamp(expires, timezone.utc).isoformat()
-            return handler._answer(200, {"token": token, "token_type": "Bearer", "base_url": self.url, "expires_at": stamp}, None)
+            return handler._answer(
+                200,
+                {
+                    "token": token,
+                    "token_type": "Bearer",
+                    "base_url": self.url,
+                    "expires_at": stamp,
+                },
+                None,
+            )
         if operation == "initiate":
             info = json.loads(raw or b"{}")
             upload_id = uuid.uuid4().hex
-            target = self._store(str(info.get("file_name", "upload.bin")), b"", str(info.get("content_type", "application/octet-stream")))
-            self._pending[upload_id] = (target, str(info.get("content_type", "application/octet-stream")))
-            return handler._answer(200, {"upload_url": f"{self.url}/uploads/{upload_id}", "file_url": self.url + target}, None)
-        if method == "PUT" and path.startswith("/uploads/") and path[len("/uploads/") :] in self._pending:
+            target = self._store(
+                str(info.get("file_name", "upload.bin")),
+                b"",
+                str(info.get("content_type", "application/octet-stream")),
+            )
+            self._pending[upload_id] = (
+                target,
+                str(info.get("content_type", "application/octet-stream")),
+            )
+            return handler._answer(
+                200,
+                {
+                    "upload_url": f"{self.url}/uploads/{upload_id}",
+                    "file_url": self.url + target,
+                },
+                None,
+            )
+        if (
+            method == "PUT"
+            and path.startswith("/uploads/")
+            and path[len("/uploads/") :] in self._pending
+        ):
             target, content_type = self._pending.pop(path[len("/uploads/") :])
             with self.mock._lock:
                 self.files[target] = (raw, headers.get("content-type", content_type))
             return handler._answer(200, {}, None)
         if operation in ("upload", "part") and not self._token_ok(headers):
-            return handler._answer(401, {"detail": "Authorization header is required"}, None)
+            return handler._answer(
+                401, {"detail": "Authorization header is required"}, None
+            )
         content_type = headers.get("content-type", "application/octet-stream")
         name = headers.get("x-fal-file-name", "upload.bin")
         if method == "POST" and path == "/files/upload":
-            return handler._answer(200, {"access_url": self.url + self._store(name, raw, content_type)}, None)
+            return handler._answer(
+                200,
+                {"access_url": self.url + self._store(name, raw, content_type)},
+                None,
+            )
         if method == "POST" and path == "/files/upload/multipart":
             target = self._store(name, b"", content_type)
             upload_id = uuid.uuid4().hex
             with self.mock._lock:
                 self.multipart[upload_id] = {}
-            return handler._answer(200, {"access_url": self.url + target, "uploadId": upload_id}, None)
+            return handler._answer(
+                200, {"access_url": self.url + target, "uploadId": upload_id}, None
+            )
         match = _PART.match(path)
         if match is None or match.group(3) not in self.multipart:
             return handler._answer(404, {"detail": f"Path {path} not found"}, None)
@@ -784,10 +1111,15 @@ class _Storage:
         given = {int(part["partNumber"]): part["etag"] for part in listing}
         expected = {number: _etag(data) for number, data in parts.items()}
         if given != expected:
-            return handler._answer(400, {"detail": "the part list does not match the parts uploaded"}, None)
+            return handler._answer(
+                400, {"detail": "the part list does not match the parts uploaded"}, None
+            )
         target = f"/files/{match.group(1)}/{match.group(2)}"
         with self.mock._lock:
-            self.files[target] = (b"".join(parts[number] for number in sorted(parts)), self.files.get(target, (b"", content_type))[1])
+            self.files[target] = (
+                b"".join(parts[number] for number in sorted(parts)),
+                self.files.get(target, (b"", content_type))[1],
+            )
         return handler._answer(200, {"access_url": self.url + target}, None)
 
     @staticmethod
@@ -808,7 +1140,9 @@ def _etag(data: bytes) -> str:
 
 
 def _is_json(headers: dict[str, str], raw: bytes) -> bool:
-    return bool(raw) and ("json" in headers.get("content-type", "") or raw[:1] in (b"{", b"["))
+    return bool(raw) and (
+        "json" in headers.get("content-type", "") or raw[:1] in (b"{", b"[")
+    )
 
 
 def _scalar(text: str, is_text: bool) -> Any:
@@ -829,21 +1163,37 @@ def _text_fields(model_name: str | None) -> frozenset[str]:
         return frozenset()
     schema = getattr(models, model_name).model_json_schema()
     defs = schema.get("$defs", {})
-    return frozenset(name for name, prop in schema.get("properties", {}).items() if _may_be_text(prop, defs, 0))
+    return frozenset(
+        name
+        for name, prop in schema.get("properties", {}).items()
+        if _may_be_text(prop, defs, 0)
+    )
 
 
 def _may_be_text(schema: Any, defs: dict[str, Any], depth: int) -> bool:
     if not isinstance(schema, dict) or depth > 8:
         return True
     if isinstance(schema.get("$ref"), str):
-        return _may_be_text(defs.get(schema["$ref"].rsplit("/", 1)[-1]), defs, depth + 1)
+        return _may_be_text(
+            defs.get(schema["$ref"].rsplit("/", 1)[-1]), defs, depth + 1
+        )
     for key in ("anyOf", "oneOf", "allOf"):
         if isinstance(schema.get(key), list):
             return any(_may_be_text(part, defs, depth + 1) for part in schema[key])
     if "enum" in schema or "const" in schema:
-        return any(isinstance(v, str) for v in [*schema.get("enum", []), *([schema["const"]] if "const" in schema else [])])
+        return any(
+            isinstance(v, str)
+            for v in [
+                *schema.get("enum", []),
+                *([schema["const"]] if "const" in schema else []),
+            ]
+        )
     kind = schema.get("type")
-    return kind is None or kind == "string" or (isinstance(kind, list) and "string" in kind)
+    return (
+        kind is None
+        or kind == "string"
+        or (isinstance(kind, list) and "string" in kind)
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -851,7 +1201,11 @@ def _array_fields(model_name: str | None) -> set[str]:
     if model_name is None:
         return set()
     properties = getattr(models, model_name).model_json_schema().get("properties", {})
-    return {name for name, prop in properties.items() if prop.get("type") == "array" or "array" in str(prop.get("anyOf", ""))}
+    return {
+        name
+        for name, prop in properties.items()
+        if prop.get("type") == "array" or "array" in str(prop.get("anyOf", ""))
+    }
 
 
 def _problems(model_name: str | None, values: Any, where: str) -> list[dict[str, Any]]:
@@ -861,7 +1215,10 @@ def _problems(model_name: str | None, values: Any, where: str) -> list[dict[str,
     try:
         model.model_validate(values)
     except pydantic.ValidationError as error:
-        return [{"loc": [where, *item["loc"]], "msg": item["msg"], "type": item["type"]} for item in error.errors(include_url=False)]
+        return [
+            {"loc": [where, *item["loc"]], "msg": item["msg"], "type": item["type"]}
+            for item in error.errors(include_url=False)
+        ]
     return []
 
 
@@ -874,12 +1231,17 @@ def _post_raw(url: str, body: bytes, headers: dict[str, str]) -> None:
 
 
 class _Server(ThreadingHTTPServer):
-    request_queue_size = 256  # many clients in flight must not overflow the listen backlog
+    request_queue_size = (
+        256  # many clients in flight must not overflow the listen backlog
+    )
     daemon_threads = True
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up, or a slow handler finishing after stop(), is no error.
-        if not isinstance(sys.exc_info()[1], ConnectionError) and self.socket.fileno() != -1:
+        if (
+            not isinstance(sys.exc_info()[1], ConnectionError)
+            and self.socket.fileno() != -1
+        ):
             super().handle_error(request, client_address)
 
 
@@ -910,8 +1272,13 @@ class _Handler(BaseHTTPRequestHandler):
         if operation == "plain":
             if not any(mock.satisfied(route, headers, query) for route, _ in job):
                 return self._answer(401, {"detail": "Unauthorized"}, None)
-            answers = [mock._plain(route, match, query, headers, body, raw) for route, match in job]
-            code, answer, content_type = next((a for a in answers if a[0] != 422), answers[0])
+            answers = [
+                mock._plain(route, match, query, headers, body, raw)
+                for route, match in job
+            ]
+            code, answer, content_type = next(
+                (a for a in answers if a[0] != 422), answers[0]
+            )
             return self._answer(code, answer, None, content_type=content_type)
         request_id = job.request_id if job is not None else None
         fault = mock._next_fault(operation) if operation in OPERATIONS else None
@@ -930,7 +1297,11 @@ class _Handler(BaseHTTPRequestHandler):
         with_logs = query.get("logs", ["0"])[-1].lower() in ("1", "true")
         if operation == "status":
             state = mock._advance(job)
-            return self._answer(200 if state == "COMPLETED" else 202, mock._status_body(job, state, with_logs), request_id)
+            return self._answer(
+                200 if state == "COMPLETED" else 202,
+                mock._status_body(job, state, with_logs),
+                request_id,
+            )
         if operation == "stream":
             return self._stream(job, with_logs)
         code, answer = mock._result(job)
@@ -941,7 +1312,11 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         self._status = 0
         try:
-            if self.command == "OPTIONS" and self.headers.get("Access-Control-Request-Method") and self.mock.cors_origins is not None:
+            if (
+                self.command == "OPTIONS"
+                and self.headers.get("Access-Control-Request-Method")
+                and self.mock.cors_origins is not None
+            ):
                 self._preflight()
                 return
             if self.mock.delay:
@@ -950,14 +1325,25 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             if self.mock.log is not None:
                 elapsed = (time.perf_counter() - started) * 1000
-                self.mock.log(f"{self.command} {urlsplit(self.path).path} {self._status or '-'} {elapsed:.1f}ms")
+                self.mock.log(
+                    f"{self.command} {urlsplit(self.path).path} {self._status or '-'} {elapsed:.1f}ms"
+                )
 
     def _preflight(self) -> None:
         """A browser asks whether it may send the real request (Fetch standard, CORS protocol)."""
         if not self.mock.origin_allowed(self.headers.get("Origin", "")):
-            return self._answer(403, {"detail": "origin not allowed by the mock's CORS settings (--cors-origin)"}, None)
+            return self._answer(
+                403,
+                {
+                    "detail": "origin not allowed by the mock's CORS settings (--cors-origin)"
+                },
+                None,
+            )
         self.send_response(204)
-        self.send_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")
+        self.send_header(
+            "Access-Control-Allow-Methods",
+            "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
+        )
         requested = self.headers.get("Access-Control-Request-Headers")
         if requested:
             self.send_header("Access-Control-Allow-Headers", requested)
@@ -970,7 +1356,9 @@ class _Handler(BaseHTTPRequestHandler):
         super().send_response(code, message)
 
     def end_headers(self) -> None:
-        headers = getattr(self, "headers", None)  # unset when the request line itself was bad
+        headers = getattr(
+            self, "headers", None
+        )  # unset when the request line itself was bad
         origin = headers.get("Origin", "") if headers is not None else ""
         if self.mock.origin_allowed(origin):
             everyone = "*" in (self.mock.cors_origins or ())
@@ -978,13 +1366,18 @@ class _Handler(BaseHTTPRequestHandler):
             if not everyone:
                 self.send_header("Vary", "Origin")
                 self.send_header("Access-Control-Allow-Credentials", "true")
-            self.send_header("Access-Control-Expose-Headers", "x-fal-request-id, Retry-After, Content-Type")
+            self.send_header(
+                "Access-Control-Expose-Headers",
+                "x-fal-request-id, Retry-After, Content-Type",
+            )
         super().end_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _layered
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("do_"):  # WebDAV and other methods the docs may name (COPY, MOVE, ...)
+        if name.startswith(
+            "do_"
+        ):  # WebDAV and other methods the docs may name (COPY, MOVE, ...)
             return self._layered
         raise AttributeError(name)
 
@@ -1000,17 +1393,38 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return True
-        self._fault = fault  # truncate applies to whatever is answered, the real answer included
+        self._fault = (
+            fault  # truncate applies to whatever is answered, the real answer included
+        )
         if fault.status is None:
             return False
-        body = fault.body if fault.body is not None else {"detail": "Injected fault", "error_type": "runner_scheduling_failure"}
+        body = (
+            fault.body
+            if fault.body is not None
+            else {"detail": "Injected fault", "error_type": "runner_scheduling_failure"}
+        )
         retry_after = fault.retry_after
-        extra = {"Retry-After": retry_after if isinstance(retry_after, str) else f"{retry_after:g}"} if retry_after is not None else {}
+        extra = (
+            {
+                "Retry-After": (
+                    retry_after if isinstance(retry_after, str) else f"{retry_after:g}"
+                )
+            }
+            if retry_after is not None
+            else {}
+        )
         if isinstance(body, dict) and isinstance(body.get("error_type"), str):
             extra["X-Fal-Error-Type"] = body["error_type"]
         extra.update(fault.headers)
         content_type = fault.content_type or "application/json"
-        self._answer(fault.status, body, request_id if fault.with_request_id else None, extra, fault.with_request_id, content_type)
+        self._answer(
+            fault.status,
+            body,
+            request_id if fault.with_request_id else None,
+            extra,
+            fault.with_request_id,
+            content_type,
+        )
         return True
 
     def _answer(
@@ -1080,19 +1494,49 @@ class _Handler(BaseHTTPRequestHandler):
 
 def options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The command line's options (`specgen mock` offers the same ones and hands them on)."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT}; 0 for any free port)")
-    parser.add_argument("--cors", action=argparse.BooleanOptionalAction, default=True, help="answer CORS preflight and send Access-Control-Allow-* headers (default: on)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default: {DEFAULT_PORT}; 0 for any free port)",
+    )
+    parser.add_argument(
+        "--cors",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="answer CORS preflight and send Access-Control-Allow-* headers (default: on)",
+    )
     parser.add_argument(
         "--cors-origin",
         action="append",
         metavar="ORIGIN",
         help="an allowed browser origin, * as a wildcard (e.g. http://localhost:*, https://app.example.com); repeat for several; default: localhost on any port",
     )
-    parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS", help="wait this long before every answer (default: 0)")
-    parser.add_argument("--seed", type=int, help="make the generated request ids the same in every run")
-    parser.add_argument("--api-key", help="accept only this key in Authorization (default: any key)")
-    parser.add_argument("--polls", type=int, default=1, metavar="N", help="queue requests stay IN_QUEUE, then IN_PROGRESS, for N status polls each (default: 1)")
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long before every answer (default: 0)",
+    )
+    parser.add_argument(
+        "--seed", type=int, help="make the generated request ids the same in every run"
+    )
+    parser.add_argument(
+        "--api-key", help="accept only this key in Authorization (default: any key)"
+    )
+    parser.add_argument(
+        "--polls",
+        type=int,
+        default=1,
+        metavar="N",
+        help="queue requests stay IN_QUEUE, then IN_PROGRESS, for N status polls each (default: 1)",
+    )
     return parser
 
 
@@ -1102,7 +1546,12 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m <package>.testing`: serve the mock until Ctrl-C."""
-    parser = options(argparse.ArgumentParser(prog=f"python -m {__package__}.testing", description="Serve this client's mock server: documented examples, the queue protocol, CORS for localhost."))
+    parser = options(
+        argparse.ArgumentParser(
+            prog=f"python -m {__package__}.testing",
+            description="Serve this client's mock server: documented examples, the queue protocol, CORS for localhost.",
+        )
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535 or args.delay < 0:
         parser.error("--port must be 0..65535 and --delay 0 or more")
@@ -1121,11 +1570,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.start()
     except OSError as exc:
-        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; pass another --port (0 = any free port)", file=sys.stderr)
+        print(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; pass another --port (0 = any free port)",
+            file=sys.stderr,
+        )
         return 2
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     routes = len(ROUTES) + len(ENDPOINTS)
-    print(f"mock server for {__package__} ({routes} endpoints) on {server.url} (Ctrl-C to stop)", flush=True)
+    print(
+        f"mock server for {__package__} ({routes} endpoints) on {server.url} (Ctrl-C to stop)",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -1134,7 +1589,9 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     try:
         print("mock server stopped", flush=True)
-    except BrokenPipeError:  # whoever read our output has gone (`| head`, a finished script)
+    except (
+        BrokenPipeError
+    ):  # whoever read our output has gone (`| head`, a finished script)
         pass
     return 0
 
