@@ -34,7 +34,7 @@ def build(
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
     """(registry, every output file, the manifest included). Raises SpecError and writes
     nothing on bad input."""
-    from generator import formatting, registry, render
+    from generator import formatting, imports, registry, render
 
     progress.step("reading the inputs")
     recipe = manifest.ingredients(config)
@@ -50,6 +50,7 @@ def build(
     progress.step("rendering")
     # The models' cache is keyed by the generator's own code too: its options shape the output.
     texts = render.outputs(reg, cache / recipe["fingerprint"][:16] if cache else None)
+    texts = imports.tidy(texts, reg["package"], render.runtime_paths(reg["package"]))
     formatted = formatting.format_python(
         texts, cache / "black" if cache else None, progress
     )

@@ -46,6 +46,13 @@ RUNTIME_FILES = (
     "testing.py",
     "contract.py",
 )
+
+
+def runtime_paths(package: str) -> frozenset[str]:
+    """Where the runtime files land in the output: copied verbatim, never rewritten."""
+    return frozenset(f"{package}/{name}" for name in RUNTIME_FILES)
+
+
 LIVE_ENV = "SPECGEN_LIVE"  # opt-in: the generated contract tests also run against the real service
 
 

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import quote
 
 import pydantic
@@ -26,16 +26,19 @@ from ._auth import placed
 from ._endpoint import problems_of
 from .errors import APIError, FieldProblem, InputValidationError
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 Upload = Path | bytes | tuple[str, bytes]
 
 
 class NotGiven:
     """The type of NOT_GIVEN: an argument the caller left out (distinct from None = null)."""
 
-    _instance: NotGiven | None = None
+    _instance: ClassVar[NotGiven | None] = None
 
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
+    def __new__(cls) -> Self:
+        if not isinstance(cls._instance, cls):
             cls._instance = super().__new__(cls)
         return cls._instance
 

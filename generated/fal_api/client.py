@@ -16,9 +16,7 @@ from .endpoints.flux_pro_kontext import AsyncFluxProKontext, FluxProKontext
 from .endpoints.qwen_image_edit_lora import AsyncQwenImageEditLora, QwenImageEditLora
 
 
-class Client(
-    SyncClientBase,
-):
+class Client(SyncClientBase):
     """Blocking client: `Client(key=None, *, base_url=None, timeout=120.0, retry=None, poll=None, http_client=None,
     rest_url=None, inline_files_up_to=65536, storage=None, max_concurrency=None)`."""
 
@@ -34,12 +32,9 @@ class Client(
         self.flux_lora_inpainting = FluxLoraInpainting(self)
         self.flux_pro_kontext = FluxProKontext(self)
         self.qwen_image_edit_lora = QwenImageEditLora(self)
-        pass
 
 
-class AsyncClient(
-    AsyncClientBase,
-):
+class AsyncClient(AsyncClientBase):
     """asyncio client: same arguments as Client, with `http_client` an httpx.AsyncClient."""
 
     flux_1_dev_image_to_image: AsyncFlux1DevImageToImage
@@ -54,4 +49,3 @@ class AsyncClient(
         self.flux_lora_inpainting = AsyncFluxLoraInpainting(self)
         self.flux_pro_kontext = AsyncFluxProKontext(self)
         self.qwen_image_edit_lora = AsyncQwenImageEditLora(self)
-        pass

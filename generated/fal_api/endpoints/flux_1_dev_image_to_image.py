@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._base import AsyncClientBase, SyncClientBase
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +17,7 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
 
     path = "/fal-ai/flux-1/dev/image-to-image"
     app_id = "fal-ai/flux-1"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -164,7 +162,7 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
 
     path = "/fal-ai/flux-1/dev/image-to-image"
     app_id = "fal-ai/flux-1"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 

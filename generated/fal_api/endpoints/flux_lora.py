@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._base import AsyncClientBase, SyncClientBase
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +16,7 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
 
     path = "/fal-ai/flux-lora"
     app_id = "fal-ai/flux-lora"
-    file_fields: dict[str, tuple[str, ...]] = {}
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def _parse(self, data: Any) -> models.FluxLoraOutput:
         return models.FluxLoraOutput.model_validate(data)
@@ -168,7 +165,7 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
 
     path = "/fal-ai/flux-lora"
     app_id = "fal-ai/flux-lora"
-    file_fields: dict[str, tuple[str, ...]] = {}
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def _parse(self, data: Any) -> models.FluxLoraOutput:
         return models.FluxLoraOutput.model_validate(data)

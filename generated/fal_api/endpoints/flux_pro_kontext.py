@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._base import AsyncClientBase, SyncClientBase
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +17,7 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
 
     path = "/fal-ai/flux-pro/kontext"
     app_id = "fal-ai/flux-pro"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -146,7 +144,7 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
 
     path = "/fal-ai/flux-pro/kontext"
     app_id = "fal-ai/flux-pro"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._base import AsyncClientBase, SyncClientBase
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +17,7 @@ class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
 
     path = "/fal-ai/qwen-image-edit-lora"
     app_id = "fal-ai/qwen-image-edit-lora"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -164,7 +162,7 @@ class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
 
     path = "/fal-ai/qwen-image-edit-lora"
     app_id = "fal-ai/qwen-image-edit-lora"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 

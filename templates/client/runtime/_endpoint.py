@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import pydantic
 
@@ -111,7 +111,7 @@ def needs_io(payload: Mapping[str, Any]) -> bool:
 class _Shared(Generic[OutputT]):
     path: str = ""
     app_id: str = ""
-    file_fields: dict[str, tuple[str, ...]] = {}
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def _parse(self, data: Any) -> OutputT:
         return data  # type: ignore[no-any-return]

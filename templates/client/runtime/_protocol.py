@@ -16,7 +16,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlsplit
 
 from .errors import (
@@ -115,7 +115,7 @@ class Parallel:
     limit: int = 10
 
 
-Step = Union[HttpCall, Sleep, Notify, Parallel]
+Step = HttpCall | Sleep | Notify | Parallel
 Flow = Generator[Step, Any, T]
 
 
@@ -251,7 +251,7 @@ class Completed:
     error_type: str | None = None
 
 
-Status = Union[Queued, InProgress, Completed]
+Status = Queued | InProgress | Completed
 
 
 def parse_status(data: Any, request_id: str) -> Status:
@@ -951,7 +951,7 @@ class SseDecoder:
             return None
         name, _, value = line.partition(":")
         if name == "data":
-            self._data.append(value[1:] if value.startswith(" ") else value)
+            self._data.append(value.removeprefix(" "))
         return None
 
 

@@ -31,7 +31,7 @@ def validate(schema: Any, value: Any) -> None:
     _validator(json.dumps(schema, sort_keys=True)).validate(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(schema_text: str) -> Any:
     """One compiled validator per schema for the whole test session, sharing one registry."""
     import jsonschema  # type: ignore[import-untyped,unused-ignore]  # a test dependency
@@ -277,9 +277,12 @@ def same_answer_async(
     code: int = 200,
 ) -> None:
     async def scenario() -> Any:
-        async with httpx.AsyncClient(verify=_tls()) as http, AsyncClient(
-            key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http
-        ) as client:
+        async with (
+            httpx.AsyncClient(verify=_tls()) as http,
+            AsyncClient(
+                key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http
+            ) as client,
+        ):
             return await getattr(client, attribute)(**kwargs)
 
     answer_matches(

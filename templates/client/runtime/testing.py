@@ -55,10 +55,11 @@ import time
 import urllib.request
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pydantic
@@ -69,6 +70,9 @@ from ._meta import AUTH_SCHEME
 from ._protocol import PollPolicy
 from ._sample import sample
 from ._spec import ENDPOINTS, ROUTES
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 TEST_API_KEY = "test-key"
 # Polls fast enough that a test waits milliseconds, not seconds.
@@ -228,7 +232,7 @@ class MockServer:
         self._overlapping = 0
 
     # --- lifecycle ---------------------------------------------------------------------
-    def start(self) -> MockServer:
+    def start(self) -> Self:
         handler = type("Handler", (_Handler,), {"mock": self})
         server_class = _Server6 if ":" in self.host else _Server
         self._httpd = server_class((self.host, self.port), handler)
@@ -248,7 +252,7 @@ class MockServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> MockServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -858,7 +862,7 @@ class MockServer:
         )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _route_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
@@ -1156,7 +1160,7 @@ def _scalar(text: str, is_text: bool) -> Any:
     return value if isinstance(value, (bool, int, float)) or value is None else text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _text_fields(model_name: str | None) -> frozenset[str]:
     """Fields that may hold text: their wire text is kept as it is."""
     if model_name is None:
@@ -1196,7 +1200,7 @@ def _may_be_text(schema: Any, defs: dict[str, Any], depth: int) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _array_fields(model_name: str | None) -> set[str]:
     if model_name is None:
         return set()
