@@ -33,6 +33,7 @@ def template_text(name: str) -> str:
 RUNTIME_FILES = (
     "errors.py",
     "_protocol.py",
+    "_log.py",
     "_http.py",
     "_files.py",
     "_endpoint.py",

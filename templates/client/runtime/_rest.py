@@ -265,7 +265,7 @@ def build_call(
     if operation.encoding == "form":
         pairs = [
             pair
-            for name, value in (body or {}).items()
+            for name, value in (body if isinstance(body, Mapping) else {}).items()
             for pair in query_pairs(name, value, "form", True)
         ]
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -278,7 +278,11 @@ def build_call(
         headers["Content-Type"] = content_type
         return _replace(call, content=parts)
     if operation.encoding == "raw":
-        content = body.encode() if isinstance(body, str) else bytes(body)
+        content = (
+            body.encode()
+            if isinstance(body, str)
+            else b"" if isinstance(body, NotGiven) else bytes(body)
+        )
         headers["Content-Type"] = operation.content_type or "application/octet-stream"
         return _replace(call, content=content)
     return call

@@ -12,7 +12,8 @@ the output (built from the output schema, or what `results` says); cancel answer
 CANCELLATION_REQUESTED, 400 ALREADY_COMPLETED or 404; a body that breaks the schema gets 422
 with `{"detail": [{"loc", "msg", "type"}]}`. Every response carries `x-fal-request-id`.
 
-Faults are scripted per operation ("submit", "status", "result", "cancel", "stream"):
+Faults are scripted per operation ("submit", "status", "result", "cancel", "stream", and
+"plain" for any plain endpoint):
 `server.inject("status", Fault(status=429, retry_after=0.1), times=2)`; a wrong content type
 (`Fault(status=200, body="<html>", content_type="text/html")`) or an answer cut short after the
 work was done (`Fault(truncate=20)`: a submit so answered has queued its job).
@@ -87,6 +88,7 @@ OPERATIONS = (
     "upload",
     "part",
     "initiate",
+    "plain",
 )
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORT = 4010  # as Prism's: front-end configs can name it
@@ -1274,6 +1276,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = mock.record(self.command, path, query, headers, raw, parts.path)
         operation, job = mock.route(self.command, path, parts.path)
         if operation == "plain":
+            fault = mock._next_fault("plain")
+            if fault is not None and self._misbehave(fault, None):
+                return
             if not any(mock.satisfied(route, headers, query) for route, _ in job):
                 return self._answer(401, {"detail": "Unauthorized"}, None)
             answers = [
