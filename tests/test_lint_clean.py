@@ -40,8 +40,9 @@ def _tool(name: str) -> str:
 def packages(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The output folders: the seeds' and one per document that generates."""
     root = tmp_path_factory.mktemp("lint")
-    cache = root / "cache"  # shared: the runtime files are formatted once
-    outs = [ROOT / "generated"]
+    cache = tmp_path_factory.mktemp("cache")  # shared: runtime files are formatted once
+    # pyright takes only relative `include` paths: every package sits in one folder
+    outs = [Path(shutil.copytree(ROOT / "generated", root / "seeds"))]
     for index, document in enumerate(DOCUMENTS):
         out = root / f"p{index:02d}"
         arguments = ["generate", "--input", str(document), "--out", str(out)]
@@ -101,11 +102,12 @@ def test_ruff_finds_nothing_with_its_default_rules(packages: list[Path]) -> None
     assert not findings, "\n".join(findings)
 
 
-def test_pyright_standard_finds_nothing(packages: list[Path], tmp_path: Path) -> None:
+def test_pyright_standard_finds_nothing(packages: list[Path]) -> None:
     pyright = _tool("pyright")
     if not pyright:
         pytest.skip("pyright is not installed (pip install -e '.[test]')")
-    roots = [str(out) for out in packages]
+    folder = packages[0].parent
+    roots = [out.name for out in packages]
     config = {
         "include": roots,
         "extraPaths": roots,  # each package imports itself from its tests
@@ -113,10 +115,10 @@ def test_pyright_standard_finds_nothing(packages: list[Path], tmp_path: Path) ->
         "pythonVersion": "3.10",
         "pythonPlatform": "Linux",
     }
-    (tmp_path / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
+    (folder / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
     done = subprocess.run(
         [pyright, "--outputjson", "--pythonpath", sys.executable],
-        cwd=tmp_path,
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=3600,

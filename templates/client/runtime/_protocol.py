@@ -444,7 +444,7 @@ def malformed(reply: Reply, what: str) -> MalformedResponseError:
 def unfit(reply: Reply, data: Any, error: Exception) -> ResponseValidationError:
     """The typed error for an answer that does not fit its model; it keeps the data."""
     errors = getattr(error, "errors", None)  # pydantic's ValidationError has them
-    items = (
+    items: Any = (
         errors(include_url=False)
         if callable(errors)
         else [{"loc": (), "msg": str(error)}]
