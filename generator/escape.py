@@ -65,6 +65,24 @@ def py_str(text: str) -> str:
     return "".join(out)
 
 
+def py_bytes(text: str) -> str:
+    """A bytes literal that evaluates to `text` in UTF-8: printable ASCII as it is, every other
+    byte as `\\xNN`, in black's quotes (double, unless single ones need fewer escapes).
+    """
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    out = ["b", quote]
+    for byte in text.encode("utf-8"):
+        char = chr(byte)
+        if char in ("\\", quote):
+            out.append("\\" + char)
+        elif 0x20 <= byte < 0x7F:
+            out.append(char)
+        else:
+            out.append(f"\\x{byte:02x}")
+    out.append(quote)
+    return "".join(out)
+
+
 def py_literal(value: Any) -> str:
     """Python source for a JSON value (dicts, lists, strings, numbers, booleans, null)."""
     if value is None:
@@ -217,6 +235,7 @@ FILTERS = {
     "toml_str": toml_str,
     "sh_quote": sh_quote,
     "py_str": py_str,
+    "py_bytes": py_bytes,
     "py_literal": py_literal,
     "docstring": docstring,
     "comment": comment,

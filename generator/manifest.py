@@ -27,8 +27,9 @@ from generator.config import Config
 
 NAME = ".specgen.json"
 FORMAT = 1
-# Tools whose exact version shapes the output (black's style, datamodel-code-generator's models).
-OUTPUT_TOOLS = ("black", "datamodel-code-generator")
+# Tools whose exact version shapes the output (black's style, datamodel-code-generator's models,
+# ruff's import fixes).
+OUTPUT_TOOLS = ("black", "datamodel-code-generator", "ruff")
 # Config fields that do not reach the generated files (the input patterns are covered by the
 # list of files they matched, with their hashes).
 NOT_OUTPUT = {"root", "out", "inputs", "overlays", "lint", "diff", "pull"}

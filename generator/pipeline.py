@@ -75,7 +75,7 @@ def build(
 ) -> tuple[Registry, dict[str, bytes]]:
     """(registry, every output file, the manifest included). Raises SpecError and writes
     nothing on bad input."""
-    from generator import formatting, registry, render
+    from generator import formatting, imports, registry, render
 
     progress.step("reading the inputs")
     recipe = manifest.ingredients(config)
@@ -93,6 +93,7 @@ def build(
     models_cache = cache / recipe["fingerprint"][:16] / "models" if cache else None
     models_text = _models_beside(models.schemas(reg), models_cache)
     texts = render.outputs(reg, with_models=False)
+    texts = imports.tidy(texts, reg["package"], render.runtime_paths(reg["package"]))
     black_cache = cache / "black" if cache else None
     settled = cache / recipe["fingerprint"][:16] / "settled" if cache else None
     package = reg["package"]

@@ -34,6 +34,7 @@ def template_text(name: str) -> str:
 RUNTIME_FILES = (
     "errors.py",
     "_protocol.py",
+    "_log.py",
     "_http.py",
     "_files.py",
     "_endpoint.py",
@@ -48,6 +49,13 @@ RUNTIME_FILES = (
     "testing.py",
     "contract.py",
 )
+
+
+def runtime_paths(package: str) -> frozenset[str]:
+    """Where the runtime files land in the output: copied verbatim, never rewritten."""
+    return frozenset(f"{package}/{name}" for name in RUNTIME_FILES)
+
+
 LIVE_ENV = "SPECGEN_LIVE"  # opt-in: the generated contract tests also run against the real service
 LIVE_WRITES_ENV = (
     "SPECGEN_LIVE_WRITES"  # and, live, plain endpoints that are not read-only too

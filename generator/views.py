@@ -132,16 +132,23 @@ def _argument(
         "location": location,
         "required": required,
         "type_expr": annotation,
-        "annotation": annotation + ("" if required or has_default else " | None"),
+        "annotation": (
+            annotation if required or has_default else union([annotation, "None"])
+        ),
         "default_expr": escape.py_literal(schema["default"]) if has_default else "None",
         # plain endpoints: NOT_GIVEN leaves an argument out, None sends null where allowed
-        "rest_annotation": annotation
-        + ("" if required or has_default else " | rest.NotGiven"),
+        "rest_annotation": (
+            annotation
+            if required or has_default
+            else union([annotation, "rest.NotGiven"])
+        ),
         "rest_default_expr": (
             escape.py_literal(schema["default"]) if has_default else "rest.NOT_GIVEN"
         ),
         "nullable": is_nullable(schema, defs),
         "has_default": has_default,
+        # a list or dict default, written as a literal in the signature (never mutated)
+        "mutable_default": has_default and isinstance(schema["default"], (list, dict)),
         "default": schema.get("default"),
         "description": str(schema.get("description") or ""),
         "schema": schema,
@@ -270,11 +277,14 @@ def type_expr(schema: Any, defs: dict[str, Schema], depth: int = 0) -> str:
     if schema.get("enum") and all(
         isinstance(v, (str, int, bool)) or v is None for v in schema["enum"]
     ):
-        return (
-            "Literal["
-            + ", ".join(escape.py_literal(value) for value in schema["enum"])
-            + "]"
+        # null is `None` beside the Literal, never inside it (`Literal[None]` is `None`)
+        values = [v for v in schema["enum"] if v is not None]
+        literal = (
+            ["Literal[" + ", ".join(escape.py_literal(v) for v in values) + "]"]
+            if values
+            else []
         )
+        return union(literal + (["None"] if len(values) < len(schema["enum"]) else []))
     kind = schema.get("type")
     if isinstance(kind, list):
         parts = [
@@ -282,9 +292,12 @@ def type_expr(schema: Any, defs: dict[str, Schema], depth: int = 0) -> str:
             for k in kind
             if k != "null"
         ]
-        parts = list(dict.fromkeys(parts))
+        if "float" in parts:
+            parts = [
+                p for p in parts if p != "int"
+            ]  # an int is a float to a type checker
         return (
-            " | ".join(parts + (["None"] if "null" in kind else []))
+            union(parts + (["None"] if "null" in kind else []))
             if parts and "Any" not in parts
             else "Any"
         )
@@ -293,6 +306,34 @@ def type_expr(schema: Any, defs: dict[str, Schema], depth: int = 0) -> str:
     if kind == "string" and schema.get("format") == "binary":
         return "bytes"
     return PY_TYPES.get(str(kind), "Any")
+
+
+def union(parts: list[str]) -> str:
+    """`A | B | ...` with each member once (members that are unions themselves included)."""
+    members: list[str] = []
+    for part in parts:
+        members += _members(part)
+    return " | ".join(dict.fromkeys(members))
+
+
+def _members(annotation: str) -> list[str]:
+    """The top-level members of a union annotation: `list[int | str] | None` has two, and so
+    has `Literal["a | b"] | None` (string literals are skipped, escapes included)."""
+    members, depth, start, quoted, escaped = [], 0, 0, False, False
+    for index, char in enumerate(annotation):
+        if not quoted:
+            depth += (char in "[(") - (char in "])")
+        if escaped:
+            escaped = False
+        elif quoted:
+            escaped, quoted = char == "\\", char != '"'
+        elif char == '"':
+            quoted = True
+        elif char == "|" and depth == 0:
+            members.append(annotation[start:index].strip())
+            start = index + 1
+    members.append(annotation[start:].strip())
+    return [m for m in members if m]
 
 
 def constraint_summary(schema: dict[str, Any]) -> str:
@@ -360,7 +401,7 @@ UPLOAD = ("upload.bin", "file content")
 
 def _value_source(arg: ArgumentView, value: Any) -> str:
     if arg["location"] == "file":
-        return f"({escape.py_str(UPLOAD[0])}, {escape.py_str(UPLOAD[1])}.encode())"
+        return f"({escape.py_str(UPLOAD[0])}, {escape.py_bytes(UPLOAD[1])})"
     return escape.py_literal(value)
 
 

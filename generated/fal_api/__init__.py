@@ -5,8 +5,8 @@ client = Client()  # key from $FAL_KEY
 """
 
 from . import models
-from ._meta import VERSION as __version__
 from ._handles import AsyncHandle, Handle
+from ._meta import VERSION as __version__
 from ._protocol import (
     Completed,
     InProgress,
@@ -59,6 +59,7 @@ from .errors import (
 )
 
 __all__ = [
+    "JWKS",
     "APIError",
     "AsyncClient",
     "AsyncHandle",
@@ -72,7 +73,6 @@ __all__ = [
     "InProgress",
     "InfrastructureError",
     "InputValidationError",
-    "JWKS",
     "LogLine",
     "MalformedResponseError",
     "MissingCredentialsError",

@@ -10,20 +10,20 @@ import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from . import _files, _storage
 from . import _protocol as protocol
-from ._endpoint import AsyncRaw, Raw
 from ._auth import Credential
+from ._endpoint import AsyncRaw, Raw
 from ._http import AsyncDriver, SyncDriver, settings_for
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 T = TypeVar("T")
-# `with Client() as client:` keeps the client's own type (and so every method's signature).
-SyncSelf = TypeVar("SyncSelf", bound="SyncClientBase")
-AsyncSelf = TypeVar("AsyncSelf", bound="AsyncClientBase")
 
 
 class _ClientBase:
@@ -173,7 +173,7 @@ class SyncClientBase(_ClientBase):
         if self._owns_http:
             self._http.close()
 
-    def __enter__(self: SyncSelf) -> SyncSelf:
+    def __enter__(self) -> Self:  # `with Client() as c:` keeps the type of c
         return self
 
     def __exit__(
@@ -267,7 +267,7 @@ class AsyncClientBase(_ClientBase):
         if self._owns_http:
             await self._http.aclose()
 
-    async def __aenter__(self: AsyncSelf) -> AsyncSelf:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

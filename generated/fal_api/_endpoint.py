@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import pydantic
 
-from . import _files, _storage
+from . import _files, _log, _storage
 from . import _protocol as protocol
 from ._handles import AsyncHandle, Handle
 from ._http import reply_of
@@ -111,7 +112,7 @@ def needs_io(payload: Mapping[str, Any]) -> bool:
 class _Shared(Generic[OutputT]):
     path: str = ""
     app_id: str = ""
-    file_fields: dict[str, tuple[str, ...]] = {}
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def _parse(self, data: Any) -> OutputT:
         return data  # type: ignore[no-any-return]
@@ -216,9 +217,11 @@ class Endpoint(_Shared[OutputT]):
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
         call = protocol.stream_call(self._client._settings, handle, logs)
         stream = protocol.StatusStream(handle.request_id)
+        started = time.monotonic()
         with self._client._http.stream(
             call.method, call.url, params=call.params, headers=call.headers
         ) as response:
+            _log.exchange(call, 1, time.monotonic() - started, response.status_code)
             if response.status_code >= 400:
                 response.read()
                 protocol.raise_for_reply(reply_of(response))
@@ -339,9 +342,11 @@ class AsyncEndpoint(_Shared[OutputT]):
         handle = protocol.handle_for(self._client._settings, self.app_id, request)
         call = protocol.stream_call(self._client._settings, handle, logs)
         stream = protocol.StatusStream(handle.request_id)
+        started = time.monotonic()
         async with self._client._http.stream(
             call.method, call.url, params=call.params, headers=call.headers
         ) as response:
+            _log.exchange(call, 1, time.monotonic() - started, response.status_code)
             if response.status_code >= 400:
                 await response.aread()
                 protocol.raise_for_reply(reply_of(response))

@@ -220,7 +220,8 @@ class SyncDriver:
         def work() -> None:
             try:
                 outcome.append(self._exchange(call, until, progress))
-            except BaseException as error:  # handed to the caller's thread
+            # handed to the caller's thread, whatever it is
+            except BaseException as error:  # noqa: BLE001
                 outcome.append(error)
             finally:
                 done.set()
@@ -293,9 +294,8 @@ class SyncDriver:
                                 pool.submit(self.drive, flow) for flow in step.flows
                             ]
                         ]
-                except (
-                    Exception
-                ) as error:  # a failed branch fails the step, inside the flow that asked
+                # a failed branch fails the step, inside the flow that asked
+                except Exception as error:  # noqa: BLE001
                     failure = error
             else:
                 step.callback(step.value)
@@ -371,9 +371,8 @@ class AsyncDriver:
             elif isinstance(step, protocol.Parallel):
                 try:
                     outcome = await self._parallel(step)
-                except (
-                    Exception
-                ) as error:  # a failed branch fails the step, inside the flow that asked
+                # a failed branch fails the step, inside the flow that asked
+                except Exception as error:  # noqa: BLE001
                     failure = error
             else:
                 returned = step.callback(step.value)

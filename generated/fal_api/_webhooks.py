@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from . import _log
 from . import _protocol as protocol
 from .errors import (
     MissingDependencyError,
@@ -120,11 +121,16 @@ class JWKS:
             return list(self._keys)
 
     def _get(self) -> Any:
+        started = time.monotonic()
         if self._http is not None:
             response = self._http.get(self.url, timeout=self._timeout)
         else:
             with httpx.Client(timeout=self._timeout) as http:
                 response = http.get(self.url)
+        elapsed = time.monotonic() - started
+        _log.exchange(
+            protocol.HttpCall("GET", self.url), 1, elapsed, response.status_code
+        )
         response.raise_for_status()
         return response.json()
 

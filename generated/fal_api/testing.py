@@ -12,7 +12,8 @@ the output (built from the output schema, or what `results` says); cancel answer
 CANCELLATION_REQUESTED, 400 ALREADY_COMPLETED or 404; a body that breaks the schema gets 422
 with `{"detail": [{"loc", "msg", "type"}]}`. Every response carries `x-fal-request-id`.
 
-Faults are scripted per operation ("submit", "status", "result", "cancel", "stream"):
+Faults are scripted per operation ("submit", "status", "result", "cancel", "stream", and
+"plain" for any plain endpoint):
 `server.inject("status", Fault(status=429, retry_after=0.1), times=2)`; a wrong content type
 (`Fault(status=200, body="<html>", content_type="text/html")`) or an answer cut short after the
 work was done (`Fault(truncate=20)`: a submit so answered has queued its job). Plain (REST)
@@ -61,10 +62,11 @@ import time
 import urllib.request
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pydantic
@@ -75,6 +77,9 @@ from ._meta import AUTH_SCHEME
 from ._protocol import PollPolicy
 from ._sample import sample
 from ._spec import ENDPOINTS, ROUTES
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 TEST_API_KEY = "test-key"
 # Polls fast enough that a test waits milliseconds, not seconds.
@@ -236,7 +241,7 @@ class MockServer:
         self._overlapping = 0
 
     # --- lifecycle ---------------------------------------------------------------------
-    def start(self) -> MockServer:
+    def start(self) -> Self:
         handler = type("Handler", (_Handler,), {"mock": self})
         server_class = _Server6 if ":" in self.host else _Server
         self._httpd = server_class((self.host, self.port), handler)
@@ -256,7 +261,7 @@ class MockServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> MockServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -891,7 +896,7 @@ def _route_key(route: dict[str, Any]) -> str:
     return f"{route['method']} {route['path']}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _route_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
@@ -1189,7 +1194,7 @@ def _scalar(text: str, is_text: bool) -> Any:
     return value if isinstance(value, (bool, int, float)) or value is None else text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _text_fields(model_name: str | None) -> frozenset[str]:
     """Fields that may hold text: their wire text is kept as it is."""
     if model_name is None:
@@ -1229,7 +1234,7 @@ def _may_be_text(schema: Any, defs: dict[str, Any], depth: int) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _array_fields(model_name: str | None) -> set[str]:
     if model_name is None:
         return set()

@@ -22,9 +22,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fal_api import Client, PollPolicy, contract  # noqa: E402
-from fal_api._meta import AUTH_ENV, BASE_URL_ENV, DEFAULT_BASE_URL  # noqa: E402
-from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer  # noqa: E402
+from fal_api import Client, PollPolicy, contract
+from fal_api._meta import AUTH_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
+from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer
 
 LIVE_ENV = "SPECGEN_LIVE"
 LIVE_WRITES_ENV = "SPECGEN_LIVE_WRITES"

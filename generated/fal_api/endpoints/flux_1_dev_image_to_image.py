@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._resource import AsyncAPI, SyncAPI
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +17,7 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
 
     path = "/fal-ai/flux-1/dev/image-to-image"
     app_id = "fal-ai/flux-1"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -46,7 +44,10 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> Handle[models.Flux1DevImageToImageOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
@@ -55,10 +56,8 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
             prompt: 生成图像的提示
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5 范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1 范围值1-4 (1–4; default 1)
-            enable_safety_checker:
             output_format: 生成图片的格式。默认值:"jpeg" 支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
             acceleration: 生成速度。速度越高,生成速度越快。默认值:"regular" 支持default、none、regular、high (one of "default", "none", "regular", "high"; default "regular")
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -67,6 +66,17 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = self._body(
             models.Flux1DevImageToImageInput,
@@ -111,7 +121,9 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.Flux1DevImageToImageOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
@@ -120,10 +132,8 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
             prompt: 生成图像的提示
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5 范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1 范围值1-4 (1–4; default 1)
-            enable_safety_checker:
             output_format: 生成图片的格式。默认值:"jpeg" 支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
             acceleration: 生成速度。速度越高,生成速度越快。默认值:"regular" 支持default、none、regular、high (one of "default", "none", "regular", "high"; default "regular")
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -134,6 +144,19 @@ class Flux1DevImageToImage(Endpoint[models.Flux1DevImageToImageOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.Flux1DevImageToImageOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = self._body(
             models.Flux1DevImageToImageInput,
@@ -164,7 +187,7 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
 
     path = "/fal-ai/flux-1/dev/image-to-image"
     app_id = "fal-ai/flux-1"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -191,7 +214,10 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> AsyncHandle[models.Flux1DevImageToImageOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
@@ -200,10 +226,8 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
             prompt: 生成图像的提示
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5 范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1 范围值1-4 (1–4; default 1)
-            enable_safety_checker:
             output_format: 生成图片的格式。默认值:"jpeg" 支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
             acceleration: 生成速度。速度越高,生成速度越快。默认值:"regular" 支持default、none、regular、high (one of "default", "none", "regular", "high"; default "regular")
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -212,6 +236,17 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = await self._body(
             models.Flux1DevImageToImageInput,
@@ -256,7 +291,9 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.Flux1DevImageToImageOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
@@ -265,10 +302,8 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
             prompt: 生成图像的提示
             guidance_scale: CFG(无分类器引导)量表用于衡量您希望模型在寻找相关图像时与提示的贴近程度。默认值:3.5 范围值1-20 (1–20; default 3.5)
             num_images: 生成的图像数量。默认值:1 范围值1-4 (1–4; default 1)
-            enable_safety_checker:
             output_format: 生成图片的格式。默认值:"jpeg" 支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
             acceleration: 生成速度。速度越高,生成速度越快。默认值:"regular" 支持default、none、regular、high (one of "default", "none", "regular", "high"; default "regular")
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -279,6 +314,19 @@ class AsyncFlux1DevImageToImage(AsyncEndpoint[models.Flux1DevImageToImageOutput]
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.Flux1DevImageToImageOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = await self._body(
             models.Flux1DevImageToImageInput,

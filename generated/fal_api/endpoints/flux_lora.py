@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._resource import AsyncAPI, SyncAPI
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +16,7 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
 
     path = "/fal-ai/flux-lora"
     app_id = "fal-ai/flux-lora"
-    file_fields: dict[str, tuple[str, ...]] = {}
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def _parse(self, data: Any) -> models.FluxLoraOutput:
         return models.FluxLoraOutput.model_validate(data)
@@ -51,7 +48,10 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> Handle[models.FluxLoraOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             prompt: 提示词
@@ -61,7 +61,6 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
             num_images: 图片数量,范围值:1-4 (1–4)
             enable_safety_checker: 启用安全检查,默认值:true (default true)
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -70,6 +69,17 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = self._body(
             models.FluxLoraInput,
@@ -119,7 +129,9 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.FluxLoraOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             prompt: 提示词
@@ -129,7 +141,6 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
             num_images: 图片数量,范围值:1-4 (1–4)
             enable_safety_checker: 启用安全检查,默认值:true (default true)
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -140,6 +151,19 @@ class FluxLora(Endpoint[models.FluxLoraOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.FluxLoraOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = self._body(
             models.FluxLoraInput,
@@ -168,7 +192,7 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
 
     path = "/fal-ai/flux-lora"
     app_id = "fal-ai/flux-lora"
-    file_fields: dict[str, tuple[str, ...]] = {}
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def _parse(self, data: Any) -> models.FluxLoraOutput:
         return models.FluxLoraOutput.model_validate(data)
@@ -200,7 +224,10 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> AsyncHandle[models.FluxLoraOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             prompt: 提示词
@@ -210,7 +237,6 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
             num_images: 图片数量,范围值:1-4 (1–4)
             enable_safety_checker: 启用安全检查,默认值:true (default true)
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -219,6 +245,17 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = await self._body(
             models.FluxLoraInput,
@@ -268,7 +305,9 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.FluxLoraOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             prompt: 提示词
@@ -278,7 +317,6 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
             num_images: 图片数量,范围值:1-4 (1–4)
             enable_safety_checker: 启用安全检查,默认值:true (default true)
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -289,6 +327,19 @@ class AsyncFluxLora(AsyncEndpoint[models.FluxLoraOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.FluxLoraOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = await self._body(
             models.FluxLoraInput,

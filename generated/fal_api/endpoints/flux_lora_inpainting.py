@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._resource import AsyncAPI, SyncAPI
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +17,7 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
 
     path = "/fal-ai/flux-lora/inpainting"
     app_id = "fal-ai/flux-lora"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
         "mask_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
@@ -47,7 +45,10 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> Handle[models.FluxLoraInpaintingOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             prompt: 提示词
@@ -59,7 +60,6 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
             image_url: 图片url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
             strength: 强度,范围值:0.01-1 (0.01–1)
             mask_url: 蒙版url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -68,6 +68,17 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = self._body(
             models.FluxLoraInpaintingInput,
@@ -112,7 +123,9 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.FluxLoraInpaintingOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             prompt: 提示词
@@ -124,7 +137,6 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
             image_url: 图片url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
             strength: 强度,范围值:0.01-1 (0.01–1)
             mask_url: 蒙版url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -135,6 +147,19 @@ class FluxLoraInpainting(Endpoint[models.FluxLoraInpaintingOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.FluxLoraInpaintingOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = self._body(
             models.FluxLoraInpaintingInput,
@@ -165,7 +190,7 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
 
     path = "/fal-ai/flux-lora/inpainting"
     app_id = "fal-ai/flux-lora"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
         "mask_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
@@ -193,7 +218,10 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> AsyncHandle[models.FluxLoraInpaintingOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             prompt: 提示词
@@ -205,7 +233,6 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
             image_url: 图片url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
             strength: 强度,范围值:0.01-1 (0.01–1)
             mask_url: 蒙版url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -214,6 +241,17 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = await self._body(
             models.FluxLoraInpaintingInput,
@@ -258,7 +296,9 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.FluxLoraInpaintingOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             prompt: 提示词
@@ -270,7 +310,6 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
             image_url: 图片url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
             strength: 强度,范围值:0.01-1 (0.01–1)
             mask_url: 蒙版url,接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -281,6 +320,19 @@ class AsyncFluxLoraInpainting(AsyncEndpoint[models.FluxLoraInpaintingOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.FluxLoraInpaintingOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = await self._body(
             models.FluxLoraInpaintingInput,

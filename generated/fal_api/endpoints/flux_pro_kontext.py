@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._resource import AsyncAPI, SyncAPI
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +17,7 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
 
     path = "/fal-ai/flux-pro/kontext"
     app_id = "fal-ai/flux-pro"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -43,7 +41,10 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> Handle[models.FluxProKontextOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             prompt: 生成图像的提示
@@ -52,7 +53,6 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
             safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -61,6 +61,17 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = self._body(
             models.FluxProKontextInput,
@@ -99,7 +110,9 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.FluxProKontextOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             prompt: 生成图像的提示
@@ -108,7 +121,6 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
             safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -119,6 +131,19 @@ class FluxProKontext(Endpoint[models.FluxProKontextOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.FluxProKontextOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = self._body(
             models.FluxProKontextInput,
@@ -146,7 +171,7 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
 
     path = "/fal-ai/flux-pro/kontext"
     app_id = "fal-ai/flux-pro"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -170,7 +195,10 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> AsyncHandle[models.FluxProKontextOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             prompt: 生成图像的提示
@@ -179,7 +207,6 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
             safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -188,6 +215,17 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = await self._body(
             models.FluxProKontextInput,
@@ -226,7 +264,9 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.FluxProKontextOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             prompt: 生成图像的提示
@@ -235,7 +275,6 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
             output_format: 生成图片的格式。默认值:"jpeg"  支持default、png、jpeg (one of "default", "png", "jpeg"; default "jpeg")
             safety_tolerance: 生成图像的安全容差等级。1 表示最严格,5 表示最宽松。默认值:"2" (one of "1", "2", "3", "4", "5"; default "2")
             image_url: 在此处拖放文件,或提供 base64 编码的数据 URL接受的文件类型:jpg、jpeg、png、webp、gif、avif (file types jpg, jpeg, png, webp, gif, avif)
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -246,6 +285,19 @@ class AsyncFluxProKontext(AsyncEndpoint[models.FluxProKontextOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.FluxProKontextOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = await self._body(
             models.FluxProKontextInput,

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from .. import _protocol as protocol
-from .. import _rest as rest
 from .. import models
-from .._resource import AsyncAPI, SyncAPI
 from .._endpoint import AsyncEndpoint, Endpoint
 from .._handles import AsyncHandle, Handle
 
@@ -19,7 +17,7 @@ class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
 
     path = "/fal-ai/qwen-image-edit-lora"
     app_id = "fal-ai/qwen-image-edit-lora"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -46,7 +44,10 @@ class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> Handle[models.QwenImageEditLoraOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             prompt: 提示词
@@ -56,9 +57,7 @@ class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
             enable_safety_checker: 启用安全检查,默认值:true (default true)
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
             image_url: 图片url (file types jpg, jpeg, png, webp, gif, avif)
-            negative_prompt:
             acceleration: 图像生成的加速级别。枚举值: 'none', 'regular','high' (one of "none", "regular", "high")
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -67,6 +66,17 @@ class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = self._body(
             models.QwenImageEditLoraInput,
@@ -111,7 +121,9 @@ class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.QwenImageEditLoraOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             prompt: 提示词
@@ -121,9 +133,7 @@ class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
             enable_safety_checker: 启用安全检查,默认值:true (default true)
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
             image_url: 图片url (file types jpg, jpeg, png, webp, gif, avif)
-            negative_prompt:
             acceleration: 图像生成的加速级别。枚举值: 'none', 'regular','high' (one of "none", "regular", "high")
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -134,6 +144,19 @@ class QwenImageEditLora(Endpoint[models.QwenImageEditLoraOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.QwenImageEditLoraOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = self._body(
             models.QwenImageEditLoraInput,
@@ -164,7 +187,7 @@ class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
 
     path = "/fal-ai/qwen-image-edit-lora"
     app_id = "fal-ai/qwen-image-edit-lora"
-    file_fields: dict[str, tuple[str, ...]] = {
+    file_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "image_url": ("jpg", "jpeg", "png", "webp", "gif", "avif"),
     }
 
@@ -191,7 +214,10 @@ class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> AsyncHandle[models.QwenImageEditLoraOutput]:
-        """Queue a request and return its handle (`.status() .wait() .result() .cancel() .iter_events()`).
+        """Queue a request and return its handle.
+
+        The handle follows the request: `.status()`, `.wait()`, `.result()`, `.cancel()` and
+        `.iter_events()`.
 
         Args:
             prompt: 提示词
@@ -201,9 +227,7 @@ class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
             enable_safety_checker: 启用安全检查,默认值:true (default true)
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
             image_url: 图片url (file types jpg, jpeg, png, webp, gif, avif)
-            negative_prompt:
             acceleration: 图像生成的加速级别。枚举值: 'none', 'regular','high' (one of "none", "regular", "high")
-
             webhook_url: where the service POSTs the result when the request finishes.
             priority: the queue priority, "normal" or "low" (X-Fal-Queue-Priority).
             hint: a routing hint for the runner (X-Fal-Runner-Hint).
@@ -212,6 +236,17 @@ class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's handle: `.status()`, `.wait()`, `.result()`, `.cancel()`.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
         """
         body = await self._body(
             models.QwenImageEditLoraInput,
@@ -256,7 +291,9 @@ class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
         extra_body: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> models.QwenImageEditLoraOutput:
-        """Submit, wait for completion (polling with backoff), and return the result.
+        """Submit, wait for completion, and return the result.
+
+        Polls the request's status with backoff until it completes, then fetches the output.
 
         Args:
             prompt: 提示词
@@ -266,9 +303,7 @@ class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
             enable_safety_checker: 启用安全检查,默认值:true (default true)
             output_format: 输出图片格式,支持:jpeg、png (one of "jpeg", "png")
             image_url: 图片url (file types jpg, jpeg, png, webp, gif, avif)
-            negative_prompt:
             acceleration: 图像生成的加速级别。枚举值: 'none', 'regular','high' (one of "none", "regular", "high")
-
             timeout: seconds to wait in all; when they pass, the request is cancelled and
                 RequestTimeoutError is raised.
             on_update: called with each status (Queued, InProgress, Completed), new log lines only.
@@ -279,6 +314,19 @@ class AsyncQwenImageEditLora(AsyncEndpoint[models.QwenImageEditLoraOutput]):
             headers: more request headers (x-fal-no-retry, X-Fal-Object-Lifecycle-Preference, ...).
             extra_body: fields added to the body unchecked, for ones the docs lack.
             validate: False sends the arguments without checking them against the schema.
+
+        Returns:
+            The request's output, as models.QwenImageEditLoraOutput.
+
+        Raises:
+            InputValidationError: an argument breaks the documented schema; nothing was sent.
+            MissingCredentialsError: no credential for the operation's security was given.
+            APIError: the server answered an error status (ValidationError for 422,
+                AuthenticationError, NotFoundError, RateLimitError, ServerError).
+            MalformedResponseError: the answer does not parse or fit its documented model.
+            ConnectionFailedError: no answer came, after the retries the policy allows.
+            RequestFailedError: the request ran and failed (the service's own error types).
+            RequestTimeoutError: `timeout` passed; the request was cancelled.
         """
         body = await self._body(
             models.QwenImageEditLoraInput,

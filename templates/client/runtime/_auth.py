@@ -13,14 +13,12 @@ import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Union
 
 from ._meta import SECURITY_SCHEMES
 from .errors import MissingCredentialsError
 
-Credential = Union[
-    str, tuple[str, str]
-]  # a token or key; for basic auth (username, password)
+# A token or key; for basic auth (username, password).
+Credential = str | tuple[str, str]
 Requirement = tuple[tuple[str, ...], ...]
 
 

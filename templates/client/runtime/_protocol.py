@@ -16,9 +16,10 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlsplit
 
+from . import _log as http_log
 from .errors import (
     APIError,
     ClientError,
@@ -115,7 +116,7 @@ class Parallel:
     limit: int = 10
 
 
-Step = Union[HttpCall, Sleep, Notify, Parallel]
+Step = HttpCall | Sleep | Notify | Parallel
 Flow = Generator[Step, Any, T]
 
 
@@ -251,7 +252,7 @@ class Completed:
     error_type: str | None = None
 
 
-Status = Union[Queued, InProgress, Completed]
+Status = Queued | InProgress | Completed
 
 
 def parse_status(data: Any, request_id: str) -> Status:
@@ -310,9 +311,13 @@ def send(
             raise DeadlinePassed(
                 maybe_sent=False
             )  # a resent call follows only one that never arrived
+        started = time.monotonic()
         try:
             reply: Reply = yield call
         except TransportFailure as failure:
+            http_log.exchange(
+                call, attempt, time.monotonic() - started, None, str(failure)
+            )
             request_id = failure.request_id or _id_in(failure.partial)
             if deadline is not None and time.monotonic() >= deadline:
                 raise DeadlinePassed(
@@ -329,8 +334,11 @@ def send(
                     f"{call.method} {call.url}: {failure}",
                     maybe_sent=failure.maybe_sent,
                 ) from None
-            yield Sleep(_until(policy.delay(attempt, None), deadline))
+            pause = _until(policy.delay(attempt, None), deadline)
+            http_log.retry(call, attempt, policy.max_attempts, pause, str(failure))
+            yield Sleep(pause)
             continue
+        http_log.exchange(call, attempt, time.monotonic() - started, reply.status_code)
         retry_after = _retry_after(reply)
         # A 429 is a refusal (the concurrency limit): the request was not taken, so even a submit may go again.
         repeatable = call.idempotent or reply.status_code == 429
@@ -339,7 +347,16 @@ def send(
             and repeatable
             and attempt < policy.max_attempts
         ):
-            yield Sleep(_until(policy.delay(attempt, retry_after), deadline))
+            pause = _until(policy.delay(attempt, retry_after), deadline)
+            waited = "" if retry_after is None else f", Retry-After {retry_after:g}s"
+            http_log.retry(
+                call,
+                attempt,
+                policy.max_attempts,
+                pause,
+                f"HTTP {reply.status_code}{waited}",
+            )
+            yield Sleep(pause)
             continue
         if reply.status_code >= 400:
             raise error_for(
@@ -426,9 +443,10 @@ def malformed(reply: Reply, what: str) -> MalformedResponseError:
 
 def unfit(reply: Reply, data: Any, error: Exception) -> ResponseValidationError:
     """The typed error for an answer that does not fit its model; it keeps the data."""
-    items = (
-        error.errors(include_url=False)
-        if hasattr(error, "errors")
+    errors = getattr(error, "errors", None)  # pydantic's ValidationError has them
+    items: Any = (
+        errors(include_url=False)
+        if callable(errors)
         else [{"loc": (), "msg": str(error)}]
     )
     problems = [
@@ -951,7 +969,7 @@ class SseDecoder:
             return None
         name, _, value = line.partition(":")
         if name == "data":
-            self._data.append(value[1:] if value.startswith(" ") else value)
+            self._data.append(value.removeprefix(" "))
         return None
 
 

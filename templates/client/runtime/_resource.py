@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from . import _protocol as protocol
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 T = TypeVar("T")
-SyncSelf = TypeVar("SyncSelf", bound="SyncResource")
-AsyncSelf = TypeVar("AsyncSelf", bound="AsyncResource")
 
 
 class SyncAPI:
@@ -64,7 +65,7 @@ class SyncResource(SyncAPI):
         return self._parent._drive(flow)
 
     @property
-    def with_raw_response(self: SyncSelf) -> SyncSelf:
+    def with_raw_response(self) -> Self:
         """This namespace with methods that return a `RawResponse` instead of the parsed value."""
         clone = copy.copy(self)
         clone._settings = dataclasses.replace(self._settings, raw=True)
@@ -90,7 +91,7 @@ class AsyncResource(AsyncAPI):
         return await self._parent._drive(flow)
 
     @property
-    def with_raw_response(self: AsyncSelf) -> AsyncSelf:
+    def with_raw_response(self) -> Self:
         """This namespace with coroutines that return a `RawResponse` instead of the parsed value."""
         clone = copy.copy(self)
         clone._settings = dataclasses.replace(self._settings, raw=True)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import quote
 
 import pydantic
@@ -26,16 +26,19 @@ from ._auth import placed
 from ._endpoint import problems_of
 from .errors import APIError, FieldProblem, InputValidationError, error_for
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 Upload = Path | bytes | tuple[str, bytes]
 
 
 class NotGiven:
     """The type of NOT_GIVEN: an argument the caller left out (distinct from None = null)."""
 
-    _instance: NotGiven | None = None
+    _instance: ClassVar[NotGiven | None] = None
 
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
+    def __new__(cls) -> Self:
+        if not isinstance(cls._instance, cls):
             cls._instance = super().__new__(cls)
         return cls._instance
 
@@ -81,9 +84,8 @@ class Operation:
     media_types: Mapping[int, str] = field(
         default_factory=dict
     )  # documented media type by status
-    unwrap: frozenset[int] = (
-        frozenset()
-    )  # statuses whose list model is answered as the list itself
+    # statuses whose list model is answered as the list itself
+    unwrap: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ def build_call(
     if operation.encoding == "form":
         pairs = [
             pair
-            for name, value in (body or {}).items()
+            for name, value in (body if isinstance(body, Mapping) else {}).items()
             for pair in query_pairs(name, value, "form", True)
         ]
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -282,7 +284,11 @@ def build_call(
         headers["Content-Type"] = content_type
         return _replace(call, content=parts)
     if operation.encoding == "raw":
-        content = body.encode() if isinstance(body, str) else bytes(body)
+        content = (
+            body.encode()
+            if isinstance(body, str)
+            else b"" if isinstance(body, NotGiven) else bytes(body)
+        )
         headers["Content-Type"] = operation.content_type or "application/octet-stream"
         return _replace(call, content=content)
     return call

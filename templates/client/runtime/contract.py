@@ -32,11 +32,10 @@ def validate(schema: Any, value: Any) -> None:
     _validator(json.dumps(schema, sort_keys=True)).validate(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(schema_text: str) -> Any:
     """One compiled validator per schema for the whole test session, sharing one registry."""
     import jsonschema  # type: ignore[import-untyped,unused-ignore]  # a test dependency
-
     from referencing import Registry  # jsonschema's own dependency
 
     schema = json.loads(schema_text)
