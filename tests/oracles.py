@@ -80,16 +80,10 @@ SPEC_UNDEFINED = (
     "the document requires a property it never defines (an Apifox id in `required`)"
 )
 KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
-    "peer/docstrings_on_attributes.yml": {
-        "corpus": CORPUS,
-    },
     "apifox-2/native/jenny-org.线上测试分享文档.apifox.json": {
         "corpus": CORPUS,
     },
     "apifox-2/native/jenny-org.【2508w3】跨模块引用组件.apifox.json": {
-        "corpus": CORPUS,
-    },
-    "apifox-2/markdown/LashcaPieterse.Default module.md": {
         "corpus": CORPUS,
     },
     "apifox-2/openapi/LeoNiebin.git-backup.openapi.json": {

@@ -265,3 +265,25 @@ def test_check_reports_stale_files_in_every_format(seed_project: Path) -> None:
     assert int(ElementTree.fromstring(junit).get("failures")) == len(
         document["findings"]
     )
+
+
+@pytest.mark.parametrize(
+    "pattern, min_length",
+    [
+        ("[a-fA-F0-9]{64}", 0),
+        (r"^1[3-9]\d{9}$", 0),
+        (r"^[^@]+@[^@]+\.[a-z]{2,}$", 0),
+        (r"^(foo|bar)[a-z]*$", 6),
+    ],
+)
+def test_a_string_built_for_a_pattern_matches_it(pattern: str, min_length: int) -> None:
+    from generator import samples
+
+    schema = {"type": "string", "pattern": pattern, "minLength": min_length}
+    assert samples.is_valid(samples.build(schema, {}), schema, {})
+
+
+def test_a_pattern_beyond_the_builder_gives_no_text() -> None:
+    from generator.samples import pattern_text
+
+    assert pattern_text("(?=a)b") == ""
