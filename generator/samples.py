@@ -493,6 +493,13 @@ def negative_cases(schema: dict[str, Any], required: list[str]) -> list[dict[str
                     "value": high + 1 if integer else math.nextafter(high, math.inf),
                 }
             )
+        for exclusive in ("exclusiveMinimum", "exclusiveMaximum") * (
+            kind in ("integer", "number")
+        ):
+            bound = prop.get(exclusive)
+            if type(bound) is int or (type(bound) is float and kind == "number"):
+                # the bound itself is just outside
+                cases.append({"field": name, "constraint": exclusive, "value": bound})
         if (
             prop.get("enum")
             and all(isinstance(v, str) for v in prop["enum"])

@@ -83,7 +83,7 @@ def endpoint_view(endpoint: dict[str, Any], registry: dict[str, Any]) -> dict[st
         ],
         "request_schema": _request_schema(request, defs),
         "example": _example(request, defs),
-        "negative_cases": negative_views(args, body_args, request, defs),
+        "negative_cases": negative_views(args, body_args, request, defs, kwargs),
         "response_examples": response_examples(endpoint, defs),
         "curl_auth": curl_auth(endpoint, registry),
     }
@@ -439,6 +439,13 @@ def rest_view(
     expected_body: Any = (
         kwargs.get(whole["py"]) if whole else expected_fields(body_args, kwargs)
     )
+    if (
+        request
+        and not whole
+        and not request["required"]
+        and not any(a["py"] in kwargs for a in body_args)
+    ):
+        expected_body = None  # an optional body with no field given is not sent
     ok = answer(endpoint, defs)
     returns = [
         r for r in endpoint["responses"] if 200 <= r["code"] < 300 and r.get("model")
@@ -611,6 +618,7 @@ def negative_views(
     body_args: list[dict[str, Any]],
     request: dict[str, Any] | None,
     defs: dict[str, Any],
+    kwargs: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One invalid call per constraint of a parameter or a body field."""
     cases = []
@@ -628,12 +636,16 @@ def negative_views(
         for case in samples.negative_cases(
             body, [a["wire"] for a in fields if a["required"] and not a["nullable"]]
         ):
-            cases.append(
-                {
-                    **case,
-                    "py": next(a["py"] for a in fields if a["wire"] == case["field"]),
-                }
-            )
+            py = next(a["py"] for a in fields if a["wire"] == case["field"])
+            if (
+                case["constraint"] == "required"
+                and kwargs is not None
+                and request
+                and not request["required"]
+                and not any(a["py"] in kwargs and a["py"] != py for a in body_args)
+            ):
+                continue  # without it no field is given: an optional body is not sent
+            cases.append({**case, "py": py})
     return cases
 
 

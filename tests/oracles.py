@@ -175,9 +175,6 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
         "PUT /user/{id}": ACCEPT,
         "PUT /user/{id}/status": ACCEPT,
     },
-    "apifox-2/openapi/code-root.Default module.openapi.json": {
-        "corpus": CORPUS,
-    },
     "apifox-2/openapi/jenny-org.xisii-apifox.git-backup.openapi.yaml": {
         "POST /orders/{orderId}/payment": SPEC_CONST,
         "corpus": CORPUS,
