@@ -87,7 +87,6 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
         "corpus": CORPUS,
     },
     "apifox-2/openapi/LeoNiebin.git-backup.openapi.json": {
-        "corpus": CORPUS,
         "POST /v1/ask/desc": MODEL + "; " + REFUSED,
         "PROPFIND /": METHOD,
     },
@@ -177,7 +176,6 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
     },
     "apifox-2/openapi/jenny-org.xisii-apifox.git-backup.openapi.yaml": {
         "POST /orders/{orderId}/payment": SPEC_CONST,
-        "corpus": CORPUS,
         "POST /.sse": ACCEPT,
         "POST /calculator.asmx": BODY_ENCODING,
     },
