@@ -347,9 +347,36 @@ def _pin_discriminators(wanted: dict[str, Any]) -> dict[str, Any]:
     return pinned
 
 
+def _deprecated_on_fields_only(schema: Any, is_field: bool = False) -> Any:
+    """`deprecated` kept where it marks an object's field; elsewhere (an array's items, a
+    model) datamodel-code-generator would put it on a RootModel's `root`, which pydantic then
+    refuses to read (AttributeError: root)."""
+    if isinstance(schema, list):
+        return [_deprecated_on_fields_only(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "deprecated" and not is_field:
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {
+                name: _deprecated_on_fields_only(sub, True)
+                for name, sub in value.items()
+            }
+        elif key in normalize.DATA_KEYWORDS:
+            out[key] = value
+        else:
+            out[key] = _deprecated_on_fields_only(value)
+    return out
+
+
 def _generate(wanted: dict[str, Any]) -> str:
     _local_refs_only(wanted)
-    wanted = _pin_discriminators(wanted)
+    wanted = {
+        name: _deprecated_on_fields_only(schema)
+        for name, schema in _pin_discriminators(wanted).items()
+    }
     document = {
         "openapi": "3.1.0",
         "info": {"title": "models", "version": "1"},
