@@ -83,9 +83,6 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
     "apifox-2/native/jenny-org.线上测试分享文档.apifox.json": {
         "corpus": CORPUS,
     },
-    "apifox-2/native/jenny-org.【2508w3】跨模块引用组件.apifox.json": {
-        "corpus": CORPUS,
-    },
     "apifox-2/openapi/LeoNiebin.git-backup.openapi.json": {
         "POST /v1/ask/desc": MODEL + "; " + REFUSED,
         "PROPFIND /": METHOD,
@@ -180,7 +177,6 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
         "POST /calculator.asmx": BODY_ENCODING,
     },
     "apifox-2/openapi/shuideyimei3.默认模块.openapi.json": {
-        "corpus": CORPUS,
         "POST /api/files/payment-vouchers": REFUSED,
         "POST /api/files/product-images": REFUSED,
     },
