@@ -443,6 +443,7 @@ def rest_view(
         request
         and not whole
         and not request["required"]
+        and not expected_body
         and not any(a["py"] in kwargs for a in body_args)
     ):
         expected_body = None  # an optional body with no field given is not sent
@@ -642,7 +643,10 @@ def negative_views(
                 and kwargs is not None
                 and request
                 and not request["required"]
-                and not any(a["py"] in kwargs and a["py"] != py for a in body_args)
+                and not any(
+                    (a["py"] in kwargs or a.get("has_default")) and a["py"] != py
+                    for a in body_args
+                )
             ):
                 continue  # without it no field is given: an optional body is not sent
             cases.append({**case, "py": py})
