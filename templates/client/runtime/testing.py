@@ -944,7 +944,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not any(mock.satisfied(route, headers, query) for route, _ in job):
                 return self._answer(401, {"detail": "Unauthorized"}, None)
             answers = [mock._plain(route, match, query, headers, body, raw) for route, match in job]
-            code, answer, content_type = next((a for a in answers if a[0] != 422), answers[0])
+            # of operations sharing a method and path, the one whose parameters and body type fit
+            code, answer, content_type = next((a for a in answers if a[0] not in (415, 422)), answers[0])
             return self._answer(code, answer, None, content_type=content_type)
         request_id = job.request_id if job is not None else None
         fault = mock._next_fault(operation) if operation in OPERATIONS else None
