@@ -1323,8 +1323,9 @@ class _Handler(BaseHTTPRequestHandler):
                 mock._plain(route, match, query, headers, body, raw)
                 for route, match in job
             ]
+            # of operations sharing a method and path, the one whose parameters and body type fit
             code, answer, content_type = next(
-                (a for a in answers if a[0] != 422), answers[0]
+                (a for a in answers if a[0] not in (415, 422)), answers[0]
             )
             return self._answer(code, answer, None, content_type=content_type)
         request_id = job.request_id if job is not None else None
