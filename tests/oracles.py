@@ -88,7 +88,6 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
         "PROPFIND /": METHOD,
     },
     "apifox-2/openapi/MikuAddict.统计分析模块.openapi.yaml": {
-        "corpus": CORPUS,
         "DELETE /cart": ACCEPT,
         "DELETE /cart/{cartId}": ACCEPT,
         "DELETE /category/{id}": ACCEPT,
