@@ -450,8 +450,91 @@ def _local_refs_only(wanted: dict[str, Any]) -> None:
 COMPONENTS = "#/components/schemas/"
 
 
+def _pin_discriminators(wanted: dict[str, Any]) -> dict[str, Any]:
+    """Each model a discriminator maps to gets its tag value as an `enum` of the tag property
+    (what datamodel-code-generator makes of it anyway: a Literal): two branches with the same
+    shape then stay two models, not one reused as the other's base with a clashing Literal.
+    """
+    tags: dict[str, dict[str, list[str]]] = {}
+    stack: list[Any] = list(wanted.values())
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        stack.extend(v for k, v in node.items() if k not in normalize.DATA_KEYWORDS)
+        discriminator = node.get("discriminator")
+        if not isinstance(discriminator, dict) or not isinstance(
+            discriminator.get("propertyName"), str
+        ):
+            continue
+        mapping = discriminator.get("mapping")
+        pairs = (
+            list(mapping.items())
+            if isinstance(mapping, dict)
+            else [
+                (str(branch["$ref"])[len(COMPONENTS) :], branch["$ref"])
+                for branch in node.get("oneOf") or node.get("anyOf") or []
+                if isinstance(branch, dict) and isinstance(branch.get("$ref"), str)
+            ]
+        )
+        for value, ref in pairs:
+            if isinstance(ref, str) and ref.startswith(COMPONENTS):
+                found = tags.setdefault(ref[len(COMPONENTS) :], {})
+                found.setdefault(discriminator["propertyName"], []).append(str(value))
+    pinned = dict(wanted)
+    for name, properties in tags.items():
+        schema = pinned.get(name)
+        if not isinstance(schema, dict) or not isinstance(
+            schema.get("properties"), dict
+        ):
+            continue
+        props = dict(schema["properties"])
+        for prop, values in properties.items():
+            current = props.get(prop)
+            if (
+                isinstance(current, dict)
+                and current.get("type") == "string"
+                and "enum" not in current
+                and "const" not in current
+            ):
+                props[prop] = {**current, "enum": sorted(set(values))}
+        pinned[name] = {**schema, "properties": props}
+    return pinned
+
+
+def _deprecated_on_fields_only(schema: Any, is_field: bool = False) -> Any:
+    """`deprecated` kept where it marks an object's field; elsewhere (an array's items, a
+    model) datamodel-code-generator would put it on a RootModel's `root`, which pydantic then
+    refuses to read (AttributeError: root)."""
+    if isinstance(schema, list):
+        return [_deprecated_on_fields_only(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "deprecated" and not is_field:
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {
+                name: _deprecated_on_fields_only(sub, True)
+                for name, sub in value.items()
+            }
+        elif key in normalize.DATA_KEYWORDS:
+            out[key] = value
+        else:
+            out[key] = _deprecated_on_fields_only(value)
+    return out
+
+
 def _generate(wanted: dict[str, Any]) -> str:
     _local_refs_only(wanted)
+    wanted = {
+        name: _deprecated_on_fields_only(schema)
+        for name, schema in _pin_discriminators(wanted).items()
+    }
     document = {
         "openapi": "3.1.0",
         "info": {"title": "models", "version": "1"},
@@ -469,6 +552,7 @@ def _generate(wanted: dict[str, Any]) -> str:
             f"datamodel-code-generator could not build the models: {type(exc).__name__}: {str(exc)[:300]}",
         ) from None
     assert isinstance(text, str)
+    text = _parametrize_bare_containers(text)
     text = text.rstrip("\n") + "\n"  # one final newline, as black leaves a file
     for name in wanted:
         if not re.search(rf"^class {re.escape(name)}\(", text, re.MULTILINE):
@@ -561,6 +645,35 @@ def _inline_classes(properties: dict[str, Any]) -> list[str]:
             or (isinstance(prop.get("items"), dict) and "properties" in prop["items"])
         )
     ]
+
+
+_ANNOTATION_LINE = re.compile(r"^(?:    \w+: |class \w+\(RootModel\[)")
+_BARE = {"list": "list[Any]", "dict": "dict[str, Any]"}
+
+
+def _parametrize_bare_containers(text: str) -> str:
+    """A bare `list` or `dict` in a field's or root model's annotation (what
+    datamodel-code-generator writes for an array of recursive maps) as `list[Any]` /
+    `dict[str, Any]`: the same at run time, and `mypy --strict` takes it."""
+    lines = text.split("\n")
+    changed = False
+    for index, line in enumerate(lines):
+        if not _ANNOTATION_LINE.match(line):
+            continue
+        quoted = min((line.find(q) for q in "\"'" if q in line), default=len(line))
+        head = re.sub(
+            r"(?<![\w.])(list|dict)\b(?!\[)",
+            lambda m: _BARE[m.group(1)],
+            line[:quoted],
+        )
+        if head != line[:quoted]:
+            lines[index], changed = head + line[quoted:], True
+    if changed and not re.search(r"^from typing import .*\bAny\b", text, re.M):
+        at = next(
+            i for i, line in enumerate(lines) if line.startswith("from __future__")
+        )
+        lines.insert(at + 1, "\nfrom typing import Any")
+    return "\n".join(lines)
 
 
 def _run(document: dict[str, Any], aliases: dict[str, str] | None = None) -> Any:

@@ -449,9 +449,9 @@ def _string(schema: dict[str, Any], name: str) -> str:
     if schema.get("format") in FORMATS:
         return FORMATS[schema["format"]]
     if schema.get("pattern"):
-        return (
-            ""  # a pattern cannot be satisfied blindly; the contract test will say so
-        )
+        # the shortest text the pattern matches; "" when it cannot be built (a lookaround, a
+        # back-reference): the contract test then says so
+        return pattern_text(schema["pattern"], int(schema.get("minLength", 0)))
     length = int(schema.get("minLength", 1))
     text = "https://example.com/x" if name.endswith("url") else "x"
     return (
@@ -493,6 +493,13 @@ def negative_cases(schema: dict[str, Any], required: list[str]) -> list[dict[str
                     "value": high + 1 if integer else math.nextafter(high, math.inf),
                 }
             )
+        for exclusive in ("exclusiveMinimum", "exclusiveMaximum") * (
+            kind in ("integer", "number")
+        ):
+            bound = prop.get(exclusive)
+            if type(bound) is int or (type(bound) is float and kind == "number"):
+                # the bound itself is just outside
+                cases.append({"field": name, "constraint": exclusive, "value": bound})
         if (
             prop.get("enum")
             and all(isinstance(v, str) for v in prop["enum"])
@@ -500,3 +507,78 @@ def negative_cases(schema: dict[str, Any], required: list[str]) -> list[dict[str
         ):
             cases.append({"field": name, "constraint": "enum", "value": BAD_ENUM_VALUE})
     return cases
+
+
+def pattern_text(pattern: str, min_length: int = 0) -> str:
+    """A short text a regular expression (ECMA 262 as JSON Schema uses it, read by Python's
+    own parser) matches, at least `min_length` long when the pattern allows; "" when the
+    pattern is beyond what is built here."""
+    import importlib
+
+    try:
+        parser: Any = importlib.import_module(
+            "re._parser" if hasattr(re, "_parser") else "sre_parse"
+        )
+        text = _from_tree(parser, parser.parse(pattern), min_length)
+        compiled = re.compile(pattern)
+    except (re.error, ValueError, RecursionError, OverflowError):
+        return ""
+    return text if compiled.search(text) else ""
+
+
+def _from_tree(parser: Any, tree: Any, want: int) -> str:
+    constants = parser  # the opcodes are exported by the parser module
+    out: list[str] = []
+    for op, arg in tree:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "NOT_LITERAL":
+            out.append("x" if chr(arg) != "x" else "y")
+        elif name == "ANY":
+            out.append("x")
+        elif name == "IN":
+            out.append(_from_set(arg))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, sub = arg
+            count = low
+            if high is constants.MAXREPEAT or high > low:
+                piece = _from_tree(parser, sub, 0) or "x"
+                missing = want - len("".join(out))
+                count = max(
+                    low, min(high, -(-missing // len(piece))) if missing > 0 else low
+                )
+            out.extend(_from_tree(parser, sub, 0) for _ in range(count))
+        elif name == "SUBPATTERN":
+            out.append(_from_tree(parser, arg[-1], 0))
+        elif name == "BRANCH":
+            out.append(_from_tree(parser, arg[1][0], 0))
+        elif name == "AT":
+            continue
+        elif name in ("CATEGORY",):
+            out.append(_from_set([(op, arg)]))
+        else:
+            raise ValueError(f"cannot build {name}")
+    return "".join(out)
+
+
+def _from_set(items: Any) -> str:
+    negate = any(str(op) == "NEGATE" for op, _ in items)
+    for op, arg in items:
+        name = str(op)
+        if negate:
+            continue
+        if name == "LITERAL":
+            return chr(arg)
+        if name == "RANGE":
+            return chr(arg[0])
+        if name == "CATEGORY":
+            return {
+                "CATEGORY_DIGIT": "0",
+                "CATEGORY_SPACE": " ",
+                "CATEGORY_WORD": "a",
+            }.get(str(arg), "x")
+    if negate:
+        excluded = {chr(arg) for op, arg in items if str(op) == "LITERAL"}
+        return next(c for c in "xyz0" if c not in excluded)
+    raise ValueError("an empty character set")

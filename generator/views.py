@@ -95,7 +95,7 @@ def endpoint_view(
             for a in args + body_args
             if a["py"] in kwargs
         ],
-        "request_schema": request["schema"] if request else {},
+        "request_schema": _request_schema(request, defs),
         "example": _example(request, defs),
         "negative_cases": negative_views(args, body_args, request, defs, kwargs),
         "response_examples": response_examples(endpoint, defs),
@@ -352,6 +352,20 @@ def constraint_summary(schema: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _request_schema(request: Request | None, defs: dict[str, Schema]) -> Any:
+    """The schema the request example is checked against. A raw body (XML, msgpack) is sent
+    as the text or bytes given: when its documented schema describes the decoded document
+    (an object) and no documented example fits it, the example is checked as what is sent.
+    """
+    if not request:
+        return {}
+    if request["encoding"] == "raw" and not samples.is_valid(
+        _example(request, defs), request["schema"], defs
+    ):
+        return {"type": "string"}
+    return request["schema"]
+
+
 def _example(request: Request | None, defs: dict[str, Schema]) -> Any:
     """The documented request example when it satisfies the schema, else one built from it."""
     if not request:
@@ -447,6 +461,12 @@ def _query_texts(value: Any, style: str = "form", explode: bool = True) -> list[
     return [joiner.join(_text(item) for item in value)]
 
 
+def _form_texts(body: Any) -> dict[str, list[str]]:
+    """Form fields as the client encodes them (OpenAPI's default `form`, explode): every
+    value of each key, an array's items as repeated keys."""
+    return {name: _query_texts(value) for name, value in (body or {}).items()}
+
+
 def rest_view(
     endpoint: Endpoint,
     args: list[ArgumentView],
@@ -477,7 +497,13 @@ def rest_view(
     expected_body: Any = (
         kwargs.get(whole["py"]) if whole else expected_fields(body_args, kwargs)
     )
-    if expected_body == {} and request is not None and not request["required"]:
+    if (
+        request
+        and not whole
+        and not request["required"]
+        and not expected_body
+        and not any(a["py"] in kwargs for a in body_args)
+    ):
         expected_body = None  # an optional body with no field given is not sent
     ok = answer(endpoint, defs)
     returns = [
@@ -509,9 +535,7 @@ def rest_view(
             if arg["location"] == "query" and arg["py"] in sent
         },
         "expected_body": (
-            expected_body
-            if encoding in ("json", "raw")
-            else {k: _text(v) for k, v in (expected_body or {}).items()}
+            expected_body if encoding in ("json", "raw") else _form_texts(expected_body)
         ),
         "return_type": (
             " | ".join(
@@ -679,23 +703,22 @@ def negative_views(
     fields = [a for a in body_args if a["location"] == "body"]
     if fields:
         body = {"properties": {a["wire"]: resolve(a["schema"], defs) for a in fields}}
-        given = {a["wire"] for a in fields if a["py"] in (kwargs or {})}
         for case in samples.negative_cases(
             body, [a["wire"] for a in fields if a["required"] and not a["nullable"]]
         ):
+            py = next(a["py"] for a in fields if a["wire"] == case["field"])
             if (
                 case["constraint"] == "required"
-                and request is not None
+                and kwargs is not None
+                and request
                 and not request["required"]
-                and not given - {case["field"]}
+                and not any(
+                    (a["py"] in kwargs or a.get("has_default")) and a["py"] != py
+                    for a in body_args
+                )
             ):
-                continue  # without it an optional body is empty, so rightly not sent
-            cases.append(
-                {
-                    **case,
-                    "py": next(a["py"] for a in fields if a["wire"] == case["field"]),
-                }
-            )
+                continue  # without it no field is given: an optional body is not sent
+            cases.append({**case, "py": py})
     return cases
 
 

@@ -80,25 +80,14 @@ SPEC_UNDEFINED = (
     "the document requires a property it never defines (an Apifox id in `required`)"
 )
 KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
-    "peer/docstrings_on_attributes.yml": {
-        "corpus": CORPUS,
-    },
     "apifox-2/native/jenny-org.线上测试分享文档.apifox.json": {
         "corpus": CORPUS,
     },
-    "apifox-2/native/jenny-org.【2508w3】跨模块引用组件.apifox.json": {
-        "corpus": CORPUS,
-    },
-    "apifox-2/markdown/LashcaPieterse.Default module.md": {
-        "corpus": CORPUS,
-    },
     "apifox-2/openapi/LeoNiebin.git-backup.openapi.json": {
-        "corpus": CORPUS,
         "POST /v1/ask/desc": MODEL + "; " + REFUSED,
         "PROPFIND /": METHOD,
     },
     "apifox-2/openapi/MikuAddict.统计分析模块.openapi.yaml": {
-        "corpus": CORPUS,
         "DELETE /cart": ACCEPT,
         "DELETE /cart/{cartId}": ACCEPT,
         "DELETE /category/{id}": ACCEPT,
@@ -181,17 +170,12 @@ KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
         "PUT /user/{id}": ACCEPT,
         "PUT /user/{id}/status": ACCEPT,
     },
-    "apifox-2/openapi/code-root.Default module.openapi.json": {
-        "corpus": CORPUS,
-    },
     "apifox-2/openapi/jenny-org.xisii-apifox.git-backup.openapi.yaml": {
         "POST /orders/{orderId}/payment": SPEC_CONST,
-        "corpus": CORPUS,
         "POST /.sse": ACCEPT,
         "POST /calculator.asmx": BODY_ENCODING,
     },
     "apifox-2/openapi/shuideyimei3.默认模块.openapi.json": {
-        "corpus": CORPUS,
         "POST /api/files/payment-vouchers": REFUSED,
         "POST /api/files/product-images": REFUSED,
     },

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from generator.readers.openapi import OAS_METHODS
 from tests.helpers import ROOT, run_cli
 from tests.oracles import PEER_DOCUMENTS, document_id, known_gap
 
@@ -27,6 +28,24 @@ SECOND = ROOT / "tests" / "fixtures" / "apifox-2"
 MORE = sorted(
     p for p in SECOND.rglob("*") if p.is_file() and p.name != "SOURCES.md"
 ) + list(PEER_DOCUMENTS)
+
+
+def describes_operations(document: Path) -> bool:
+    """False for an OpenAPI document whose `paths` hold no operation (a components-only
+    document): the generator refuses it. Other formats are taken to describe endpoints.
+    """
+    if document.suffix not in (".json", ".yaml", ".yml"):
+        return True
+    import yaml
+
+    spec = yaml.safe_load(document.read_text(encoding="utf-8"))
+    if not isinstance(spec, dict) or not ("openapi" in spec or "swagger" in spec):
+        return True
+    paths = spec.get("paths") or {}
+    return any(
+        isinstance(item, dict) and any(method in item for method in OAS_METHODS)
+        for item in paths.values()
+    )
 
 
 def _param(export: Path) -> Any:
@@ -54,6 +73,13 @@ def test_export_generates_a_client_that_type_checks_and_passes_its_contract_test
 ) -> None:
     out = tmp_path / "generated"
     done = generate([export], out)
+    if not describes_operations(export):
+        # Nothing to generate from: a located refusal (exit 2), nothing written.
+        assert done.returncode == 2, done.stderr
+        assert export.name in done.stderr, done.stderr
+        assert "error: the inputs describe no endpoint" in done.stderr, done.stderr
+        assert not out.exists()
+        return
     assert done.returncode == 0, done.stderr
     registry = json.loads((out / "registry.json").read_text(encoding="utf-8"))
     assert registry["endpoints"], "no endpoint was read"

@@ -265,3 +265,65 @@ def test_check_reports_stale_files_in_every_format(seed_project: Path) -> None:
     assert int(ElementTree.fromstring(junit).get("failures")) == len(
         document["findings"]
     )
+
+
+@pytest.mark.parametrize(
+    "pattern, min_length",
+    [
+        ("[a-fA-F0-9]{64}", 0),
+        (r"^1[3-9]\d{9}$", 0),
+        (r"^[^@]+@[^@]+\.[a-z]{2,}$", 0),
+        (r"^(foo|bar)[a-z]*$", 6),
+    ],
+)
+def test_a_string_built_for_a_pattern_matches_it(pattern: str, min_length: int) -> None:
+    from generator import samples
+
+    schema = {"type": "string", "pattern": pattern, "minLength": min_length}
+    assert samples.is_valid(samples.build(schema, {}), schema, {})
+
+
+def test_a_pattern_beyond_the_builder_gives_no_text() -> None:
+    from generator.samples import pattern_text
+
+    assert pattern_text("(?=a)b") == ""
+
+
+def test_openapi_3_0_boolean_exclusive_bounds_become_numeric() -> None:
+    from generator.readers.refs import _exclusive_bounds
+
+    node = {"type": "number", "minimum": 0, "exclusiveMinimum": True}
+    node |= {"maximum": 9, "exclusiveMaximum": False}
+    _exclusive_bounds(node)
+    assert node == {"type": "number", "exclusiveMinimum": 0, "maximum": 9}
+
+
+def test_same_shaped_discriminated_branches_stay_distinct_models() -> None:
+    from generator import models
+
+    branch = {"type": "object", "properties": {"kind": {"type": "string"}}}
+    union = {
+        "discriminator": {
+            "propertyName": "kind",
+            "mapping": {
+                "a": "#/components/schemas/A",
+                "b": "#/components/schemas/B",
+            },
+        },
+        "oneOf": [
+            {"$ref": "#/components/schemas/A"},
+            {"$ref": "#/components/schemas/B"},
+        ],
+    }
+    text = models._generate({"A": branch, "B": branch, "U": union})
+    assert "class B(BaseModel):" in text and 'Literal["b"]' in text
+
+
+def test_bare_containers_from_the_model_generator_get_type_arguments() -> None:
+    from generator import models
+
+    text = models._parametrize_bare_containers(
+        'from __future__ import annotations\n\nclass R(RootModel[list]):\n    root: list\n    """a list"""\n'
+    )
+    assert "RootModel[list[Any]]" in text and "root: list[Any]" in text
+    assert '"""a list"""' in text and "from typing import Any" in text

@@ -134,6 +134,11 @@ class RecordedRequest:
             ).items()
         }
 
+    @property
+    def form_values(self) -> dict[str, list[str]]:
+        """An urlencoded body's fields, every value of each (an array's repeated keys)."""
+        return parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -756,6 +761,11 @@ class MockServer:
                 values = [_scalar(text, py_name in texts) for text in query[wire]]
                 found[py_name] = values if py_name in arrays else values[-1]
                 continue
+            if py_name in arrays and location in ("header", "cookie"):
+                items = _sent_items(headers, location, wire)
+                if items is not None:
+                    found[py_name] = [_scalar(text, py_name in texts) for text in items]
+                continue
             source = {"path": path_values, "header": headers, "cookie": cookies}.get(
                 location, {}
             )
@@ -779,14 +789,17 @@ class MockServer:
                 "application/json",
             )
         if encoding == "form":
-            body = {
-                key: _field_value(values[-1])
-                for key, values in parse_qs(
-                    raw.decode("utf-8", "replace"), keep_blank_values=True
-                ).items()
-            }
+            sent = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+            body = _fields(
+                route["input_model"],
+                {
+                    key: [_field_value(value) for value in values]
+                    for key, values in sent.items()
+                },
+            )
         if encoding == "multipart":
-            body, files = _multipart(content_type, raw)
+            parts, files = _multipart(content_type, raw)
+            body = _fields(route["input_model"], parts)
             missing = [
                 name for name in route.get("required_files", []) if name not in files
             ]
@@ -940,7 +953,7 @@ def _multipart(
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
     )
-    fields: dict[str, Any] = {}
+    fields: dict[str, list[Any]] = {}
     files: dict[str, bytes] = {}
     if not message.is_multipart():
         return fields, files
@@ -953,8 +966,42 @@ def _multipart(
         if part.get_filename() is not None:
             files[name] = data
         else:
-            fields[name] = _field_value(data.decode("utf-8", "replace"))
+            fields.setdefault(name, []).append(
+                _field_value(data.decode("utf-8", "replace"))
+            )
     return fields, files
+
+
+def _fields(model_name: str | None, sent: dict[str, list[Any]]) -> dict[str, Any]:
+    """Form or multipart fields by name: an array field's repeated keys (or parts) are its
+    items, as OpenAPI's default `form`/explode encoding sends them; any other field is its last
+    value."""
+    arrays = _array_fields(model_name)
+    return {
+        name: (
+            values
+            if name in arrays and not (len(values) == 1 and isinstance(values[0], list))
+            else values[-1]
+        )
+        for name, values in sent.items()
+    }
+
+
+def _sent_items(headers: dict[str, str], location: str, wire: str) -> list[str] | None:
+    """An array header (`simple`: "a,b") or cookie (`form`: repeated `name=a; name=b`, or one
+    `name=a,b` unexploded) as its items; None when it was not sent."""
+    if location == "header":
+        text = headers.get(wire.lower())
+        return None if text is None else text.split(",")
+    pairs = [
+        part.strip().split("=", 1)
+        for part in headers.get("cookie", "").split(";")
+        if "=" in part
+    ]
+    values = [unquote(value) for name, value in pairs if name == wire]
+    if not values:
+        return None
+    return values if len(values) > 1 else values[0].split(",")
 
 
 def _segments(path: str) -> list[str]:
@@ -1317,11 +1364,10 @@ class _Handler(BaseHTTPRequestHandler):
                 mock._plain(route, match, query, headers, body, raw)
                 for route, match in job
             ]
-            # the docs may describe one method and path twice: a route that accepted the
-            # request answers, else one whose complaint is not about the fields (415, ...)
+            # of operations sharing a method and path, the one whose parameters and body type fit
             code, answer, content_type = next(
                 (a for a in answers if a[0] < 400),
-                next((a for a in answers if a[0] != 422), answers[0]),
+                next((a for a in answers if a[0] not in (415, 422)), answers[0]),
             )
             return self._answer(code, answer, None, content_type=content_type)
         request_id = job.request_id if job is not None else None

@@ -214,6 +214,7 @@ class SchemaFixer:
         if node.get("type") == "file":  # Swagger 2 / old Apifox form fields
             node["type"], node["format"] = "string", "binary"
         _nullable_to_type_list(node)
+        _exclusive_bounds(node)
         _drop_leftovers(node)
         for key in ONE_SCHEMA:
             if isinstance(node.get(key), (dict, list)):
@@ -350,6 +351,22 @@ class SchemaFixer:
             seen.add(target)
             model = self.model(target)
         return model
+
+
+def _exclusive_bounds(node: dict[str, Any]) -> None:
+    """OpenAPI 3.0 (JSON Schema draft 4) `exclusiveMinimum: true` beside `minimum: m` ->
+    JSON Schema's `exclusiveMinimum: m` (and the same for the maximum); `false` says nothing.
+    """
+    for exclusive, bound in (
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ):
+        flag = node.get(exclusive)
+        if not isinstance(flag, bool):
+            continue
+        del node[exclusive]
+        if flag and isinstance(node.get(bound), (int, float)):
+            node[exclusive] = node.pop(bound)
 
 
 def _nullable_to_type_list(node: dict[str, Any]) -> None:

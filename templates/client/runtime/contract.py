@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,13 +41,41 @@ def _validator(schema_text: str) -> Any:
 
     schema = json.loads(schema_text)
     root = {**schema, "$defs": SCHEMAS} if isinstance(schema, dict) else schema
-    # formats checked as the generator checked them when it chose examples and answers; an
-    # empty registry: only refs inside the schema resolve, nothing is ever fetched or opened
+    # an empty registry: only refs inside the schema resolve, nothing is ever fetched or opened
     return jsonschema.Draft202012Validator(
-        root,
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-        registry=Registry(),
+        root, format_checker=_format_checker(), registry=Registry()
     )
+
+
+# `date-time` and `time` as RFC 3339 writes them (with the offset), as strict validators do.
+RFC3339 = {
+    "date-time": r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+    "time": r"^\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _format_checker() -> Any:
+    """Formats checked as the generator checked them when it chose examples and answers: the
+    same fixed set on every machine (jsonschema's own checkers depend on which optional
+    packages are installed)."""
+    import jsonschema  # type: ignore[import-untyped,unused-ignore]  # a test dependency
+
+    checker = jsonschema.FormatChecker(formats=())
+    for name in ("date", "email", "idn-email", "ipv4", "ipv6", "regex", "uuid"):
+        known = jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers.get(name)
+        if known is not None:
+            checker.checkers[name] = known
+    for name, pattern in RFC3339.items():
+        checker.checkers[name] = (_matcher(re.compile(pattern)), ())
+    return checker
+
+
+def _matcher(pattern: re.Pattern[str]) -> Callable[[object], bool]:
+    def matches(value: object) -> bool:
+        return not isinstance(value, str) or bool(pattern.match(value))
+
+    return matches
 
 
 def rejected_before_sending(
