@@ -1,13 +1,12 @@
 """Black is the style authority, but generation does not run it on what is already black-clean:
 the runtime files are stored formatted, the templates emit black's layout, and `layout` hands
 black only the statements it cannot vouch for. These tests run black itself over the whole
-output of every export in both corpora, of openapi-python-client's documents and of the seeds,
-and require that it changes nothing; and check `layout` against black on hand-made cases.
+output of the seeds (test_lint_clean does the same for every export in both corpora and
+openapi-python-client's documents) and require that it changes nothing; and check `layout`
+against black on hand-made cases.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import black
 import pytest
@@ -15,15 +14,10 @@ import pytest
 from generator import config, formatting, layout, pipeline, render
 from generator.diagnostics import Report, SpecError
 from tests.helpers import ROOT
-from tests.oracles import PEER_DOCUMENTS, document_id
 
 MODE = formatting.black_mode()  # what `black --check generated/` uses
-DOCUMENTS = sorted(
-    p
-    for corpus in ("apifox", "apifox-2", "rest")
-    for p in (ROOT / "tests" / "fixtures" / corpus).rglob("*")
-    if p.is_file() and p.name != "SOURCES.md"
-) + list(PEER_DOCUMENTS)
+# Black over the output of every corpus document is in test_lint_clean, which generates each
+# document once for black, ruff and pyright.
 
 
 def _not_black_clean(files: dict[str, bytes]) -> list[str]:
@@ -41,18 +35,6 @@ def _build(cfg: config.Config) -> dict[str, bytes]:
         return pipeline.build(cfg, Report(), use_cache=False)[1]
     except SpecError as error:  # an export the generator refuses has no output to check
         pytest.skip(f"not generated: {error}")
-
-
-@pytest.mark.parametrize(
-    "document",
-    [
-        pytest.param(p, id=document_id(p) if p in PEER_DOCUMENTS else p.name)
-        for p in DOCUMENTS
-    ],
-)
-def test_black_changes_nothing_in_the_output_of(document: Path, tmp_path: Path) -> None:
-    cfg = config.from_arguments(tmp_path, [str(document)], "generated", "corpus_api")
-    assert _not_black_clean(_build(cfg)) == []
 
 
 def test_black_changes_nothing_in_the_seeds_output() -> None:

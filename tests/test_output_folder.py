@@ -299,6 +299,7 @@ def test_outputs_that_would_share_a_file_are_told_apart(tmp_path: Path) -> None:
         "index.md",
         "index_.md",
         "index_2.md",
+        "models.md",
     ]
     with pytest.raises(SpecError, match="two outputs map to one file"):
         render.distinct({"docs/Pet.md": "", "docs/pet.md": ""})
