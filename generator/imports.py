@@ -19,11 +19,16 @@ from generator.diagnostics import fail
 
 TARGET = "py310"  # templates/package/pyproject.toml.j2: requires-python = ">=3.10"
 RULES = "F401,I001,RUF022"
+# datamodel-code-generator's models.py also gets pyupgrade's fixes for the package's target:
+# `Dict` -> `dict` (with `typing.Dict` then unused) and quoted annotations unquoted.
+MODEL_RULES = RULES + ",UP006,UP035,UP037"
 
 
-def tidy(files: dict[str, str], package: str, skip: frozenset[str]) -> dict[str, str]:
+def tidy(
+    files: dict[str, str], package: str, skip: frozenset[str], rules: str = RULES
+) -> dict[str, str]:
     """`files` with unused imports removed and import blocks sorted in every .py file not in
-    `skip`; the other files as they are."""
+    `skip`; the other files as they are. `rules`: the ruff fixes applied."""
     todo = sorted(p for p in files if p.endswith(".py") and p not in skip)
     if not todo:
         return files
@@ -46,7 +51,7 @@ def tidy(files: dict[str, str], package: str, skip: frozenset[str]) -> dict[str,
                 "--exit-zero",
                 "--quiet",
                 "--select",
-                RULES,
+                rules,
                 "--target-version",
                 TARGET,
                 "--config",

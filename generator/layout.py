@@ -41,7 +41,9 @@ def pieces(path: str, text: str, strict: bool = False) -> list[tuple[bool, str]]
     statement split over several lines may be one black would join, so it goes to black too.
     """
     tree = parse(path, text)
-    lines = text.splitlines(keepends=True)
+    # lines as the parser counts them: "\n" only (str.splitlines would also break at
+    # U+2028, form feeds, ... which a docstring may hold)
+    lines = [line for line in re.split(r"(?<=\n)", text) if line]
     exempt: set[int] = set()  # 0-based lines inside docstrings
     forced: set[int] = set()  # lines of docstrings only black may settle
     replaced: dict[int, tuple[int, str]] = {}  # first line -> (end line, new text)

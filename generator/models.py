@@ -189,9 +189,10 @@ def _singular(name: str) -> str:
 
 
 def _flatten_overrides(schema: Any, shared: dict[str, Schema], depth: int = 0) -> Any:
-    """An `allOf` whose branches give one property two different schemas becomes one merged
-    object (later branches win, `required` joined): as a subclass, the model would override a
-    field with an incompatible type, which mypy rejects and pydantic reads differently.
+    """An `allOf` whose branches give one property two different schemas (or two different
+    requirednesses) becomes one merged object (later branches win, `required` joined): as a
+    subclass, the model would override a field with an incompatible type or without the default,
+    which mypy and pyright reject and pydantic reads differently.
     """
     if isinstance(schema, list):
         return [_flatten_overrides(item, shared, depth + 1) for item in schema]
@@ -211,17 +212,29 @@ def _flatten_overrides(schema: Any, shared: dict[str, Schema], depth: int = 0) -
     resolved = [normalize.resolve(branch, shared) for branch in branches]
     if not all(
         isinstance(b, dict)
-        and isinstance(b.get("properties"), dict)
+        and isinstance(b.get("properties", {}), dict)
         and "allOf" not in b
         for b in resolved
-    ):
+    ) or not any("properties" in b for b in resolved):
         return out
     seen: dict[str, Any] = {}
+    needed: dict[str, bool] = {}
     conflict = False
     for branch in resolved:
-        for name, prop in branch["properties"].items():
-            conflict = conflict or (name in seen and seen[name] != prop)
+        wanted = set(branch.get("required") or [])
+        # a branch that only makes an earlier optional field required overrides it too
+        conflict = conflict or any(
+            seen.get(n) is not None and not needed[n] for n in wanted
+        )
+        for name, prop in branch.get("properties", {}).items():
+            # a field a later branch gives another schema, or makes required where an
+            # earlier one had it optional (with a default), is an override
+            conflict = conflict or (
+                name in seen
+                and (seen[name] != prop or needed[name] != (name in wanted))
+            )
             seen[name] = prop
+            needed[name] = name in wanted
     if not conflict:
         return out
     required = [

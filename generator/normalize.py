@@ -585,6 +585,7 @@ def _parameters(
             location == "header"
             and not param.required
             and not HEADER_NAME.match(param.name)
+            and not HEADER_VALUE_BAD.search(param.name)  # control characters: an error
         ):
             # An optional header that cannot be sent: the operation stays callable without it.
             report.warn(

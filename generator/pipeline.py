@@ -105,8 +105,11 @@ def build(
         settled_cache=settled,
     )
     models_path = f"{package}/models.py"
+    tidied_models = imports.tidy(
+        {models_path: models_text()}, package, frozenset(), imports.MODEL_RULES
+    )
     formatted[models_path] = formatting.format_python(
-        {models_path: models_text()},
+        tidied_models,
         black_cache,
         foreign=render.foreign(package),
         settled_cache=settled,

@@ -1144,7 +1144,12 @@ def cases() -> list[Case]:
         {
             "a.txt": docpage(
                 method="GET",
-                params={"header": [{"name": "Bad Header", "type": "string"}]},
+                # required: an optional one that cannot be sent is left out with a warning
+                params={
+                    "header": [
+                        {"name": "Bad Header", "type": "string", "required": True}
+                    ]
+                },
             )
         },
         "error",

@@ -80,6 +80,9 @@ SPEC_UNDEFINED = (
     "the document requires a property it never defines (an Apifox id in `required`)"
 )
 KNOWN_CLIENT_GAPS: dict[str, dict[str, str]] = {
+    "apifox/openapi/Boyuan.默认模块.openapi.yaml": {
+        "DELETE /api/cycles": "registry: a path parameter its path template lacks is sent in the query (warned); Schemathesis leaves it out",
+    },
     "apifox-2/native/jenny-org.线上测试分享文档.apifox.json": {
         "corpus": CORPUS,
     },
