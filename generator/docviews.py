@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 from generator import escape, samples
 from generator.normalize import APIFOX_VARIABLE, DEFS_REF, resolve
 from generator.registry_types import Endpoint, Parameter, Registry
-from generator.views import _ordered_params, _query_texts, _text, expected_fields
+from generator.views import expected_fields, ordered_params, query_texts, wire_text
 
 MODELS_PAGE = "models.md"
 INDEX_PAGE = "index.md"
@@ -454,7 +454,7 @@ def param_values(view: dict[str, Any], registry: Registry) -> dict[str, Any]:
     }
     values: dict[str, Any] = {}
     for arg, param in zip(
-        view["param_args"], _ordered_params(cast(Endpoint, view)), strict=True
+        view["param_args"], ordered_params(cast(Endpoint, view)), strict=True
     ):
         if arg["required"]:
             found, value = _param_example(arg, param, defs)
@@ -637,27 +637,27 @@ def curl_command(
     options: list[str] = []
     cookies: list[str] = []
     for arg, param in zip(
-        view["param_args"], _ordered_params(cast(Endpoint, view)), strict=True
+        view["param_args"], ordered_params(cast(Endpoint, view)), strict=True
     ):
         if arg["py"] not in params:
             continue
         value = params[arg["py"]]
         if arg["location"] == "path":
             text = (
-                ",".join(quote(_text(item), safe="") for item in value)
+                ",".join(quote(wire_text(item), safe="") for item in value)
                 if isinstance(value, list)
-                else quote(_text(value), safe="")
+                else quote(wire_text(value), safe="")
             )
             path = path.replace("{" + arg["wire"] + "}", text)
         elif arg["location"] == "query":
-            for text in _query_texts(
+            for text in query_texts(
                 value, param.get("style", "form"), param.get("explode", True)
             ):
                 query.append((arg["wire"], text))
         elif arg["location"] == "header":
-            options.append("-H " + escape.sh_arg(f"{arg['wire']}: {_text(value)}"))
+            options.append("-H " + escape.sh_arg(f"{arg['wire']}: {wire_text(value)}"))
         else:
-            cookies.append(f"{arg['wire']}={quote(_text(value), safe='')}")
+            cookies.append(f"{arg['wire']}={quote(wire_text(value), safe='')}")
     url = base + path + ("?" + urlencode(query, quote_via=quote) if query else "")
     words = [f"curl -X {view['method']} {escape.sh_arg(url)}"]
     words += _auth_options(view, registry, params) + options

@@ -434,7 +434,7 @@ def expected_fields(
     return body
 
 
-def _text(value: Any) -> str:
+def wire_text(value: Any) -> str:
     """A parameter value as the client puts it on the wire: must match `_rest._text` in the
     runtime template (which cannot import the generator)."""
     if value is None:
@@ -448,23 +448,23 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _query_texts(value: Any, style: str = "form", explode: bool = True) -> list[str]:
+def query_texts(value: Any, style: str = "form", explode: bool = True) -> list[str]:
     """A scalar or array parameter as OpenAPI serializes it into the query: form + explode
     repeats the key, otherwise one value joined by `,` (form), space or `|`."""
     if not isinstance(value, list):
-        return [_text(value)]
+        return [wire_text(value)]
     if explode and style != "json":
-        return [_text(item) for item in value]
+        return [wire_text(item) for item in value]
     if style == "json":
         return [json.dumps(value, separators=(",", ":"), ensure_ascii=False)]
     joiner = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
-    return [joiner.join(_text(item) for item in value)]
+    return [joiner.join(wire_text(item) for item in value)]
 
 
 def _form_texts(body: Any) -> dict[str, list[str]]:
     """Form fields as the client encodes them (OpenAPI's default `form`, explode): every
     value of each key, an array's items as repeated keys."""
-    return {name: _query_texts(value) for name, value in (body or {}).items()}
+    return {name: query_texts(value) for name, value in (body or {}).items()}
 
 
 def rest_view(
@@ -486,9 +486,9 @@ def rest_view(
         if arg["location"] == "path" and arg["py"] in sent:
             value = sent[arg["py"]]
             text = (
-                ",".join(quote(_text(item), safe="") for item in value)
+                ",".join(quote(wire_text(item), safe="") for item in value)
                 if isinstance(value, list)
-                else quote(_text(value), safe="")
+                else quote(wire_text(value), safe="")
             )
             path = path.replace("{" + arg["wire"] + "}", text)
     request = endpoint["request"]
@@ -526,12 +526,12 @@ def rest_view(
         "content_type": request["content_type"] if request else None,
         "expected_path": path,
         "expected_query": {
-            arg["wire"]: _query_texts(
+            arg["wire"]: query_texts(
                 sent[arg["py"]],
                 param.get("style", "form"),
                 param.get("explode", True),
             )
-            for arg, param in zip(args, _ordered_params(endpoint), strict=True)
+            for arg, param in zip(args, ordered_params(endpoint), strict=True)
             if arg["location"] == "query" and arg["py"] in sent
         },
         "expected_body": (
@@ -558,7 +558,7 @@ def rest_view(
         "response_models": [(r["code"], r.get("model")) for r in endpoint["responses"]],
         "styles": [
             (arg["py"], param["style"], param["explode"])
-            for arg, param in zip(args, _ordered_params(endpoint), strict=True)
+            for arg, param in zip(args, ordered_params(endpoint), strict=True)
             if "style" in param
         ],
         "nullable_names": sorted(
@@ -590,7 +590,7 @@ def rest_view(
     }
 
 
-def _ordered_params(endpoint: Endpoint) -> list[Parameter]:
+def ordered_params(endpoint: Endpoint) -> list[Parameter]:
     """The parameters in the order of the arguments (by location)."""
     return [
         param

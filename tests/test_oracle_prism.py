@@ -17,6 +17,7 @@ import httpx
 import jsonschema
 import pytest
 
+from generator.readers.openapi import OAS_METHODS
 from tests.oracles import (
     OPENAPI_DOCUMENTS,
     Package,
@@ -72,9 +73,6 @@ def prism_verdict(response: httpx.Response | None) -> str | None:
     return None
 
 
-OPENAPI_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
 def _impossible_path_parameter(rejected: str, endpoint: dict[str, Any]) -> bool:
     """Prism requires a path parameter the path template does not have: no request can
     satisfy the document (specgen warns and sends it in the query)."""
@@ -92,7 +90,7 @@ def call_endpoint(
         response.read()
         seen.append(response)
 
-    if endpoint["method"].lower() not in OPENAPI_METHODS:
+    if endpoint["method"].lower() not in OAS_METHODS:
         # an Apifox export may carry WebDAV methods (COPY, PROPFIND); Prism serves only
         # OpenAPI's own, so it has nothing to say of them
         return "not-openapi", endpoint["method"]
