@@ -209,18 +209,16 @@ def sh_arg(text: str, multiline: bool = False) -> str:
     """One shell word that is exactly `text` (no trimming, unlike `sh_quote`): single-quoted,
     so nothing in it expands; controls become spaces (line breaks kept when `multiline`).
     """
-    cleaned = "".join(
-        " " if _is_unsafe(c) and not (multiline and c == "\n") else c for c in text
-    )
+    unsafe = _unsafe_in(text) - ({"\n"} if multiline else set())
+    cleaned = _replaced(text, unsafe, " ")
     return "'" + cleaned.replace("'", "'\\''") + "'"
 
 
 def md_fence(text: str, info: str = "") -> str:
     """A fenced code block holding `text` verbatim: the fence is longer than any run of
     backticks inside, so no content closes it early; controls become spaces."""
-    cleaned = "".join(
-        " " if _is_unsafe(c) and c != "\n" else c for c in text.replace("\r\n", "\n")
-    ).rstrip("\n")
+    text = text.replace("\r\n", "\n")
+    cleaned = _replaced(text, _unsafe_in(text) - {"\n"}, " ").rstrip("\n")
     longest = max((len(run) for run in re.findall(r"`+", cleaned)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{cleaned}\n{fence}"

@@ -11,8 +11,11 @@ package supports. The runtime files are copied verbatim and kept import-clean by
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import tempfile
+from functools import cache
 from pathlib import Path
 
 from generator.diagnostics import fail
@@ -25,22 +28,48 @@ MODEL_RULES = RULES + ",UP006,UP035,UP037"
 
 
 def tidy(
-    files: dict[str, str], package: str, skip: frozenset[str], rules: str = RULES
+    files: dict[str, str],
+    package: str,
+    skip: frozenset[str],
+    rules: str = RULES,
+    cache_dir: Path | None = None,
 ) -> dict[str, str]:
     """`files` with unused imports removed and import blocks sorted in every .py file not in
-    `skip`; the other files as they are. `rules`: the ruff fixes applied."""
-    todo = sorted(p for p in files if p.endswith(".py") and p not in skip)
-    if not todo:
-        return files
+    `skip`; the other files as they are. `rules`: the ruff fixes applied. With `cache_dir`,
+    a file ruff has tidied before (same ruff, rules, package, path and text) is not sent
+    again: a regeneration where one endpoint changed runs ruff on its files only."""
+    tidied = dict(files)
+    todo: list[str] = []
+    keys: dict[str, str] = {}
+    for path in sorted(p for p in files if p.endswith(".py") and p not in skip):
+        keys[path] = _key(rules, package, path, files[path])
+        known = _cached(cache_dir, keys[path])
+        if known is None:
+            todo.append(path)
+        else:
+            tidied[path] = known
+    if todo:
+        for path, text in _run_ruff(files, todo, package, rules).items():
+            tidied[path] = text
+            _store(cache_dir, keys[path], text)
+    return tidied
+
+
+def _run_ruff(
+    files: dict[str, str], todo: list[str], package: str, rules: str
+) -> dict[str, str]:
     from ruff import find_ruff_bin  # type: ignore[import-untyped,unused-ignore]
 
-    tidied = dict(files)
+    tidied: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="specgen-imports-") as folder:
         root = Path(folder)
-        for path in todo:
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[path].encode("utf-8"))
+        # Every module is laid out, so that what ruff sees around a file (which decides what
+        # is first-party) does not depend on which files the cache already had.
+        for path in files:
+            if path.endswith(".py"):
+                target = root / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(files[path].encode("utf-8"))
         done = subprocess.run(
             [
                 find_ruff_bin(),
@@ -56,7 +85,8 @@ def tidy(
                 TARGET,
                 "--config",
                 f"lint.isort.known-first-party = [{package!r}]",
-                ".",
+                "--",
+                *todo,
             ],
             cwd=root,
             capture_output=True,
@@ -72,3 +102,38 @@ def tidy(
         for path in todo:
             tidied[path] = (root / path).read_bytes().decode("utf-8")
     return tidied
+
+
+def _key(rules: str, package: str, path: str, text: str) -> str:
+    """Everything ruff's fixes depend on: its version, the rules, the target, the first-party
+    package, where the file sits and what it says."""
+    return hashlib.sha256(
+        "\0".join((_ruff_version(), rules, TARGET, package, path, text)).encode()
+    ).hexdigest()
+
+
+@cache
+def _ruff_version() -> str:
+    from importlib import (
+        metadata,
+    )  # reading a distribution's metadata takes milliseconds
+
+    return metadata.version("ruff")
+
+
+def _cached(cache_dir: Path | None, key: str) -> str | None:
+    if cache_dir is None:
+        return None
+    found = cache_dir / key[:2] / f"{key}.py"
+    return found.read_text(encoding="utf-8") if found.is_file() else None
+
+
+def _store(cache_dir: Path | None, key: str, text: str) -> None:
+    """Atomically, so a concurrent run never reads half a file."""
+    if cache_dir is None:
+        return
+    target = cache_dir / key[:2] / f"{key}.py"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)
