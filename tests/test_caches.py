@@ -28,12 +28,6 @@ def _document(summary: str, extra_field: bool) -> dict[str, Any]:
     if extra_field:
         pet["properties"]["born"] = {"type": "string", "format": "date"}
     ref = {"$ref": "#/components/schemas/Pet"}
-    answer = lambda schema: {  # noqa: E731
-        "200": {
-            "description": "ok",
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "pets", "version": "1"},
@@ -72,6 +66,15 @@ def _document(summary: str, extra_field: bool) -> dict[str, Any]:
             },
         },
         "components": {"schemas": {"Pet": pet}},
+    }
+
+
+def answer(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": schema}},
+        }
     }
 
 
