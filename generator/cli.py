@@ -366,7 +366,8 @@ def _generate(args: argparse.Namespace) -> int:
             config, (registry, files) = entry[0], _build(entry[0], args)
         problems = writer.stale(config.out_dir, files)
         if problems:
-            writer.write_tree(config.out_dir, files)
+            changed = {path for path, _ in problems}
+            writer.write_tree(config.out_dir, files, frozenset(set(files) - changed))
     CONSOLE.say(f"{config.out}/: {len(files)} files, {len(problems)} changed")
     if entry is not None:
         _, version, bump, found, previous = entry

@@ -68,7 +68,9 @@ def _build(
     from generator import formatting, imports, registry, render
 
     progress.step("reading the inputs")
-    reg = registry.build(config, report)
+    reg = registry.build(
+        config, report, _fingerprint_cache(cache, recipe) / "valid" if cache else None
+    )
     if not reg["endpoints"]:
         raise fail(
             ", ".join(recipe["inputs"]) or "inputs",
@@ -77,13 +79,16 @@ def _build(
             "nothing is generated from an empty API (check `inputs` and the export)",
         )
     progress.step("rendering")
+    if cache:
+        render.keep_compiled_templates(_fingerprint_cache(cache, recipe) / "templates")
     package = reg["package"]
     own = _fingerprint_cache(cache, recipe) if cache else None
     black_cache = cache / "black" if cache else None
     settled = own / "settled" if own else None
+    wanted = models.schemas(reg)
     models_text = worker.submit(
         models_worker.ModelsJob(
-            models.schemas(reg),
+            wanted,
             package,
             own / "models" if own else None,
             black_cache,
@@ -91,7 +96,7 @@ def _build(
             cache / "tidy" if cache else None,
         )
     )
-    texts = render.outputs(reg, with_models=False)
+    texts = render.outputs(reg, with_models=False, wanted=wanted)
     texts = imports.tidy(
         texts,
         package,

@@ -6,6 +6,7 @@ the inputs, normalizes, applies the overlays, validates.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from functools import cache
@@ -19,19 +20,22 @@ from generator import escape, normalize, overlay, readers, security
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
 from generator.readers import external, guard
-from generator.registry_types import Group, NamedServer, Registry
+from generator.registry_types import Endpoint, Group, NamedServer, Registry
 
 VERSION: Final = 1
 DEFAULT_BASE_URL = "http://localhost"
 
 
-def build(config: Config, report: Report) -> Registry:
-    """Read every input, normalize, and return the validated registry."""
+def build(
+    config: Config, report: Report, validated_cache: Path | None = None
+) -> Registry:
+    """Read every input, normalize, and return the validated registry. `validated_cache`
+    remembers the endpoints that passed the schema before (see `validate`)."""
     with guard.using(config.limits), external.using(config.root, config.external_refs):
-        return _build(config, report)
+        return _build(config, report, validated_cache)
 
 
-def _build(config: Config, report: Report) -> Registry:
+def _build(config: Config, report: Report, validated_cache: Path | None) -> Registry:
     documents = [
         readers.read_file(path, _display_name(path, config.root), report)
         for path in config.input_files()
@@ -74,7 +78,7 @@ def _build(config: Config, report: Report) -> Registry:
         for w in report.warnings
     ]
     check_values(registry)
-    validate(registry)
+    validate(registry, validated_cache)
     return registry
 
 
@@ -147,11 +151,32 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def validate(registry: Registry) -> None:
+def validate(registry: Registry, cache_dir: Path | None = None) -> None:
+    """Raises SpecError listing where `registry` breaks registry.schema.json. With
+    `cache_dir`, an endpoint validated before (same schema, same entry) is not checked again:
+    the schema gives each endpoint alone (`items`), so the verdict is the same."""
     validator = jsonschema.Draft202012Validator(schema())
+    endpoints = registry["endpoints"]
+    keys = [_endpoint_key(e) for e in endpoints] if cache_dir else []
+    unseen = [
+        i
+        for i in range(len(endpoints))
+        if cache_dir is None or not _marker(cache_dir, keys[i]).is_file()
+    ]
     errors = sorted(
-        validator.iter_errors(registry), key=lambda e: list(e.absolute_path)
+        validator.iter_errors(
+            {**registry, "endpoints": [endpoints[i] for i in unseen]}
+        ),
+        key=lambda e: list(e.absolute_path),
     )
+    for error in errors:  # positions in the subset -> positions in the registry
+        if len(error.path) > 1 and error.path[0] == "endpoints":
+            error.path[1] = unseen[int(error.path[1])]
+    if cache_dir is not None and not errors:
+        for i in unseen:
+            marker = _marker(cache_dir, keys[i])
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
     if errors:
         raise SpecError(
             [
@@ -165,6 +190,21 @@ def validate(registry: Registry) -> None:
                 for e in errors[:20]
             ]
         )
+
+
+def _marker(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / key
+
+
+def _endpoint_key(endpoint: Endpoint) -> str:
+    return hashlib.sha256(
+        (_schema_digest() + json.dumps(endpoint, sort_keys=True)).encode()
+    ).hexdigest()
+
+
+@cache
+def _schema_digest() -> str:
+    return hashlib.sha256(json.dumps(schema(), sort_keys=True).encode()).hexdigest()
 
 
 def _pointer(path: Any) -> str:

@@ -77,6 +77,13 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def keep_compiled_templates(directory: Path) -> None:
+    """Compiled templates kept in `directory` (jinja's own atomic, version-checked cache):
+    a regeneration skips compiling them again."""
+    directory.mkdir(parents=True, exist_ok=True)
+    environment().bytecode_cache = jinja2.FileSystemBytecodeCache(str(directory))
+
+
 def dist_name(package: str) -> str:
     """The generated package's distribution name: its import name, normalized as PEP 503 does."""
     return package.replace("_", "-")
@@ -100,13 +107,17 @@ def foreign(package: str) -> frozenset[str]:
 
 
 def outputs(
-    registry: Registry, cache_dir: Path | None = None, with_models: bool = True
+    registry: Registry,
+    cache_dir: Path | None = None,
+    with_models: bool = True,
+    wanted: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """Every generated file, unformatted, keyed by its path below the output directory
     (models.py left out when not `with_models`: the pipeline makes it beside the rest).
+    `wanted`: `models.schemas(registry)` when the caller has it already.
     """
     package = registry["package"]
-    roots = models.list_roots(models.schemas(registry))
+    roots = models.list_roots(models.schemas(registry) if wanted is None else wanted)
     endpoints = [endpoint_view(e, registry, roots) for e in registry["endpoints"]]
     namespaces = namespace_views(endpoints)
     context = {

@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -42,10 +43,14 @@ def io_error(out_dir: Path, error: OSError) -> SpecError:
     )
 
 
-def write_tree(out_dir: Path, files: dict[str, bytes]) -> None:
+def write_tree(
+    out_dir: Path, files: dict[str, bytes], unchanged: frozenset[str] = frozenset()
+) -> None:
     """Replace `out_dir` with exactly `files`: built beside it, then swapped in (atomically where
     the system can exchange two folders, else by two renames that `recover` can undo), so a
-    failure at any point leaves the previous outputs as they were."""
+    failure at any point leaves the previous outputs as they were. `unchanged`: paths whose
+    bytes on disk are already `files`' (as `stale` found); they are linked, not rewritten.
+    """
     out_dir = out_dir.resolve()
     staging: Path | None = None
     retired: Path | None = None
@@ -57,7 +62,8 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> None:
         for relative, data in sorted(files.items()):
             target = staging.joinpath(*_checked(relative).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            if relative not in unchanged or not _linked(out_dir, relative, target):
+                target.write_bytes(data)
         if not out_dir.exists():
             os.rename(staging, out_dir)
         elif _exchange(staging, out_dir):
@@ -77,6 +83,19 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> None:
             shutil.rmtree(staging, ignore_errors=True)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def _linked(out_dir: Path, relative: str, target: Path) -> bool:
+    """A hard link to the current file (one system call instead of a write); False where
+    the file system has none, and the caller writes the bytes instead."""
+    current = out_dir.joinpath(*_checked(relative).parts)
+    try:
+        if not stat.S_ISREG(os.lstat(current).st_mode):
+            return False  # a link or special file in its place: write a plain file
+        os.link(current, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
 
 
 def _exchange(new: Path, current: Path) -> bool:

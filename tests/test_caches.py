@@ -127,3 +127,29 @@ def test_a_cached_regeneration_writes_what_an_uncached_one_writes(
         assert cached == fresh
         assert cached != first
     assert b"born" in cached["pets_api/models.py"]
+
+
+def test_an_endpoint_broken_after_its_neighbours_were_validated_is_named_exactly(
+    tmp_path: Path,
+) -> None:
+    import copy
+
+    import pytest
+
+    from generator import registry
+    from generator.diagnostics import SpecError
+
+    reg = json.loads((ROOT / "generated" / "registry.json").read_text("utf-8"))
+    assert len(reg["endpoints"]) >= 3
+    registry.validate(reg, tmp_path)  # every endpoint remembered as valid
+    broken = copy.deepcopy(reg)
+    last = len(broken["endpoints"]) - 1
+    broken["endpoints"][last]["method"] = "get"  # the schema wants capitals
+    with pytest.raises(SpecError) as caught:
+        registry.validate(broken, tmp_path)
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.pointer == f"/endpoints/{last}/method", diagnostic
+    # and without the cache, the same verdict
+    with pytest.raises(SpecError) as again:
+        registry.validate(broken)
+    assert [d.pointer for d in again.value.diagnostics] == [diagnostic.pointer]

@@ -317,3 +317,34 @@ def test_an_api_without_endpoints_is_an_error(tmp_path: Path) -> None:
     )
     refused(done, "specs/empty.json: error: the inputs describe no endpoint")
     assert not (tmp_path / "generated").exists()
+
+
+def test_a_regeneration_leaves_plain_files_whatever_stood_in_their_place(
+    tmp_path: Path,
+) -> None:
+    """Unchanged files are linked into the new folder, never a link or a shared file: a
+    generated file a user turned into a symlink (same bytes) comes back as a plain file, and
+    the files of the new folder are the only names their data has."""
+    pyproject = project(tmp_path)
+    assert run_cli("generate", "--config", str(pyproject)).returncode == 0
+    out = tmp_path / "generated"
+    runtime_file = (
+        out / "cxdl" / "_log.py"
+    )  # copied as stored: the same after any change
+    elsewhere = tmp_path / "elsewhere.py"
+    elsewhere.write_bytes(runtime_file.read_bytes())
+    runtime_file.unlink()
+    runtime_file.symlink_to(elsewhere)
+    spec = tmp_path / "specs" / "api.openapi.json"
+    document = json.loads(spec.read_text("utf-8"))
+    document["info"]["description"] = "changed"
+    spec.write_text(json.dumps(document), "utf-8")
+    done = run_cli("generate", "--config", str(pyproject))
+    assert done.returncode == 0, done.stderr
+    assert (
+        not runtime_file.is_symlink()
+        and runtime_file.read_bytes() == elsewhere.read_bytes()
+    )
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_nlink == 1 for p in files)
+    assert not any(p.name.startswith(".generated.") for p in tmp_path.iterdir())

@@ -14,6 +14,7 @@ Conventions every reader follows, so normalize never needs to know the format:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 
@@ -94,7 +95,7 @@ class SourceEndpoint:
         if not self.source_text:
             return default
         start = self.request_line or self.line
-        lines = self.source_text.split("\n")
+        lines = _lines(self.source_text)
         for number in range(start, len(lines) + 1):
             if needle in lines[number - 1]:
                 return number
@@ -118,3 +119,9 @@ class SourceDocument:
     # What the source says about a folder (Apifox) or tag (OpenAPI `tags[]`), by its path as
     # endpoints' `folder` spells it: (path, description)
     groups: list[tuple[list[str], str]] = field(default_factory=list)
+
+
+@lru_cache(maxsize=8)
+def _lines(text: str) -> tuple[str, ...]:
+    # one split per source file, not one per field looked up (a big export has thousands)
+    return tuple(text.split("\n"))
