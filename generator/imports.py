@@ -63,13 +63,14 @@ def _run_ruff(
     tidied: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="specgen-imports-") as folder:
         root = Path(folder)
-        # Every module is laid out, so that what ruff sees around a file (which decides what
-        # is first-party) does not depend on which files the cache already had.
-        for path in files:
-            if path.endswith(".py"):
-                target = root / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(files[path].encode("utf-8"))
+        # What ruff sees around a file decides what is first-party: the top-level folders
+        # are all there, whichever files the cache already had.
+        for top in {path.split("/")[0] for path in files if "/" in path}:
+            (root / top).mkdir()
+        for path in todo:
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[path].encode("utf-8"))
         done = subprocess.run(
             [
                 find_ruff_bin(),
