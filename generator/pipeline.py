@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,32 @@ def _build(
 ) -> tuple[Registry, dict[str, bytes]]:
     from generator import formatting, imports, registry, render
 
+    own = _fingerprint_cache(cache, recipe) if cache else None
+    black_cache = cache / "black" if cache else None
+    settled = own / "settled" if own else None
+    tidy_cache = cache / "tidy" if cache else None
+    started: list[tuple[dict[str, Any], Callable[[], str]]] = []
+
+    def start_models(unvalidated: Registry) -> None:
+        wanted = models.schemas(unvalidated)
+        job = models_worker.ModelsJob(
+            wanted,
+            unvalidated["package"],
+            own / "models" if own else None,
+            black_cache,
+            settled,
+            tidy_cache,
+        )
+        started.append((wanted, worker.submit(job)))
+
     progress.step("reading the inputs")
+    # Without overlays the registry is the normalizer's own, and the models can start while
+    # its schema check runs; an overlay's edits are checked before anything reads them.
     reg = registry.build(
-        config, report, _fingerprint_cache(cache, recipe) / "valid" if cache else None
+        config,
+        report,
+        own / "valid" if own else None,
+        before_validation=None if config.overlay_files() else start_models,
     )
     if not reg["endpoints"]:
         raise fail(
@@ -79,29 +103,18 @@ def _build(
             "nothing is generated from an empty API (check `inputs` and the export)",
         )
     progress.step("rendering")
-    if cache:
-        render.keep_compiled_templates(_fingerprint_cache(cache, recipe) / "templates")
+    if own:
+        render.keep_compiled_templates(own / "templates")
     package = reg["package"]
-    own = _fingerprint_cache(cache, recipe) if cache else None
-    black_cache = cache / "black" if cache else None
-    settled = own / "settled" if own else None
-    wanted = models.schemas(reg)
-    models_text = worker.submit(
-        models_worker.ModelsJob(
-            wanted,
-            package,
-            own / "models" if own else None,
-            black_cache,
-            settled,
-            cache / "tidy" if cache else None,
-        )
-    )
+    if not started:
+        start_models(reg)
+    [(wanted, models_text)] = started
     texts = render.outputs(reg, with_models=False, wanted=wanted)
     texts = imports.tidy(
         texts,
         package,
         render.runtime_paths(package),
-        cache_dir=cache / "tidy" if cache else None,
+        cache_dir=tidy_cache,
     )
     formatted = formatting.format_python(
         texts,

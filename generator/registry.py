@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -27,15 +28,25 @@ DEFAULT_BASE_URL = "http://localhost"
 
 
 def build(
-    config: Config, report: Report, validated_cache: Path | None = None
+    config: Config,
+    report: Report,
+    validated_cache: Path | None = None,
+    before_validation: Callable[[Registry], None] | None = None,
 ) -> Registry:
     """Read every input, normalize, and return the validated registry. `validated_cache`
-    remembers the endpoints that passed the schema before (see `validate`)."""
+    remembers the endpoints that passed the schema before (see `validate`);
+    `before_validation` is handed the finished registry before its schema check, to start
+    slow work early (it must not act on the registry until `build` returns)."""
     with guard.using(config.limits), external.using(config.root, config.external_refs):
-        return _build(config, report, validated_cache)
+        return _build(config, report, validated_cache, before_validation)
 
 
-def _build(config: Config, report: Report, validated_cache: Path | None) -> Registry:
+def _build(
+    config: Config,
+    report: Report,
+    validated_cache: Path | None,
+    before_validation: Callable[[Registry], None] | None,
+) -> Registry:
     documents = [
         readers.read_file(path, _display_name(path, config.root), report)
         for path in config.input_files()
@@ -78,6 +89,8 @@ def _build(config: Config, report: Report, validated_cache: Path | None) -> Regi
         for w in report.warnings
     ]
     check_values(registry)
+    if before_validation is not None:
+        before_validation(registry)
     validate(registry, validated_cache)
     return registry
 
