@@ -15,9 +15,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator import layout
+from generator import layout, runcache
 from generator.diagnostics import fail
 from generator.progress import SILENT, Progress
+from generator.runcache import NO_CACHE, RunCache
 
 BLACK_VERSION: str = metadata.version("black")
 # black's defaults for Python 3.10+ (the generated package's floor): the mode the repository's
@@ -32,14 +33,15 @@ def format_python(
     progress: Progress = SILENT,
     verbatim: frozenset[str] = frozenset(),
     foreign: frozenset[str] = frozenset(),
-    settled_cache: Path | None = None,
+    settled: RunCache = NO_CACHE,
 ) -> dict[str, str]:
     """Every .py file as black would leave it; each must parse, or generation fails naming the
     file. `verbatim` files are stored formatted and copied; the others are laid out by their
     templates, and only their pieces that `layout` cannot vouch for go through black; in
     `foreign` files (another tool's layout) every statement split over lines goes too.
-    `settled_cache` keeps each whole file's result (keyed by the generator's code too, as
-    `layout` shapes it): a regeneration where one endpoint changed lays out only its files.
+    `settled` holds each whole file's result from the last run (the generator's code is in
+    its place, as `layout` shapes the result): a regeneration where one endpoint changed lays
+    out only its files.
     """
     formatted = dict(files)
     plans: dict[str, list[tuple[bool, str]]] = {}
@@ -48,9 +50,9 @@ def format_python(
     for path, text in files.items():
         if not path.endswith(".py") or path in verbatim:
             continue
-        settled = _cached(settled_cache, _settled_key(path in foreign, text))
-        if settled is not None:
-            formatted[path] = settled
+        known = settled.get("settled", _settled_key(path in foreign, text))
+        if isinstance(known, str):
+            formatted[path] = known
             continue
         plans[path] = layout.pieces(path, text, strict=path in foreign)
         for needs_black, piece in plans[path]:
@@ -66,14 +68,14 @@ def format_python(
         _store(cache_dir, piece, result)
     for path, plan in plans.items():
         formatted[path] = "".join(done[p] if black else p for black, p in plan)
-        _store(
-            settled_cache, _settled_key(path in foreign, files[path]), formatted[path]
+        settled.put(
+            "settled", _settled_key(path in foreign, files[path]), formatted[path]
         )
     return formatted
 
 
 def _settled_key(strict: bool, text: str) -> str:
-    return ("strict\0" if strict else "plain\0") + text
+    return runcache.key(BLACK_VERSION, MODE_NAME, "strict" if strict else "plain", text)
 
 
 def _format_all(todo: dict[str, str], progress: Progress) -> dict[str, str]:

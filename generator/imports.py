@@ -11,14 +11,14 @@ package supports. The runtime files are copied verbatim and kept import-clean by
 
 from __future__ import annotations
 
-import hashlib
-import os
 import subprocess
 import tempfile
 from functools import cache
 from pathlib import Path
 
+from generator import runcache
 from generator.diagnostics import fail
+from generator.runcache import NO_CACHE, RunCache
 
 TARGET = "py310"  # templates/package/pyproject.toml.j2: requires-python = ">=3.10"
 RULES = "F401,I001,RUF022"
@@ -32,26 +32,28 @@ def tidy(
     package: str,
     skip: frozenset[str],
     rules: str = RULES,
-    cache_dir: Path | None = None,
+    cache: RunCache = NO_CACHE,
 ) -> dict[str, str]:
     """`files` with unused imports removed and import blocks sorted in every .py file not in
-    `skip`; the other files as they are. `rules`: the ruff fixes applied. With `cache_dir`,
-    a file ruff has tidied before (same ruff, rules, package, path and text) is not sent
-    again: a regeneration where one endpoint changed runs ruff on its files only."""
+    `skip`; the other files as they are. `rules`: the ruff fixes applied. A file the last run
+    tidied (same ruff, rules, package, path and text) comes from `cache`: a regeneration where
+    one endpoint changed runs ruff on its files only."""
     tidied = dict(files)
     todo: list[str] = []
     keys: dict[str, str] = {}
     for path in sorted(p for p in files if p.endswith(".py") and p not in skip):
-        keys[path] = _key(rules, package, path, files[path])
-        known = _cached(cache_dir, keys[path])
-        if known is None:
-            todo.append(path)
-        else:
+        keys[path] = runcache.key(
+            _ruff_version(), rules, TARGET, package, path, files[path]
+        )
+        known = cache.get("tidy", keys[path])
+        if isinstance(known, str):
             tidied[path] = known
+        else:
+            todo.append(path)
     if todo:
         for path, text in _run_ruff(files, todo, package, rules).items():
             tidied[path] = text
-            _store(cache_dir, keys[path], text)
+            cache.put("tidy", keys[path], text)
     return tidied
 
 
@@ -105,36 +107,9 @@ def _run_ruff(
     return tidied
 
 
-def _key(rules: str, package: str, path: str, text: str) -> str:
-    """Everything ruff's fixes depend on: its version, the rules, the target, the first-party
-    package, where the file sits and what it says."""
-    return hashlib.sha256(
-        "\0".join((_ruff_version(), rules, TARGET, package, path, text)).encode()
-    ).hexdigest()
-
-
 @cache
 def _ruff_version() -> str:
-    from importlib import (
-        metadata,
-    )  # reading a distribution's metadata takes milliseconds
+    # reading a distribution's metadata takes milliseconds: once per process
+    from importlib import metadata
 
     return metadata.version("ruff")
-
-
-def _cached(cache_dir: Path | None, key: str) -> str | None:
-    if cache_dir is None:
-        return None
-    found = cache_dir / key[:2] / f"{key}.py"
-    return found.read_text(encoding="utf-8") if found.is_file() else None
-
-
-def _store(cache_dir: Path | None, key: str, text: str) -> None:
-    """Atomically, so a concurrent run never reads half a file."""
-    if cache_dir is None:
-        return
-    target = cache_dir / key[:2] / f"{key}.py"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from typing import Any
 
+from generator import escape
 from generator.diagnostics import fail
 
 LINE_LENGTH = 88  # black's default, the mode `black --check generated/` uses
@@ -72,7 +74,12 @@ def pieces(path: str, text: str, strict: bool = False) -> list[tuple[bool, str]]
         span = range(first, last + 1)
         if (
             any(i in forced for i in span)
-            or any(i not in exempt and _too_wide(lines[i]) for i in span)
+            or any(
+                i not in exempt
+                and _too_wide(lines[i])
+                and (strict or not _LONE_STRING.match(lines[i]))
+                for i in span
+            )
             or (strict and _split_over_lines(statement, exempt))
         ):
             out.append((False, _settled(lines, position, first, replaced)))
@@ -117,6 +124,12 @@ def _split_over_lines(top: ast.stmt, docstring_lines: set[int]) -> bool:
         ):
             return True
     return False
+
+
+# A line that is one string literal (a dict item's key may precede it), ending the item with
+# a comma or not: black splits no string, so however long it stays as it is.
+_STRING = r"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+_LONE_STRING = re.compile(rf"^ *(?:{_STRING}: )?{_STRING},?\n?$")
 
 
 def _too_wide(line: str) -> bool:
@@ -226,3 +239,74 @@ def _fix_multiline(docstring: str, prefix: str) -> str:
             else:
                 trimmed.append("")
     return "\n".join(trimmed)
+
+
+# --- laying out values' code as black would, so it need not run ---------------------------
+
+
+def _widths(text: str) -> tuple[int, int]:
+    """(fewest, most) columns black can count for `text`: its table gives a non-ASCII
+    character 0, 1 or 2 columns."""
+    if text.isascii():
+        return len(text), len(text)
+    wide = sum(ord(c) > 127 for c in text)
+    return len(text) - wide, len(text) + wide
+
+
+def literal_lines(head: str, value: Any, tail: str, indent: int) -> str:
+    """`head + <value as a Python literal> + tail`, indented by `indent` spaces, laid out as
+    black lays it out: on one line when it fits, else the dict or list exploded, one item per
+    line with a trailing comma (which black keeps), or a lone item on a line of its own
+    (which black joins back only if it fits, so that split is made only when it surely
+    does not). Where black's count of columns is in doubt the line is left whole and long,
+    and `pieces` sends it to black."""
+    pad = " " * indent
+    whole = pad + head + escape.py_literal(value) + tail
+    fewest, most = _widths(whole)
+    if most <= LINE_LENGTH or not isinstance(value, (dict, list)) or not value:
+        return whole
+    items: list[tuple[str, Any]] = (
+        [(escape.py_str(str(key)) + ": ", item) for key, item in value.items()]
+        if isinstance(value, dict)
+        else [("", item) for item in value]
+    )
+    if len(items) == 1 and fewest <= LINE_LENGTH:
+        return whole  # black may find it fits
+    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+    comma = "," if len(items) > 1 else ""
+    inner = [literal_lines(key, item, comma, indent + 4) for key, item in items]
+    return f"{pad}{head}{opening}\n" + "\n".join(inner) + f"\n{pad}{closing}{tail}"
+
+
+def assignment(
+    target: str, expression: str, indent: int = 0, split_before: str = ""
+) -> str:
+    """`target = expression` as black lays it out when the expression has no brackets of its
+    own that black would split at (a name, an attribute, `f(x) / "b"`): one line when it
+    fits, else the expression in parentheses on a line of its own, else (when it has the
+    operator `split_before` at its top level, once) split before that operator. Left long
+    where black's count is in doubt or none of these fits (`pieces` then asks black)."""
+    pad = " " * indent
+    whole = f"{pad}{target} = {expression}"
+    if _widths(whole)[0] <= LINE_LENGTH:
+        return whole  # fits, or black may find it fits: then `pieces` asks black
+    inner = f"{pad}    {expression}"
+    if _widths(inner)[1] <= LINE_LENGTH:
+        return f"{pad}{target} = (\n{inner}\n{pad})"
+    if split_before and expression.count(split_before) == 1:
+        left, right = expression.split(split_before)
+        if _widths(inner)[0] > LINE_LENGTH:
+            op = split_before.strip()
+            return f"{pad}{target} = (\n{pad}    {left}\n{pad}    {op} {right}\n{pad})"
+    return whole
+
+
+def call(callee: str, arguments: str, tail: str, indent: int) -> str:
+    """`callee(arguments)` + `tail` as black lays it out when the arguments are one item
+    (no comma of their own): one line when it fits, else split at the call's parentheses,
+    as black splits it even when the first line stays long."""
+    pad = " " * indent
+    whole = f"{pad}{callee}({arguments}){tail}"
+    if _widths(whole)[0] <= LINE_LENGTH:
+        return whole  # fits, or black may find it fits: then `pieces` asks black
+    return f"{pad}{callee}(\n{pad}    {arguments}\n{pad}){tail}"

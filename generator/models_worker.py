@@ -20,6 +20,7 @@ from typing import Any
 
 from generator import models
 from generator.diagnostics import Diagnostic, SpecError
+from generator.runcache import RunCache
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class ModelsJob:
     package: str
     models_cache: Path | None
     black_cache: Path | None
-    settled_cache: Path | None
-    tidy_cache: Path | None
+    # the last run's tidied and laid-out models.py (see runcache)
+    run_cache: Path | None
 
 
 def finish(job: ModelsJob) -> str:
@@ -40,19 +41,22 @@ def finish(job: ModelsJob) -> str:
     from generator import formatting, imports, render
 
     path = f"{job.package}/models.py"
+    cache = RunCache(job.run_cache)
     tidied = imports.tidy(
         {path: models.source_of(job.wanted, job.models_cache)},
         job.package,
         frozenset(),
         imports.MODEL_RULES,
-        job.tidy_cache,
+        cache,
     )
-    return formatting.format_python(
+    text = formatting.format_python(
         tidied,
         job.black_cache,
         foreign=render.foreign(job.package),
-        settled_cache=job.settled_cache,
+        settled=cache,
     )[path]
+    cache.save()
+    return text
 
 
 class Worker:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from generator import manifest, models, models_worker
+from generator import manifest, models, models_worker, runcache
 from generator.config import Config
 from generator.diagnostics import Report, fail
 from generator.progress import SILENT, Progress
@@ -53,6 +53,11 @@ def _models_likely_cached(cache: Path | None, recipe: dict[str, Any]) -> bool:
     return cache is not None and (_fingerprint_cache(cache, recipe) / "models").is_dir()
 
 
+def _project_key(config: Config) -> str:
+    """One project's runs apart from another's (their last runs differ)."""
+    return runcache.key(str(config.root.resolve()), str(config.out_dir.resolve()))[:16]
+
+
 def _fingerprint_cache(cache: Path, recipe: dict[str, Any]) -> Path:
     # keyed by the generator's own code too: its options shape the output
     return cache / str(recipe["fingerprint"])[:16]
@@ -70,8 +75,8 @@ def _build(
 
     own = _fingerprint_cache(cache, recipe) if cache else None
     black_cache = cache / "black" if cache else None
-    settled = own / "settled" if own else None
-    tidy_cache = cache / "tidy" if cache else None
+    runs = own / "runs" / _project_key(config) if own else None
+    run_cache = runcache.RunCache(runs.with_suffix(".json") if runs else None)
     started: list[tuple[dict[str, Any], Callable[[], str]]] = []
 
     def start_models(unvalidated: Registry) -> None:
@@ -81,8 +86,7 @@ def _build(
             unvalidated["package"],
             own / "models" if own else None,
             black_cache,
-            settled,
-            tidy_cache,
+            runs.with_suffix(".models.json") if runs else None,
         )
         started.append((wanted, worker.submit(job)))
 
@@ -92,7 +96,7 @@ def _build(
     reg = registry.build(
         config,
         report,
-        own / "valid" if own else None,
+        run_cache,
         before_validation=None if config.overlay_files() else start_models,
     )
     if not reg["endpoints"]:
@@ -114,14 +118,14 @@ def _build(
         texts,
         package,
         render.runtime_paths(package),
-        cache_dir=tidy_cache,
+        cache=run_cache,
     )
     formatted = formatting.format_python(
         texts,
         black_cache,
         progress,
         verbatim=render.verbatim(package),
-        settled_cache=settled,
+        settled=run_cache,
     )
     formatted[f"{package}/models.py"] = models_text()
     render.distinct(formatted)
@@ -135,4 +139,5 @@ def _build(
             "(raise [tool.specgen.limits] max_output_bytes to write them)",
         )
     files[manifest.NAME] = manifest.render(recipe, files)
+    run_cache.save()
     return reg, dict(sorted(files.items()))

@@ -17,11 +17,12 @@ from typing import Any, Final
 
 import jsonschema
 
-from generator import escape, normalize, overlay, readers, security
+from generator import escape, normalize, overlay, readers, runcache, security
 from generator.config import Config
 from generator.diagnostics import Diagnostic, Report, SpecError
 from generator.readers import external, guard
 from generator.registry_types import Endpoint, Group, NamedServer, Registry
+from generator.runcache import NO_CACHE, RunCache
 
 VERSION: Final = 1
 DEFAULT_BASE_URL = "http://localhost"
@@ -30,21 +31,21 @@ DEFAULT_BASE_URL = "http://localhost"
 def build(
     config: Config,
     report: Report,
-    validated_cache: Path | None = None,
+    cache: RunCache = NO_CACHE,
     before_validation: Callable[[Registry], None] | None = None,
 ) -> Registry:
-    """Read every input, normalize, and return the validated registry. `validated_cache`
-    remembers the endpoints that passed the schema before (see `validate`);
+    """Read every input, normalize, and return the validated registry. `cache` remembers
+    the endpoints that passed the schema in the last run (see `validate`);
     `before_validation` is handed the finished registry before its schema check, to start
     slow work early (it must not act on the registry until `build` returns)."""
     with guard.using(config.limits), external.using(config.root, config.external_refs):
-        return _build(config, report, validated_cache, before_validation)
+        return _build(config, report, cache, before_validation)
 
 
 def _build(
     config: Config,
     report: Report,
-    validated_cache: Path | None,
+    cache: RunCache,
     before_validation: Callable[[Registry], None] | None,
 ) -> Registry:
     documents = [
@@ -91,7 +92,7 @@ def _build(
     check_values(registry)
     if before_validation is not None:
         before_validation(registry)
-    validate(registry, validated_cache)
+    validate(registry, cache)
     return registry
 
 
@@ -164,17 +165,15 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def validate(registry: Registry, cache_dir: Path | None = None) -> None:
-    """Raises SpecError listing where `registry` breaks registry.schema.json. With
-    `cache_dir`, an endpoint validated before (same schema, same entry) is not checked again:
-    the schema gives each endpoint alone (`items`), so the verdict is the same."""
+def validate(registry: Registry, cache: RunCache = NO_CACHE) -> None:
+    """Raises SpecError listing where `registry` breaks registry.schema.json. An endpoint
+    that passed in the last run (same schema, same entry) is not checked again: the schema
+    gives each endpoint alone (`items`), so the verdict is the same."""
     validator = jsonschema.Draft202012Validator(schema())
     endpoints = registry["endpoints"]
-    keys = [_endpoint_key(e) for e in endpoints] if cache_dir else []
+    keys = [_endpoint_key(e) for e in endpoints] if cache is not NO_CACHE else []
     unseen = [
-        i
-        for i in range(len(endpoints))
-        if cache_dir is None or not _marker(cache_dir, keys[i]).is_file()
+        i for i in range(len(endpoints)) if not keys or not cache.get("valid", keys[i])
     ]
     errors = sorted(
         validator.iter_errors(
@@ -185,11 +184,9 @@ def validate(registry: Registry, cache_dir: Path | None = None) -> None:
     for error in errors:  # positions in the subset -> positions in the registry
         if len(error.path) > 1 and error.path[0] == "endpoints":
             error.path[1] = unseen[int(error.path[1])]
-    if cache_dir is not None and not errors:
+    if keys and not errors:
         for i in unseen:
-            marker = _marker(cache_dir, keys[i])
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
+            cache.put("valid", keys[i], True)
     if errors:
         raise SpecError(
             [
@@ -205,14 +202,8 @@ def validate(registry: Registry, cache_dir: Path | None = None) -> None:
         )
 
 
-def _marker(cache_dir: Path, key: str) -> Path:
-    return cache_dir / key[:2] / key
-
-
 def _endpoint_key(endpoint: Endpoint) -> str:
-    return hashlib.sha256(
-        (_schema_digest() + json.dumps(endpoint, sort_keys=True)).encode()
-    ).hexdigest()
+    return runcache.key(_schema_digest(), json.dumps(endpoint, sort_keys=True))
 
 
 @cache

@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from generator import docviews, escape, models
+from generator import docviews, escape, layout, models
 from generator.diagnostics import fail
 from generator.registry import dumps
 from generator.registry_types import Registry
@@ -74,6 +74,9 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(escape.FILTERS)
     env.filters["dist_name"] = dist_name
+    # statements whose layout depends on the spec's values, laid out as black would
+    env.globals["black_assignment"] = layout.assignment
+    env.globals["black_call"] = layout.call
     return env
 
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from generator import escape, naming, samples
+from generator import escape, layout, naming, samples
 from generator.normalize import DEFS_REF, resolve
 from generator.registry_types import Endpoint, Parameter, Registry, Request, Schema
 
@@ -92,6 +92,12 @@ def endpoint_view(
         # (argument, Python source of its example value): file uploads are (name, bytes) pairs
         "example_kwargs": [
             (a["py"], _value_source(a, kwargs[a["py"]]))
+            for a in args + body_args
+            if a["py"] in kwargs
+        ],
+        # the same, as the items of the tests' KWARGS dict, laid out as black leaves them
+        "kwargs_lines": [
+            _kwargs_line(a, kwargs[a["py"]])
             for a in args + body_args
             if a["py"] in kwargs
         ],
@@ -411,6 +417,13 @@ def _example_kwargs(
 
 
 UPLOAD = ("upload.bin", "file content")
+
+
+def _kwargs_line(arg: ArgumentView, value: Any) -> str:
+    key = escape.py_str(arg["py"]) + ": "
+    if arg["location"] == "file":
+        return f"    {key}{_value_source(arg, value)},"
+    return layout.literal_lines(key, value, ",", indent=4)
 
 
 def _value_source(arg: ArgumentView, value: Any) -> str:

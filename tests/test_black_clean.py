@@ -99,3 +99,67 @@ def test_code_that_does_not_parse_is_a_template_bug_naming_the_file() -> None:
         formatting.format_python({"pkg/broken.py": "def f(:\n"}, None)
     assert "pkg/broken.py" in str(caught.value)
     assert "template" in str(caught.value)
+
+
+# --- the layouts the templates take from `layout`, against black on generated values ------
+
+import keyword  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(
+    # ASCII mostly, with CJK, accents, combining marks and emoji: black counts them 2, 1, 0, 2
+    st.sampled_from("abcdefghij_- .:/\"'\\") | st.sampled_from("汉字テ éü\u0301😀"),
+    max_size=60,
+)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**12), 10**12) | _TEXT,
+    lambda inner: st.lists(inner, max_size=5)
+    | st.dictionaries(_TEXT, inner, max_size=5),
+    max_leaves=20,
+)
+
+
+def _vouched_or_black_agrees(source: str) -> None:
+    """What `pieces` lets through without black is what black writes."""
+    plan = layout.pieces("m.py", source)
+    if not any(needs_black for needs_black, _ in plan):
+        assert black.format_str(source, mode=MODE) == source
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=st.dictionaries(
+        st.from_regex(r"[a-z_]{1,30}", fullmatch=True), _JSON, min_size=1
+    )
+)
+def test_literal_lines_lay_out_kwargs_as_black_does(items: dict[str, object]) -> None:
+    body = "".join(
+        layout.literal_lines(f'"{key}": ', value, ",", indent=4) + "\n"
+        for key, value in items.items()
+    )
+    _vouched_or_black_agrees("KWARGS: dict[str, Any] = {\n" + body + "}\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.from_regex(r"[a-z_]{1,90}", fullmatch=True).filter(
+        lambda name: not keyword.iskeyword(name)  # `client.if` does not parse
+    ),
+    model=st.from_regex(r"[A-Z][A-Za-z0-9]{0,99}", fullmatch=True),
+)
+def test_assignments_and_calls_lay_out_as_black_does(name: str, model: str) -> None:
+    case_file = layout.assignment(
+        "CASE_FILE",
+        f'Path(__file__).with_name("cases") / "{name}.json"',
+        split_before=" / ",
+    )
+    answer = layout.assignment("ANSWER_MODEL: Any", f"models.{model}")
+    call = layout.call(f"lambda: client.{name}.{name}", "**KWARGS", ",", indent=8)
+    _vouched_or_black_agrees(case_file + "\n" + answer + "\n")
+    _vouched_or_black_agrees(
+        "def f() -> None:\n    answer = contract.answer_of(\n"
+        + call
+        + '\n        CASE["answer_code"],\n    )\n'
+    )

@@ -118,7 +118,7 @@ def test_a_cached_regeneration_writes_what_an_uncached_one_writes(
     cached_root.mkdir()
     fresh_root.mkdir()
     first = _generate(cached_root, _document("List the pets", False), cache)
-    assert (cache / "tidy").is_dir() and any((cache / "tidy").rglob("*.py"))
+    assert any(cache.rglob("runs/*.json")), "the run cache was not written"
     # one endpoint's text changes; then a model changes too
     for summary, extra_field in (("List every pet", False), ("List every pet", True)):
         document = _document(summary, extra_field)
@@ -127,6 +127,13 @@ def test_a_cached_regeneration_writes_what_an_uncached_one_writes(
         assert cached == fresh
         assert cached != first
     assert b"born" in cached["pets_api/models.py"]
+    # a run cache that does not read back is ignored, not trusted
+    for last_run in cache.rglob("runs/*.json"):
+        last_run.write_text('{"tidy": {"x": 1}, "settled": [', "utf-8")
+    document = _document("List all the pets", True)
+    assert _generate(cached_root, document, cache) == _generate(
+        fresh_root, document, None
+    )
 
 
 def test_an_endpoint_broken_after_its_neighbours_were_validated_is_named_exactly(
@@ -138,15 +145,19 @@ def test_an_endpoint_broken_after_its_neighbours_were_validated_is_named_exactly
 
     from generator import registry
     from generator.diagnostics import SpecError
+    from generator.runcache import RunCache
 
     reg = json.loads((ROOT / "generated" / "registry.json").read_text("utf-8"))
     assert len(reg["endpoints"]) >= 3
-    registry.validate(reg, tmp_path)  # every endpoint remembered as valid
+    last_run = tmp_path / "run.json"
+    first = RunCache(last_run)
+    registry.validate(reg, first)  # every endpoint remembered as valid
+    first.save()
     broken = copy.deepcopy(reg)
     last = len(broken["endpoints"]) - 1
     broken["endpoints"][last]["method"] = "get"  # the schema wants capitals
     with pytest.raises(SpecError) as caught:
-        registry.validate(broken, tmp_path)
+        registry.validate(broken, RunCache(last_run))
     [diagnostic] = caught.value.diagnostics
     assert diagnostic.pointer == f"/endpoints/{last}/method", diagnostic
     # and without the cache, the same verdict
