@@ -183,7 +183,11 @@ def prepare_body(
     if model is None:
         return payload
     if isinstance(payload, Mapping):
-        values = given(payload, operation.nullable)
+        values = (
+            {k: v for k, v in payload.items() if not isinstance(v, NotGiven)}
+            if whole  # the caller's own object: its nulls are meant
+            else given(payload, operation.nullable)
+        )
         if not values and not operation.body_required and not whole:
             return NOT_GIVEN
         problems: list[FieldProblem] = []

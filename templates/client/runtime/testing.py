@@ -1146,11 +1146,11 @@ def _query_value(
             return query[wire][-1]
     if shape.kind == "array":
         if explode and style == "form":
-            texts = query[wire]
+            sent = query[wire]
         else:
             joiner = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
-            texts = query[wire][-1].split(joiner)
-        return [_item(text, shape.text, shape.nulls) for text in texts]
+            sent = query[wire][-1].split(joiner)
+        return [_item(text, shape.text, shape.nulls) for text in sent]
     return _items_value([query[wire][-1]], shape, False)
 
 
