@@ -740,7 +740,7 @@ def _request(
                     "which carries text only; it is sent as a string",
                     f"{source.pointer}/requestBody/properties/{_escape_pointer(wire)}",
                 )
-    return {
+    request: Request = {
         "content_type": source.request.content_type,
         "encoding": encoding,
         "schema": schema,
@@ -750,6 +750,9 @@ def _request(
         "required": source.request.required,
         "examples": source.request.examples,
     }
+    if source.request.also:  # other media types the mock takes this body in
+        request["also"] = [[kind, encoding_of(kind)] for kind in source.request.also]
+    return request
 
 
 def clean_schema(schema: Any) -> Any:

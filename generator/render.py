@@ -246,6 +246,7 @@ def spec_data(registry: Registry, endpoints: list[EndpointView]) -> dict[str, An
                 "encoding": e["encoding"],
                 "content_type": e["content_type"],
                 "body_required": bool(e["request"] and e["request"]["required"]),
+                "also": (e["request"] or {}).get("also", []),
                 "required_files": [a["wire"] for a in e["file_args"] if a["required"]],
                 "file_fields": [a["wire"] for a in e["file_args"]],
                 "answer": e["answer"],

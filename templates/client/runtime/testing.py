@@ -772,8 +772,22 @@ class MockServer:
                 value = _undefined(shape)
             if value is not _MISSING:
                 found[py_name] = value
-        detail = _problems(route["params_model"], found, "query")
+        detail = _problems_read(route["params_model"], found, "query")
         encoding, content_type = route["encoding"], headers.get("content-type", "")
+        # the same body may be documented in other media types too: it may come in any
+        encoding = next(
+            (
+                kind
+                for declared, kind in route.get("also", [])
+                if encoding is not None
+                and not _content_type_fits(
+                    encoding, route.get("content_type"), content_type
+                )
+                and _content_type_fits(kind, declared, content_type)
+                and (kind != "raw" or _same_type(declared, content_type))
+            ),
+            encoding,
+        )
         if (
             encoding is not None
             and (raw or route.get("body_required"))
@@ -818,9 +832,22 @@ class MockServer:
             and route["input_model"]
             and (raw or route.get("body_required"))
         ):
-            detail += _problems(route["input_model"], body, "body")
+            detail += (
+                _problems_read(route["input_model"], body, "body")
+                if encoding != "json" and isinstance(body, dict)
+                else _problems(route["input_model"], body, "body")
+            )
         if detail:
-            return 422, {"detail": detail}, "application/json"
+            # in the documented media type of a 422 when it is JSON (`+json` types too)
+            documented = next(
+                (
+                    r["content_type"]
+                    for r in route["responses"]
+                    if r["code"] == 422 and "json" in r["content_type"]
+                ),
+                "application/json",
+            )
+            return 422, {"detail": detail}, documented
         preferred = self.preferred(route, headers.get("prefer", ""))
         if preferred is not None:
             return preferred
@@ -934,6 +961,12 @@ def _content_type_fits(encoding: str, declared: str | None, given: str) -> bool:
     if encoding == "multipart":
         return given.startswith("multipart/")
     return True  # a raw body may be sent as any type the docs name
+
+
+def _same_type(declared: str, given: str) -> bool:
+    """A media type of the request fits a documented one (`*` ranges included)."""
+    kind = given.split(";", 1)[0].strip().lower()
+    return fnmatch.fnmatchcase(kind, declared.split(";", 1)[0].strip().lower())
 
 
 def _field_value(text: str) -> Any:
@@ -1465,6 +1498,46 @@ def _problems(model_name: str | None, values: Any, where: str) -> list[dict[str,
             for item in error.errors(include_url=False)
         ]
     return []
+
+
+def _problems_read(
+    model_name: str | None, values: dict[str, Any], where: str
+) -> list[dict[str, Any]]:
+    """The problems of values read from wire text, where no reading of a field's text fits
+    its schema: a text that may stand for a number, a boolean or null (`1`, `true`, `null`, as
+    fuzzers and servers write them) is read so when read as text it does not fit."""
+    problems = _problems(model_name, values, where)
+    for name in dict.fromkeys(str(p["loc"][1]) for p in problems if len(p["loc"]) > 1):
+        if name not in values:
+            continue
+        for variant in _variants(values[name]):
+            trial = {**values, name: variant}
+            if not any(
+                len(p["loc"]) > 1 and str(p["loc"][1]) == name
+                for p in _problems(model_name, trial, where)
+            ):
+                values[name] = variant
+                break
+    return _problems(model_name, values, where) if problems else problems
+
+
+def _variants(value: Any) -> list[Any]:
+    """Other readings of a value read from text: its texts as JSON scalars, or as null."""
+
+    def each(value: Any, read: Callable[[str], Any]) -> Any:
+        if isinstance(value, str):
+            return read(value)
+        if isinstance(value, list):
+            return [each(item, read) for item in value]
+        if isinstance(value, dict):
+            return {k: each(v, read) for k, v in value.items()}
+        return value
+
+    found = [
+        each(value, lambda text: _scalar(text, False)),
+        each(value, lambda text: None if text in ("", "null") else text),
+    ]
+    return [variant for variant in found if variant != value]
 
 
 def _post_raw(url: str, body: bytes, headers: dict[str, str]) -> None:
