@@ -1184,7 +1184,7 @@ def _query_value(
             joiner = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
             sent = query[wire][-1].split(joiner)
         return [_item(text, shape.text, shape.nulls) for text in sent]
-    return _items_value([query[wire][-1]], shape, False)
+    return _items_value(query[wire][-1].split(","), shape, False)
 
 
 def _items_value(items: list[str], shape: _Shape, explode: bool) -> Any:
