@@ -598,11 +598,14 @@ def _parameters(
             continue
         if location == "header":
             _check_header(param.name, schema, param.example, source, pointer)
-        if location == "path" and param.name not in placeholders:
+        relocated = location == "path" and param.name not in placeholders
+        if relocated:
+            # the document requires it in a path that has no place for it: no request meets
+            # that, so the query holds it, and a request without it is as valid as one with
             report.warn(
                 source.file,
                 source.line,
-                f"path parameter {param.name!r} does not appear in {source.path}; it is sent as a query parameter",
+                f"path parameter {param.name!r} does not appear in {source.path}; it is sent as an optional query parameter",
                 source.pointer + pointer,
             )
             location = "query"
@@ -612,7 +615,7 @@ def _parameters(
             "python_name": naming.identifier(
                 param.name, names, reserved=naming.PARAMETER_RESERVED
             ),
-            "required": param.required or location == "path",
+            "required": (param.required or location == "path") and not relocated,
             "description": param.description,
             "schema": schema,
         }
@@ -740,7 +743,7 @@ def _request(
                     "which carries text only; it is sent as a string",
                     f"{source.pointer}/requestBody/properties/{_escape_pointer(wire)}",
                 )
-    return {
+    request: Request = {
         "content_type": source.request.content_type,
         "encoding": encoding,
         "schema": schema,
@@ -750,6 +753,9 @@ def _request(
         "required": source.request.required,
         "examples": source.request.examples,
     }
+    if source.request.also:  # other media types the mock takes this body in
+        request["also"] = [[kind, encoding_of(kind)] for kind in source.request.also]
+    return request
 
 
 def clean_schema(schema: Any) -> Any:

@@ -121,6 +121,7 @@ class Request(TypedDict, closed=True):
     encoding: Encoding
     body_param: Identifier | None
     required: bool
+    also: NotRequired[list[list[str]]]
 
 
 class Response(TypedDict):

@@ -255,10 +255,12 @@ def spec_data(registry: Registry, endpoints: list[EndpointView]) -> dict[str, An
                 "pattern": e["path_pattern"],
                 "params": e["param_specs"],
                 "params_model": e["names"]["params_model"],
+                "styles": {py: [style, explode] for py, style, explode in e["styles"]},
                 "input_model": e["names"]["input_model"],
                 "encoding": e["encoding"],
                 "content_type": e["content_type"],
                 "body_required": bool(e["request"] and e["request"]["required"]),
+                "also": (e["request"] or {}).get("also", []),
                 "required_files": [a["wire"] for a in e["file_args"] if a["required"]],
                 "file_fields": [a["wire"] for a in e["file_args"]],
                 "answer": e["answer"],
@@ -284,6 +286,8 @@ def case_data(endpoint: EndpointView) -> dict[str, Any]:
         ],
         "response_examples": endpoint["response_examples"],
     }
+    if endpoint["file_args"]:  # sent as file parts: not fields of the input model
+        data["file_fields"] = [a["wire"] for a in endpoint["file_args"]]
     if not endpoint["is_queue"]:
         data.update(
             expected_path=endpoint["expected_path"],

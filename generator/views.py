@@ -474,6 +474,45 @@ def query_texts(value: Any, style: str = "form", explode: bool = True) -> list[s
     return [joiner.join(wire_text(item) for item in value)]
 
 
+def defined(value: Any) -> Any:
+    """A parameter value without its undefined parts (RFC 6570 §2.3): must match
+    `_rest.defined` in the runtime template. None when nothing is left."""
+    if isinstance(value, list):
+        value = [item for item in value if item is not None]
+    elif isinstance(value, dict):
+        value = {k: v for k, v in value.items() if v is not None}
+    return None if value == [] or value == {} else value
+
+
+def expected_query(params: list[tuple[str, Any, Parameter]]) -> dict[str, list[str]]:
+    """The query the client sends for (wire name, value, parameter): every text of each key,
+    as `_rest.build_call` serializes it (objects by property, exploded objects sharing a key
+    and value once)."""
+    pairs: list[tuple[str, str]] = []
+    for wire, value, param in params:
+        value = defined(value)
+        if value is None:
+            continue  # undefined: not sent
+        style, explode = param.get("style", "form"), param.get("explode", True)
+        if not isinstance(value, dict) or style == "json":
+            pairs += [(wire, text) for text in query_texts(value, style, explode)]
+        elif style == "deepObject":
+            pairs += [(f"{wire}[{k}]", wire_text(v)) for k, v in value.items()]
+        elif explode:
+            pairs += [
+                (str(k), wire_text(v))
+                for k, v in value.items()
+                if (str(k), wire_text(v)) not in pairs
+            ]
+        else:
+            texts = [part for k, v in value.items() for part in (str(k), wire_text(v))]
+            pairs.append((wire, ",".join(texts)))
+    found: dict[str, list[str]] = {}
+    for key, text in pairs:
+        found.setdefault(key, []).append(text)
+    return found
+
+
 def _form_texts(body: Any) -> dict[str, list[str]]:
     """Form fields as the client encodes them (OpenAPI's default `form`, explode): every
     value of each key, an array's items as repeated keys."""
@@ -538,15 +577,13 @@ def rest_view(
         "encoding": encoding,
         "content_type": request["content_type"] if request else None,
         "expected_path": path,
-        "expected_query": {
-            arg["wire"]: query_texts(
-                sent[arg["py"]],
-                param.get("style", "form"),
-                param.get("explode", True),
-            )
-            for arg, param in zip(args, ordered_params(endpoint), strict=True)
-            if arg["location"] == "query" and arg["py"] in sent
-        },
+        "expected_query": expected_query(
+            [
+                (arg["wire"], sent[arg["py"]], param)
+                for arg, param in zip(args, ordered_params(endpoint), strict=True)
+                if arg["location"] == "query" and arg["py"] in sent
+            ]
+        ),
         "expected_body": (
             expected_body if encoding in ("json", "raw") else _form_texts(expected_body)
         ),

@@ -173,16 +173,22 @@ def prepare_body(
     model: type[pydantic.BaseModel] | None,
     payload: Any,
     file_fields: Mapping[str, tuple[str, ...]],
+    whole: bool = False,
 ) -> Any:
     """The body to send: validated fields (json/form/multipart) or the raw value as given;
-    NOT_GIVEN when there is nothing to send."""
+    NOT_GIVEN when there is nothing to send. A `whole` body (one argument for all of it) is
+    sent as given, even empty: only NOT_GIVEN leaves an optional one out."""
     if isinstance(payload, NotGiven) or (payload is None and model is None):
         return NOT_GIVEN
     if model is None:
         return payload
     if isinstance(payload, Mapping):
-        values = given(payload, operation.nullable)
-        if not values and not operation.body_required:
+        values = (
+            {k: v for k, v in payload.items() if not isinstance(v, NotGiven)}
+            if whole  # the caller's own object: its nulls are meant
+            else given(payload, operation.nullable)
+        )
+        if not values and not operation.body_required and not whole:
             return NOT_GIVEN
         problems: list[FieldProblem] = []
         for name, accepted in file_fields.items():
@@ -226,14 +232,21 @@ def build_call(
             continue
         if location == "header":
             own_headers.add(wire)
-        value = params[py_name]
+        value = defined(params[py_name]) if location != "path" else params[py_name]
+        if isinstance(value, NotGiven):
+            continue  # null, [] and {} are undefined (RFC 6570 §2.3): nothing is sent
         style, explode = operation.styles.get(py_name) or _default_style(location)
         if location == "path":
             path = path.replace(
                 "{" + wire + "}", path_value(wire, value, style, explode)
             )
         elif location == "query":
-            query += query_pairs(wire, value, style, explode)
+            pairs = query_pairs(wire, value, style, explode)
+            if isinstance(value, dict) and style == "form" and explode:
+                # an exploded object's properties are keys of the query itself: one that
+                # another parameter already put there with this value is there for both
+                pairs = [pair for pair in pairs if pair not in query]
+            query += pairs
         elif location == "header":
             headers[wire] = simple_value(value, explode)
         else:
@@ -318,6 +331,17 @@ def _text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
+
+
+def defined(value: Any) -> Any:
+    """A parameter value without its undefined parts (RFC 6570 §2.3, which OpenAPI's
+    parameter serialization follows): null items and properties left out; NOT_GIVEN when
+    nothing is left (null, an empty array or object)."""
+    if isinstance(value, list):
+        value = [item for item in value if item is not None]
+    elif isinstance(value, dict):
+        value = {k: v for k, v in value.items() if v is not None}
+    return NOT_GIVEN if value is None or value == [] or value == {} else value
 
 
 def simple_value(value: Any, explode: bool) -> str:

@@ -746,34 +746,48 @@ class MockServer:
         path_values = {
             name: unquote(match.group(f"p{index}")) for index, name in enumerate(names)
         }
-        cookies = dict(
-            part.strip().split("=", 1)
-            for part in headers.get("cookie", "").split(";")
-            if "=" in part
-        )
         found: dict[str, Any] = {}
-        arrays = _array_fields(route["params_model"])
-        texts = _text_fields(route["params_model"])
+        shapes = _param_shapes(route["params_model"])
+        styles = route.get("styles", {})
         for py_name, wire, location in route["params"]:
-            if location == "query" and wire in query:
-                # repeated keys make an array; pydantic's lax mode reads "1" as 1, not "true" as
-                # True in a Literal: non-text values are read as JSON scalars first
-                values = [_scalar(text, py_name in texts) for text in query[wire]]
-                found[py_name] = values if py_name in arrays else values[-1]
-                continue
-            if py_name in arrays and location in ("header", "cookie"):
-                items = _sent_items(headers, location, wire)
-                if items is not None:
-                    found[py_name] = [_scalar(text, py_name in texts) for text in items]
-                continue
-            source = {"path": path_values, "header": headers, "cookie": cookies}.get(
-                location, {}
+            shape = shapes.get(py_name, _SCALAR)
+            style, explode = styles.get(py_name) or (
+                ("form", True) if location in ("query", "cookie") else ("simple", False)
             )
-            key = wire.lower() if location == "header" else wire
-            if key in source:
-                found[py_name] = _scalar(source[key], py_name in texts)
-        detail = _problems(route["params_model"], found, "query")
+            if location == "query":
+                value = _query_value(query, wire, shape, style, explode)
+            elif location in ("header", "cookie"):
+                items = _sent_items(headers, location, wire)
+                value = (
+                    _MISSING if items is None else _items_value(items, shape, explode)
+                )
+            else:
+                value = (
+                    _items_value(path_values[wire].split(","), shape, explode)
+                    if wire in path_values
+                    else _MISSING
+                )
+            if value is _MISSING and shape.required and location != "path":
+                # null, [] and {} are undefined (RFC 6570 §2.3): the client sends nothing
+                value = _undefined(shape)
+            if value is not _MISSING:
+                found[py_name] = value
+        detail = _problems_read(route["params_model"], found, "query")
         encoding, content_type = route["encoding"], headers.get("content-type", "")
+        # the same body may be documented in other media types too: it may come in any
+        encoding = next(
+            (
+                kind
+                for declared, kind in route.get("also", [])
+                if encoding is not None
+                and not _content_type_fits(
+                    encoding, route.get("content_type"), content_type
+                )
+                and _content_type_fits(kind, declared, content_type)
+                and (kind != "raw" or _same_type(declared, content_type))
+            ),
+            encoding,
+        )
         if (
             encoding is not None
             and (raw or route.get("body_required"))
@@ -818,9 +832,22 @@ class MockServer:
             and route["input_model"]
             and (raw or route.get("body_required"))
         ):
-            detail += _problems(route["input_model"], body, "body")
+            detail += (
+                _problems_read(route["input_model"], body, "body")
+                if encoding != "json" and isinstance(body, dict)
+                else _problems(route["input_model"], body, "body")
+            )
         if detail:
-            return 422, {"detail": detail}, "application/json"
+            # in the documented media type of a 422 when it is JSON (`+json` types too)
+            documented = next(
+                (
+                    r["content_type"]
+                    for r in route["responses"]
+                    if r["code"] == 422 and "json" in r["content_type"]
+                ),
+                "application/json",
+            )
+            return 422, {"detail": detail}, documented
         preferred = self.preferred(route, headers.get("prefer", ""))
         if preferred is not None:
             return preferred
@@ -936,6 +963,12 @@ def _content_type_fits(encoding: str, declared: str | None, given: str) -> bool:
     return True  # a raw body may be sent as any type the docs name
 
 
+def _same_type(declared: str, given: str) -> bool:
+    """A media type of the request fits a documented one (`*` ranges included)."""
+    kind = given.split(";", 1)[0].strip().lower()
+    return fnmatch.fnmatchcase(kind, declared.split(";", 1)[0].strip().lower())
+
+
 def _field_value(text: str) -> Any:
     """A text form field: objects and arrays arrive as JSON text, everything else as text."""
     if text[:1] in ("{", "["):
@@ -1002,6 +1035,180 @@ def _sent_items(headers: dict[str, str], location: str, wire: str) -> list[str] 
     if not values:
         return None
     return values if len(values) > 1 else values[0].split(",")
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a parameter's wire text stands for: a scalar, an array or an object, and whether
+    the value (an array's items, an object's properties) may be text or null."""
+
+    kind: str = "scalar"  # "scalar" | "array" | "object"
+    text: bool = True
+    nulls: bool = False
+    properties: tuple[tuple[str, bool], ...] = ()  # an object's (name, may be text)
+    required: bool = False
+
+
+_SCALAR = _Shape()
+_MISSING: Any = object()
+
+
+@functools.cache
+def _param_shapes(model_name: str | None) -> dict[str, _Shape]:
+    """The shape of each parameter of a parameters model, by Python name."""
+    if model_name is None:
+        return {}
+    schema = getattr(models, model_name).model_json_schema()
+    defs = schema.get("$defs", {})
+    required = set(schema.get("required", []))
+    shapes = {}
+    for name, prop in schema.get("properties", {}).items():
+        branches = [_resolved(b, defs) for b in _branches(prop, defs)]
+        arrays = [b for b in branches if b.get("type") == "array"]
+        objects = [
+            b for b in branches if b.get("type") == "object" or "properties" in b
+        ]
+        if arrays:
+            items = arrays[0].get("items", {})
+            shapes[name] = _Shape(
+                "array",
+                _may_be_text(items, defs, 0),
+                _admits_null(items, defs, 0),
+                required=name in required,
+            )
+        elif objects and len(objects) == len(
+            [b for b in branches if b.get("type") != "null"]
+        ):
+            properties = tuple(
+                (key, _may_be_text(value, defs, 0))
+                for obj in objects
+                for key, value in obj.get("properties", {}).items()
+            )
+            shapes[name] = _Shape(
+                "object",
+                properties=properties,
+                nulls=_admits_null(prop, defs, 0),
+                required=name in required,
+            )
+        else:
+            shapes[name] = _Shape(
+                "scalar",
+                _may_be_text(prop, defs, 0),
+                _admits_null(prop, defs, 0),
+                required=name in required,
+            )
+    return shapes
+
+
+def _resolved(schema: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(8):
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+            break
+        schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return schema if isinstance(schema, dict) else {}
+
+
+def _branches(schema: Any, defs: dict[str, Any]) -> list[Any]:
+    """The alternatives of a schema (anyOf/oneOf branches, else the schema itself)."""
+    schema = _resolved(schema, defs)
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list):
+            return [b for part in schema[key] for b in _branches(part, defs)]
+    return [schema]
+
+
+def _admits_null(schema: Any, defs: dict[str, Any], depth: int) -> bool:
+    schema = _resolved(schema, defs)
+    if depth > 8:
+        return False
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if None in schema.get("enum", [0]) or (
+        "const" in schema and schema["const"] is None
+    ):
+        return True
+    return any(
+        _admits_null(part, defs, depth + 1)
+        for key in ("anyOf", "oneOf")
+        for part in schema.get(key) or []
+    )
+
+
+def _item(text: str, text_ok: bool, nulls: bool) -> Any:
+    """One wire text as its value: an empty text is null where text cannot be."""
+    if text == "" and nulls and not text_ok:
+        return None
+    return _scalar(text, text_ok)
+
+
+def _query_value(
+    query: dict[str, list[str]], wire: str, shape: _Shape, style: str, explode: bool
+) -> Any:
+    """A query parameter read back as OpenAPI serializes it: `form` (exploded: repeated keys,
+    or one key per property), `spaceDelimited`, `pipeDelimited`, `deepObject`, and `json` for a
+    parameter described by `content`; _MISSING when it was not sent."""
+    if shape.kind == "object" and (
+        style == "deepObject" or (style == "form" and explode)
+    ):
+        texts = dict(shape.properties)
+        keys = {
+            f"{wire}[{name}]" if style == "deepObject" else name: name for name in texts
+        }
+        if style == "deepObject":
+            prefix = f"{wire}["
+            keys.update(
+                {
+                    key: key[len(prefix) : -1]
+                    for key in query
+                    if key.startswith(prefix) and key.endswith("]")
+                }
+            )
+        value = {
+            name: _item(query[key][-1], texts.get(name, True), False)
+            for key, name in keys.items()
+            if key in query
+        }
+        return value or _MISSING
+    if wire not in query:
+        return _MISSING
+    if style == "json":
+        try:
+            return json.loads(query[wire][-1])
+        except ValueError:
+            return query[wire][-1]
+    if shape.kind == "array":
+        if explode and style == "form":
+            sent = query[wire]
+        else:
+            joiner = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+            sent = query[wire][-1].split(joiner)
+        return [_item(text, shape.text, shape.nulls) for text in sent]
+    return _items_value(query[wire][-1].split(","), shape, False)
+
+
+def _items_value(items: list[str], shape: _Shape, explode: bool) -> Any:
+    """A `simple`/`form` value split at its commas, read back as its shape."""
+    if shape.kind == "array":
+        return [_item(text, shape.text, shape.nulls) for text in items]
+    if shape.kind == "object":
+        texts = dict(shape.properties)
+        pairs = (
+            [tuple(item.split("=", 1)) for item in items if "=" in item]
+            if explode
+            else list(zip(items[::2], items[1::2], strict=False))
+        )
+        return {k: _item(v, texts.get(k, True), False) for k, v in pairs}
+    return _item(",".join(items), shape.text, shape.nulls)
+
+
+def _undefined(shape: _Shape) -> Any:
+    """The value a required parameter has when nothing was sent for it: an undefined one."""
+    if shape.kind == "array":
+        return []
+    if shape.kind == "object":
+        return {}
+    return None if shape.nulls else _MISSING
 
 
 def _segments(path: str) -> list[str]:
@@ -1241,20 +1448,6 @@ def _scalar(text: str, is_text: bool) -> Any:
     return value if isinstance(value, (bool, int, float)) or value is None else text
 
 
-@functools.cache
-def _text_fields(model_name: str | None) -> frozenset[str]:
-    """Fields that may hold text: their wire text is kept as it is."""
-    if model_name is None:
-        return frozenset()
-    schema = getattr(models, model_name).model_json_schema()
-    defs = schema.get("$defs", {})
-    return frozenset(
-        name
-        for name, prop in schema.get("properties", {}).items()
-        if _may_be_text(prop, defs, 0)
-    )
-
-
 def _may_be_text(schema: Any, defs: dict[str, Any], depth: int) -> bool:
     if not isinstance(schema, dict) or depth > 8:
         return True
@@ -1305,6 +1498,46 @@ def _problems(model_name: str | None, values: Any, where: str) -> list[dict[str,
             for item in error.errors(include_url=False)
         ]
     return []
+
+
+def _problems_read(
+    model_name: str | None, values: dict[str, Any], where: str
+) -> list[dict[str, Any]]:
+    """The problems of values read from wire text, where no reading of a field's text fits
+    its schema: a text that may stand for a number, a boolean or null (`1`, `true`, `null`, as
+    fuzzers and servers write them) is read so when read as text it does not fit."""
+    problems = _problems(model_name, values, where)
+    for name in dict.fromkeys(str(p["loc"][1]) for p in problems if len(p["loc"]) > 1):
+        if name not in values:
+            continue
+        for variant in _variants(values[name]):
+            trial = {**values, name: variant}
+            if not any(
+                len(p["loc"]) > 1 and str(p["loc"][1]) == name
+                for p in _problems(model_name, trial, where)
+            ):
+                values[name] = variant
+                break
+    return _problems(model_name, values, where) if problems else problems
+
+
+def _variants(value: Any) -> list[Any]:
+    """Other readings of a value read from text: its texts as JSON scalars, or as null."""
+
+    def each(value: Any, read: Callable[[str], Any]) -> Any:
+        if isinstance(value, str):
+            return read(value)
+        if isinstance(value, list):
+            return [each(item, read) for item in value]
+        if isinstance(value, dict):
+            return {k: each(v, read) for k, v in value.items()}
+        return value
+
+    found = [
+        each(value, lambda text: _scalar(text, False)),
+        each(value, lambda text: None if text in ("", "null") else text),
+    ]
+    return [variant for variant in found if variant != value]
 
 
 def _post_raw(url: str, body: bytes, headers: dict[str, str]) -> None:

@@ -492,6 +492,15 @@ class _Document:
             return None
         media = as_dict(content[media_type])
         schema = media.get("schema")
+        also = [
+            str(kind)
+            for kind, other in content.items()
+            if kind != media_type
+            and (
+                as_dict(other).get("schema") == schema
+                or not any(mark in str(kind) for mark in ("json", "form"))
+            )
+        ]
         return SourceBody(
             content_type=media_type,
             schema=(
@@ -504,6 +513,7 @@ class _Document:
             examples=self._media_examples(media),
             # OpenAPI 3: `required` defaults to false; a client may leave the body out
             required=body.get("required") is True,
+            also=also,
         )
 
     def _swagger2_body(

@@ -229,7 +229,26 @@ class SchemaFixer:
         for key in SCHEMA_MAPS:
             if isinstance(node.get(key), dict):
                 node[key] = {name: self._fix(s) for name, s in node[key].items()}
+        self._one_of_each(node)
         return node
+
+    def _one_of_each(self, node: dict[str, Any]) -> None:
+        """A `oneOf` that lists one schema twice: no value is valid against exactly one of the
+        two (JSON Schema), so none can be sent or answered. Read as listing it once, warned.
+        """
+        branches = node.get("oneOf")
+        if not isinstance(branches, list):
+            return
+        unique = list({json.dumps(b, sort_keys=True): b for b in branches}.values())
+        if len(unique) < len(branches):
+            self.report.warn(
+                self.file,
+                self.line,
+                "`oneOf` lists the same schema more than once, so no value matches exactly "
+                "one branch; read as listing it once",
+                self.where,
+            )
+            node["oneOf"] = unique
 
     def _fix_ref(self, node: dict[str, Any]) -> dict[str, Any] | None:
         """Rewrite node's $ref in place; returns a replacement when the target is inlined."""
@@ -386,10 +405,28 @@ def _nullable_to_type_list(node: dict[str, Any]) -> None:
         # siblings of a $ref are ignored by OpenAPI 3.0 tools: wrap the ref instead
         node["anyOf"] = [{"$ref": node.pop("$ref")}, {"type": "null"}]
         return
-    else:
+    elif _nullable_composition(node) or not isinstance(node.get("enum"), list):
         return
     if isinstance(node.get("enum"), list) and None not in node["enum"]:
         node["enum"] = [*node["enum"], None]
+
+
+def _nullable_composition(node: dict[str, Any]) -> bool:
+    """`nullable: true` beside `oneOf`/`anyOf`/`allOf` and no `type` (as the tools read it,
+    Schemathesis and openapi-python-client among them): null becomes one more branch."""
+    for key in ("oneOf", "anyOf"):
+        branches = node.get(key)
+        if isinstance(branches, list) and "allOf" not in node:
+            if {"type": "null"} not in branches:
+                node[key] = [*branches, {"type": "null"}]
+            return True
+    parts = node.get("allOf")
+    if isinstance(parts, list) and "anyOf" not in node and "oneOf" not in node:
+        del node["allOf"]
+        whole = parts[0] if len(parts) == 1 else {"allOf": parts}
+        node["anyOf"] = [whole, {"type": "null"}]
+        return True
+    return False
 
 
 def _drop_leftovers(node: dict[str, Any]) -> None:

@@ -43,6 +43,9 @@ class SourceBody:
     schema: dict[str, Any] | None = None
     examples: list[Any] = field(default_factory=list)
     required: bool = True
+    # The other documented media types a server takes the same body in: those whose schema
+    # is this one's, and raw ones (bytes, any schema).
+    also: list[str] = field(default_factory=list)
 
 
 @dataclass
