@@ -251,6 +251,49 @@ def _bad_patterns(schema: Any) -> list[str]:
     return problems
 
 
+def _undefined_required(schema: Any) -> list[str]:
+    """Define (in place) each name an object lists in `required` but not in `properties`.
+
+    JSON Schema validates `required` on its own: the property must be present, and with no
+    schema of its own (nor `additionalProperties`) any value is acceptable for it. So the
+    model carries it as a required field of any type; a message per such name. An object
+    whose fields come from elsewhere too (`allOf`, `$ref`, `patternProperties`) is left as
+    it is, since the name may be defined there."""
+    problems = []
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        properties, required = node.get("properties"), node.get("required")
+        if (
+            isinstance(properties, dict)
+            and isinstance(required, list)
+            and not any(
+                key in node
+                for key in ("allOf", "anyOf", "oneOf", "$ref", "patternProperties")
+            )
+        ):
+            extra = node.get("additionalProperties")
+            for name in required:
+                if isinstance(name, str) and name not in properties:
+                    properties[name] = dict(extra) if isinstance(extra, dict) else {}
+                    problems.append(
+                        f"required property {escape_text(name)} is not defined in `properties`; "
+                        "JSON Schema then accepts any value for it, but it must be present: "
+                        "it is a required field of any type"
+                    )
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                stack.extend(value.values())
+            elif key not in DATA_KEYWORDS:
+                stack.append(value)
+    return problems
+
+
 def escape_text(value: Any) -> str:
     return repr(value)[:120]
 
@@ -272,6 +315,8 @@ def _schema(
     )
     file, line, pointer = where
     for problem in _bad_patterns(cleaned):
+        report.warn(file, line, problem, pointer)
+    for problem in _undefined_required(cleaned):
         report.warn(file, line, problem, pointer)
     for ref in dict.fromkeys(dropped):
         if external.is_external(ref):
@@ -1086,8 +1131,11 @@ def _response(
     examples = response.examples
     inferred = False
     if _is_empty(schema) and examples and response.content_type.endswith("json"):
-        schema = infer_schema(examples)
-        inferred = True
+        candidate = infer_schema(examples)
+        # the documented type wins: examples refine a placeholder, never contradict it
+        if _type_allows(schema.get("type"), candidate.get("type")):
+            schema = candidate
+            inferred = True
     entry: Response = {
         "code": response.code,
         "name": response.name,
@@ -1139,6 +1187,15 @@ def _is_empty(schema: dict[str, Any]) -> bool:
         schema.get("type") in ("object", None)
         and not any(schema.get(key) for key in meaningful)
     )
+
+
+def _type_allows(documented: Any, inferred: Any) -> bool:
+    """Whether a schema inferred as `inferred` may stand for one documented as `documented`
+    (no type documented allows any; an inferred schema with no type fits only that)."""
+    if documented is None:
+        return True
+    kinds = documented if isinstance(documented, list) else [documented]
+    return inferred in kinds or (inferred == "integer" and "number" in kinds)
 
 
 def infer_schema(values: list[Any]) -> dict[str, Any]:

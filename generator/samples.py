@@ -25,7 +25,7 @@ FORMATS = {
     "url": "https://example.com/",
     "uuid": "00000000-0000-4000-8000-000000000000",
     "ipv4": "127.0.0.1",
-    "binary": "",
+    "binary": "x",  # not empty: a query value may not be (OpenAPI allowEmptyValue: false)
 }
 
 
