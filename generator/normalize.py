@@ -3,7 +3,9 @@ names, cleaned schemas, lifted constraints, queue facts."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from typing import Any, cast
 
 from generator import naming, prose
@@ -251,47 +253,137 @@ def _bad_patterns(schema: Any) -> list[str]:
     return problems
 
 
-def _undefined_required(schema: Any) -> list[str]:
+def _schema_nodes(schema: Any) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every schema object inside `schema` (itself first) with its JSON pointer from there;
+    data keywords (`enum`, `default`, examples) are not entered. A node may be changed
+    before the walk goes on: its children are read after it was handed out."""
+    stack: list[tuple[Any, str]] = [(schema, "")]
+    while stack:
+        node, here = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, f"{here}/{i}") for i, item in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        yield node, here
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                stack.extend(
+                    (sub, f"{here}/properties/{_escape_pointer(name)}")
+                    for name, sub in value.items()
+                )
+            elif key not in DATA_KEYWORDS:
+                stack.append((value, f"{here}/{_escape_pointer(key)}"))
+
+
+def _undefined_required(schema: Any) -> list[tuple[str, str]]:
     """Define (in place) each name an object lists in `required` but not in `properties`.
 
     JSON Schema validates `required` on its own: the property must be present, and with no
     schema of its own (nor `additionalProperties`) any value is acceptable for it. So the
-    model carries it as a required field of any type; a message per such name. An object
-    whose fields come from elsewhere too (`allOf`, `$ref`, `patternProperties`) is left as
-    it is, since the name may be defined there."""
+    model carries it as a required field of any type; (message, pointer) per such name. An
+    object whose fields come from elsewhere too (`allOf`, `$ref`, `patternProperties`) is
+    left as it is, since the name may be defined there."""
     problems = []
-    stack: list[Any] = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
+    for node, here in _schema_nodes(schema):
         properties, required = node.get("properties"), node.get("required")
         if (
-            isinstance(properties, dict)
-            and isinstance(required, list)
-            and not any(
+            not isinstance(properties, dict)
+            or not isinstance(required, list)
+            or any(
                 key in node
                 for key in ("allOf", "anyOf", "oneOf", "$ref", "patternProperties")
             )
         ):
-            extra = node.get("additionalProperties")
-            for name in required:
-                if isinstance(name, str) and name not in properties:
-                    properties[name] = dict(extra) if isinstance(extra, dict) else {}
-                    problems.append(
+            continue
+        extra = node.get("additionalProperties")
+        for name in required:
+            if isinstance(name, str) and name not in properties:
+                properties[name] = dict(extra) if isinstance(extra, dict) else {}
+                problems.append(
+                    (
                         f"required property {escape_text(name)} is not defined in `properties`; "
                         "JSON Schema then accepts any value for it, but it must be present: "
-                        "it is a required field of any type"
+                        "it is a required field of any type",
+                        f"{here}/required",
                     )
-        for key, value in node.items():
-            if key == "properties" and isinstance(value, dict):
-                stack.extend(value.values())
-            elif key not in DATA_KEYWORDS:
-                stack.append(value)
+                )
     return problems
+
+
+def _values_against_type(schema: Any) -> list[tuple[str, str]]:
+    """Resolve (in place) each `enum`/`const` that contradicts the `type` beside it, which no
+    value could satisfy (JSON Schema applies both): enum members of another type are dropped
+    (they were never valid); when none is left, or the `const` is of another type, the listed
+    values win and the `type` is dropped, as the models type them (a `Literal` of the
+    values). Bounds and lengths apply only to values of their own kind, so they stay.
+    (message, pointer) per resolved contradiction."""
+    problems = []
+    for node, here in _schema_nodes(schema):
+        kinds = node.get("type")
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if not isinstance(kinds, list) or not kinds:
+            continue
+        fits = functools.partial(_fits_kinds, kinds=kinds)
+        enum = node.get("enum")
+        named = escape_text(node["type"])
+        if isinstance(enum, list) and enum and not all(map(fits, enum)):
+            kept = [value for value in enum if fits(value)]
+            if kept:
+                node["enum"] = kept
+                wrong = escape_text([v for v in enum if not fits(v)])
+                message = (
+                    f"enum values {wrong} are not of type {named}; they were left out"
+                )
+            else:
+                del node["type"]
+                message = f"no enum value is of type {named}; the values win and the type was left out"
+            problems.append((message, f"{here}/enum"))
+        elif "const" in node and not fits(node["const"]):
+            del node["type"]
+            problems.append(
+                (
+                    f"const {escape_text(node['const'])} is not of type {named}; "
+                    "the const wins and the type was left out",
+                    f"{here}/const",
+                )
+            )
+    return problems
+
+
+def _duplicate_branches(schema: Any) -> list[tuple[str, str]]:
+    """Drop (in place) a `oneOf` branch equal to an earlier one: a value that fits one fits
+    both, and `oneOf` then refuses it, so no value could be valid; the author listed one
+    alternative twice. In `anyOf` a repeat changes nothing and goes too, silently."""
+    problems = []
+    for node, here in _schema_nodes(schema):
+        for key in ("oneOf", "anyOf"):
+            branches = node.get(key)
+            if not isinstance(branches, list):
+                continue
+            unique: list[Any] = []
+            for branch in branches:
+                if branch not in unique:
+                    unique.append(branch)
+            if len(unique) == len(branches):
+                continue
+            node[key] = unique
+            if key == "oneOf":
+                problems.append(
+                    (
+                        f"oneOf lists the same schema more than once, which no value could "
+                        f"satisfy; {len(branches) - len(unique)} repeat(s) left out",
+                        f"{here}/oneOf",
+                    )
+                )
+    return problems
+
+
+def _fits_kinds(value: Any, kinds: list[Any]) -> bool:
+    """Whether a JSON value is of one of the types (1.0 is an integer, as JSON Schema says)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return any(_json_type_is(value, str(kind)) for kind in kinds)
 
 
 def escape_text(value: Any) -> str:
@@ -316,8 +408,9 @@ def _schema(
     file, line, pointer = where
     for problem in _bad_patterns(cleaned):
         report.warn(file, line, problem, pointer)
-    for problem in _undefined_required(cleaned):
-        report.warn(file, line, problem, pointer)
+    for check in (_undefined_required, _values_against_type, _duplicate_branches):
+        for problem, here in check(cleaned):
+            report.warn(file, line, problem, pointer + here)
     for ref in dict.fromkeys(dropped):
         if external.is_external(ref):
             raise fail(file, line, external.refusal(ref), pointer)

@@ -436,6 +436,13 @@ def _number(schema: dict[str, Any], kind: str) -> int | float:
     if "exclusiveMinimum" in schema:
         low = low + 1 if kind == "integer" else low + 0.5
     value: int | float = math.ceil(low) if kind == "integer" else low
+    step = schema.get("multipleOf")
+    if isinstance(step, (int, float)) and not isinstance(step, bool) and step > 0:
+        # the least multiple at or above the bound (past it when the bound is exclusive)
+        least = math.ceil(value / step) * step
+        if "exclusiveMinimum" in schema and least <= schema["exclusiveMinimum"]:
+            least += step
+        value = int(least) if kind == "integer" or float(least).is_integer() else least
     high = schema.get("maximum")
     if high is not None and value > high:
         value = high
