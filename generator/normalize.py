@@ -863,7 +863,11 @@ def _request(
                     "python_name": naming.identifier(
                         wire, taken, reserved=naming.PARAMETER_RESERVED
                     ),
-                    "required": wire in required,
+                    # OpenAPI 3.x: the `required` of a readOnly field holds for answers only,
+                    # and the one model of the body leaves a writeOnly one optional too
+                    "required": wire in required
+                    and prop.get("readOnly") is not True
+                    and prop.get("writeOnly") is not True,
                     "file_types": prop.get("x-file-types"),
                     # only a multipart part can carry bytes; JSON and form fields are text
                     "binary": prop.get("format") == "binary"
