@@ -277,38 +277,62 @@ def _schema_nodes(schema: Any) -> Iterator[tuple[dict[str, Any], str]]:
 
 
 def _undefined_required(schema: Any) -> list[tuple[str, str]]:
-    """Define (in place) each name an object lists in `required` but not in `properties`.
+    """Define (in place) each name an object lists in `required` but nowhere in `properties`.
 
     JSON Schema validates `required` on its own: the property must be present, and with no
     schema of its own (nor `additionalProperties`) any value is acceptable for it. So the
-    model carries it as a required field of any type; (message, pointer) per such name. An
-    object whose fields come from elsewhere too (`allOf`, `$ref`, `patternProperties`) is
-    left as it is, since the name may be defined there."""
+    model carries it as a required field of any type; (message, pointer) per such name. The
+    branches of an `allOf` count as one object (a branch may require what a sibling
+    defines); an object whose fields may come from elsewhere (a `$ref`, `anyOf`/`oneOf`,
+    `patternProperties`, or a branch of those) is left as it is."""
     problems = []
     for node, here in _schema_nodes(schema):
-        properties, required = node.get("properties"), node.get("required")
-        if (
-            not isinstance(properties, dict)
-            or not isinstance(required, list)
-            or any(
-                key in node
-                for key in ("allOf", "anyOf", "oneOf", "$ref", "patternProperties")
-            )
+        if _BRANCH.search(here) or any(
+            key in node for key in ("anyOf", "oneOf", "$ref", "patternProperties")
         ):
             continue
-        extra = node.get("additionalProperties")
-        for name in required:
-            if isinstance(name, str) and name not in properties:
-                properties[name] = dict(extra) if isinstance(extra, dict) else {}
+        parts = [(node, here)]
+        branches = node.get("allOf")
+        if isinstance(branches, list):
+            if not all(
+                isinstance(b, dict)
+                and not any(k in b for k in ("allOf", "anyOf", "oneOf", "$ref"))
+                for b in branches
+            ):
+                continue  # a branch's fields are not all in sight
+            parts += [(b, f"{here}/allOf/{i}") for i, b in enumerate(branches)]
+        defined = {
+            name
+            for part, _ in parts
+            if isinstance(part.get("properties"), dict)
+            for name in part["properties"]
+        }
+        for part, where in parts:
+            required = part.get("required")
+            if not isinstance(required, list) or not (
+                isinstance(part.get("properties"), dict) or part.get("type") == "object"
+            ):
+                continue
+            extra = part.get("additionalProperties")
+            for name in required:
+                if not isinstance(name, str) or name in defined:
+                    continue
+                part.setdefault("properties", {})[name] = (
+                    dict(extra) if isinstance(extra, dict) else {}
+                )
+                defined.add(name)
                 problems.append(
                     (
                         f"required property {escape_text(name)} is not defined in `properties`; "
                         "JSON Schema then accepts any value for it, but it must be present: "
                         "it is a required field of any type",
-                        f"{here}/required",
+                        f"{where}/required",
                     )
                 )
     return problems
+
+
+_BRANCH = re.compile(r"/(allOf|anyOf|oneOf)/\d+$")
 
 
 def _values_against_type(schema: Any) -> list[tuple[str, str]]:

@@ -102,6 +102,20 @@ DOCUMENT: dict[str, Any] = {
                 "required": ["name", ULID],
             },
         ),
+        # a branch of allOf may require what a sibling defines: nothing to add there
+        "/named": _post(
+            "named",
+            {
+                "allOf": [
+                    {"type": "object", "properties": {"name": {"type": "string"}}},
+                    {
+                        "type": "object",
+                        "properties": {"extra": {"type": "string"}},
+                        "required": ["name", "extra"],
+                    },
+                ]
+            },
+        ),
         "/ping": {
             "get": {
                 "operationId": "ping",
@@ -215,6 +229,9 @@ def test_a_required_name_without_a_property_is_a_required_field_of_any_type(
         ULID: True,
     }
     assert _warned(package, f"{ULID!r} is not defined in `properties`", "/required")
+    named = _endpoint(package, "POST /named")["request"]["schema"]
+    assert named["allOf"][1]["properties"] == {"extra": {"type": "string"}}
+    assert not _warned(package, "'name' is not defined", "")
 
 
 def test_the_documented_type_wins_over_an_example_of_another_type(
