@@ -316,7 +316,8 @@ class _Linter:
                 pointer=pointer,
             )
             return
-        if _is_empty(schema):
+        if _is_empty(schema) and not (examples and schema.get("type")):
+            # with a documented type, the examples are checked against it (below)
             message = f"response {code} declares no schema and gives no example; the client returns it untyped"
             self.add(
                 "empty-response-schema",

@@ -40,11 +40,43 @@ def schemas(registry: Registry) -> dict[str, Schema]:
             found[output] = endpoint["output_schema"]
     prepared = {
         name: strip_extensions(
-            _inline_defaulted(_flatten_overrides(schema, found), found)
+            _one_way_optional(
+                _inline_defaulted(_flatten_overrides(schema, found), found)
+            )
         )
         for name, schema in found.items()
     }
     return {name: _components_refs(schema) for name, schema in hoist(prepared).items()}
+
+
+def _one_way_optional(schema: Any) -> Any:
+    """A copy where a required property marked `readOnly` or `writeOnly` is optional: OpenAPI
+    3.x makes its `required` "take effect on the response only" (or the request only), and
+    one model reads answers and builds requests."""
+    if isinstance(schema, list):
+        return [_one_way_optional(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {
+        key: (
+            {name: _one_way_optional(sub) for name, sub in value.items()}
+            if key == "properties" and isinstance(value, dict)
+            else value if key in normalize.DATA_KEYWORDS else _one_way_optional(value)
+        )
+        for key, value in schema.items()
+    }
+    properties, required = out.get("properties"), out.get("required")
+    if isinstance(properties, dict) and isinstance(required, list):
+        one_way = {
+            name
+            for name, sub in properties.items()
+            if isinstance(sub, dict)
+            and (sub.get("readOnly") is True or sub.get("writeOnly") is True)
+        }
+        out["required"] = [name for name in required if name not in one_way]
+        if not out["required"]:
+            del out["required"]
+    return out
 
 
 def hoist(found: dict[str, Any]) -> dict[str, Any]:

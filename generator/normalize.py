@@ -3,7 +3,9 @@ names, cleaned schemas, lifted constraints, queue facts."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from typing import Any, cast
 
 from generator import naming, prose
@@ -251,6 +253,163 @@ def _bad_patterns(schema: Any) -> list[str]:
     return problems
 
 
+def _schema_nodes(schema: Any) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every schema object inside `schema` (itself first) with its JSON pointer from there;
+    data keywords (`enum`, `default`, examples) are not entered. A node may be changed
+    before the walk goes on: its children are read after it was handed out."""
+    stack: list[tuple[Any, str]] = [(schema, "")]
+    while stack:
+        node, here = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, f"{here}/{i}") for i, item in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        yield node, here
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                stack.extend(
+                    (sub, f"{here}/properties/{_escape_pointer(name)}")
+                    for name, sub in value.items()
+                )
+            elif key not in DATA_KEYWORDS:
+                stack.append((value, f"{here}/{_escape_pointer(key)}"))
+
+
+def _undefined_required(schema: Any) -> list[tuple[str, str]]:
+    """Define (in place) each name an object lists in `required` but nowhere in `properties`.
+
+    JSON Schema validates `required` on its own: the property must be present, and with no
+    schema of its own (nor `additionalProperties`) any value is acceptable for it. So the
+    model carries it as a required field of any type; (message, pointer) per such name. The
+    branches of an `allOf` count as one object (a branch may require what a sibling
+    defines); an object whose fields may come from elsewhere (a `$ref`, `anyOf`/`oneOf`,
+    `patternProperties`, or a branch of those) is left as it is."""
+    problems = []
+    for node, here in _schema_nodes(schema):
+        if _BRANCH.search(here) or any(
+            key in node for key in ("anyOf", "oneOf", "$ref", "patternProperties")
+        ):
+            continue
+        parts = [(node, here)]
+        branches = node.get("allOf")
+        if isinstance(branches, list):
+            if not all(
+                isinstance(b, dict)
+                and not any(k in b for k in ("allOf", "anyOf", "oneOf", "$ref"))
+                for b in branches
+            ):
+                continue  # a branch's fields are not all in sight
+            parts += [(b, f"{here}/allOf/{i}") for i, b in enumerate(branches)]
+        defined = {
+            name
+            for part, _ in parts
+            if isinstance(part.get("properties"), dict)
+            for name in part["properties"]
+        }
+        for part, where in parts:
+            required = part.get("required")
+            if not isinstance(required, list) or not (
+                isinstance(part.get("properties"), dict) or part.get("type") == "object"
+            ):
+                continue
+            extra = part.get("additionalProperties")
+            for name in required:
+                if not isinstance(name, str) or name in defined:
+                    continue
+                part.setdefault("properties", {})[name] = (
+                    dict(extra) if isinstance(extra, dict) else {}
+                )
+                defined.add(name)
+                problems.append(
+                    (
+                        f"required property {escape_text(name)} is not defined in `properties`; "
+                        "JSON Schema then accepts any value for it, but it must be present: "
+                        "it is a required field of any type",
+                        f"{where}/required",
+                    )
+                )
+    return problems
+
+
+_BRANCH = re.compile(r"/(allOf|anyOf|oneOf)/\d+$")
+
+
+def _values_against_type(schema: Any) -> list[tuple[str, str]]:
+    """Resolve (in place) each `enum`/`const` that contradicts the `type` beside it, which no
+    value could satisfy (JSON Schema applies both): enum members of another type are dropped
+    (they were never valid); when none is left, or the `const` is of another type, the listed
+    values win and the `type` is dropped, as the models type them (a `Literal` of the
+    values). Bounds and lengths apply only to values of their own kind, so they stay.
+    (message, pointer) per resolved contradiction."""
+    problems = []
+    for node, here in _schema_nodes(schema):
+        kinds = node.get("type")
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if not isinstance(kinds, list) or not kinds:
+            continue
+        fits = functools.partial(_fits_kinds, kinds=kinds)
+        enum = node.get("enum")
+        named = escape_text(node["type"])
+        if isinstance(enum, list) and enum and not all(map(fits, enum)):
+            kept = [value for value in enum if fits(value)]
+            if kept:
+                node["enum"] = kept
+                wrong = escape_text([v for v in enum if not fits(v)])
+                message = (
+                    f"enum values {wrong} are not of type {named}; they were left out"
+                )
+            else:
+                del node["type"]
+                message = f"no enum value is of type {named}; the values win and the type was left out"
+            problems.append((message, f"{here}/enum"))
+        elif "const" in node and not fits(node["const"]):
+            del node["type"]
+            problems.append(
+                (
+                    f"const {escape_text(node['const'])} is not of type {named}; "
+                    "the const wins and the type was left out",
+                    f"{here}/const",
+                )
+            )
+    return problems
+
+
+def _duplicate_branches(schema: Any) -> list[tuple[str, str]]:
+    """Drop (in place) a `oneOf` branch equal to an earlier one: a value that fits one fits
+    both, and `oneOf` then refuses it, so no value could be valid; the author listed one
+    alternative twice. In `anyOf` a repeat changes nothing and goes too, silently."""
+    problems = []
+    for node, here in _schema_nodes(schema):
+        for key in ("oneOf", "anyOf"):
+            branches = node.get(key)
+            if not isinstance(branches, list):
+                continue
+            unique: list[Any] = []
+            for branch in branches:
+                if branch not in unique:
+                    unique.append(branch)
+            if len(unique) == len(branches):
+                continue
+            node[key] = unique
+            if key == "oneOf":
+                problems.append(
+                    (
+                        f"oneOf lists the same schema more than once, which no value could "
+                        f"satisfy; {len(branches) - len(unique)} repeat(s) left out",
+                        f"{here}/oneOf",
+                    )
+                )
+    return problems
+
+
+def _fits_kinds(value: Any, kinds: list[Any]) -> bool:
+    """Whether a JSON value is of one of the types (1.0 is an integer, as JSON Schema says)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return any(_json_type_is(value, str(kind)) for kind in kinds)
+
+
 def escape_text(value: Any) -> str:
     return repr(value)[:120]
 
@@ -273,6 +432,9 @@ def _schema(
     file, line, pointer = where
     for problem in _bad_patterns(cleaned):
         report.warn(file, line, problem, pointer)
+    for check in (_undefined_required, _values_against_type, _duplicate_branches):
+        for problem, here in check(cleaned):
+            report.warn(file, line, problem, pointer + here)
     for ref in dict.fromkeys(dropped):
         if external.is_external(ref):
             raise fail(file, line, external.refusal(ref), pointer)
@@ -728,7 +890,11 @@ def _request(
                     "python_name": naming.identifier(
                         wire, taken, reserved=naming.PARAMETER_RESERVED
                     ),
-                    "required": wire in required,
+                    # OpenAPI 3.x: the `required` of a readOnly field holds for answers only,
+                    # and the one model of the body leaves a writeOnly one optional too
+                    "required": wire in required
+                    and prop.get("readOnly") is not True
+                    and prop.get("writeOnly") is not True,
                     "file_types": prop.get("x-file-types"),
                     # only a multipart part can carry bytes; JSON and form fields are text
                     "binary": prop.get("format") == "binary"
@@ -1092,8 +1258,11 @@ def _response(
     examples = response.examples
     inferred = False
     if _is_empty(schema) and examples and response.content_type.endswith("json"):
-        schema = infer_schema(examples)
-        inferred = True
+        candidate = infer_schema(examples)
+        # the documented type wins: examples refine a placeholder, never contradict it
+        if _type_allows(schema.get("type"), candidate.get("type")):
+            schema = candidate
+            inferred = True
     entry: Response = {
         "code": response.code,
         "name": response.name,
@@ -1145,6 +1314,15 @@ def _is_empty(schema: dict[str, Any]) -> bool:
         schema.get("type") in ("object", None)
         and not any(schema.get(key) for key in meaningful)
     )
+
+
+def _type_allows(documented: Any, inferred: Any) -> bool:
+    """Whether a schema inferred as `inferred` may stand for one documented as `documented`
+    (no type documented allows any; an inferred schema with no type fits only that)."""
+    if documented is None:
+        return True
+    kinds = documented if isinstance(documented, list) else [documented]
+    return inferred in kinds or (inferred == "integer" and "number" in kinds)
 
 
 def infer_schema(values: list[Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ FORMATS = {
     "url": "https://example.com/",
     "uuid": "00000000-0000-4000-8000-000000000000",
     "ipv4": "127.0.0.1",
-    "binary": "",
+    "binary": "x",  # not empty: a query value may not be (OpenAPI allowEmptyValue: false)
 }
 
 
@@ -77,6 +77,59 @@ def is_valid(value: Any, schema: Any, defs: dict[str, Any]) -> bool:
         RecursionError,
     ):
         return False
+
+
+def _write_only_forbidden(schema: Any) -> Any:
+    """A copy of `schema` as an answer must satisfy it: each `writeOnly` property forbidden
+    and out of `required` (OpenAPI 3.x: it "SHOULD NOT be sent as part of the response", and
+    its `required` "will take effect on the request only")."""
+    if isinstance(schema, list):
+        return [_write_only_forbidden(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {
+                name: (
+                    False
+                    if isinstance(sub, dict) and sub.get("writeOnly") is True
+                    else _write_only_forbidden(sub)
+                )
+                for name, sub in value.items()
+            }
+        elif key in ("default", "enum", "const", "example", "examples"):
+            out[key] = value
+        else:
+            out[key] = _write_only_forbidden(value)
+    properties, required = out.get("properties"), out.get("required")
+    if isinstance(properties, dict) and isinstance(required, list):
+        out["required"] = [
+            name for name in required if properties.get(name) is not False
+        ]
+    return out
+
+
+# The last registry's shared models and their answer view (one registry is built at a time).
+_ANSWER_DEFS: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+
+def answer_schema(schema: Any, defs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """(schema, defs) as an answer must satisfy them: no `writeOnly` property. The shared
+    models' copy is made once per registry."""
+    if not _ANSWER_DEFS or _ANSWER_DEFS[0][0] is not defs:
+        view = (
+            {name: _write_only_forbidden(model) for name, model in defs.items()}
+            if _WRITE_ONLY in json.dumps(defs)
+            else defs
+        )
+        _ANSWER_DEFS[:] = [(defs, view)]
+    if _WRITE_ONLY in json.dumps(schema):
+        schema = _write_only_forbidden(schema)
+    return schema, _ANSWER_DEFS[0][1]
+
+
+_WRITE_ONLY = '"writeOnly": true'
 
 
 def first_valid(
@@ -436,6 +489,13 @@ def _number(schema: dict[str, Any], kind: str) -> int | float:
     if "exclusiveMinimum" in schema:
         low = low + 1 if kind == "integer" else low + 0.5
     value: int | float = math.ceil(low) if kind == "integer" else low
+    step = schema.get("multipleOf")
+    if isinstance(step, (int, float)) and not isinstance(step, bool) and step > 0:
+        # the least multiple at or above the bound (past it when the bound is exclusive)
+        least = math.ceil(value / step) * step
+        if "exclusiveMinimum" in schema and least <= schema["exclusiveMinimum"]:
+            least += step
+        value = int(least) if kind == "integer" or float(least).is_integer() else least
     high = schema.get("maximum")
     if high is not None and value > high:
         value = high

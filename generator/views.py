@@ -683,10 +683,11 @@ def answer(endpoint: Endpoint, defs: dict[str, Schema]) -> dict[str, Any]:
             "body": None,
             "model": None,
         }
-    found, body = samples.first_valid(response["examples"], response["schema"], defs)
+    schema, defs = samples.answer_schema(response["schema"], defs)
+    found, body = samples.first_valid(response["examples"], schema, defs)
     if not found:
         body = (
-            samples.valid_value(response["schema"], defs)[1]
+            samples.valid_value(schema, defs)[1]
             if content_type.endswith("json")
             else "ok"
         )

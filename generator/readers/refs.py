@@ -8,7 +8,7 @@ The main piece is `SchemaFixer`: every schema a reader hands out goes through it
 - Apifox's `x-apifox-refs` are spliced into `properties` at their `x-apifox-orders` position,
   with `x-apifox-overrides` and `required` applied, as the Apifox editor shows them;
 - `nullable: true` (OpenAPI 3.0) becomes a JSON Schema type list, `type: file` a binary string;
-- leftovers of unfinished Apifox edits (ULID property names) are dropped.
+- leftovers of unfinished Apifox edits (pending ULID-named properties) are dropped.
 
 The rest are small helpers: base URL / path splitting, lenient JSON-in-a-string, loading JSON
 with a located syntax error (positions of nodes: readers/positions.py).
@@ -431,7 +431,8 @@ def _nullable_composition(node: dict[str, Any]) -> bool:
 
 def _drop_leftovers(node: dict[str, Any]) -> None:
     """Unfinished Apifox edits: a ULID-named `x-tmp-pending-properties` property, ULIDs in
-    `required` / `x-apifox-orders` naming no property (O-k8s)."""
+    `x-apifox-orders` naming no property (O-k8s). A name in `required` stays: JSON Schema
+    requires it whether `properties` defines it or not (normalize gives it a schema)."""
     properties = node.get("properties")
     if isinstance(properties, dict):
         pending = [
@@ -446,7 +447,7 @@ def _drop_leftovers(node: dict[str, Any]) -> None:
         properties = node["properties"]
     else:
         properties = {}
-    for key in ("required", "x-apifox-orders"):
+    for key in ("x-apifox-orders",):
         if isinstance(node.get(key), list):
             node[key] = [
                 name
