@@ -58,15 +58,9 @@ CREDENTIALS = {
     "password": "secret",
 }
 
-# Failures that are the client's, not the mock's or the generator's test data: the `rest` branch
-# (issue 9 items 1-4, 7) fixes these classes. One place, file -> endpoint id -> reason; the lead
-# prunes it after merging. Anything not listed here fails its test.
+# Findings that are not our code's fault (the document's, or an oracle's limit), each with its
+# reason, in one place: file -> endpoint id -> reason. Anything not listed here fails its test.
 AUTH = "item 1: security schemes are not read; the client sends `Authorization: Key`, not what the operation declares"
-EMPTY_BODY = "item 3: a required body whose fields are all optional is not sent"
-BODY_ENCODING = "item 3: body fields not encoded as declared (objects in multipart, binary fields of a JSON body)"
-PARAMS = "item 3: parameters not serialized as OpenAPI says (spaces in names, null items, style/explode, object parameters)"
-REGISTRY = "items 3/8: the registry reads the document differently (optional requestBody as required, one of several request types, default/2XX responses dropped)"
-REFUSED = "items 3/4/8: Schemathesis' valid request refused by the client's own contract: a requestBody without `required` read as required (most), nullability, style/explode, a path parameter missing from its template"
 # The per-file corpus test (generate, mypy --strict, contract tests) of these files, under "corpus".
 CORPUS = "item 4: `mypy --strict` fails on the generated models (defaults outside their type, discriminator literals, bare `list`), or their contract tests fail for the client reasons listed here"
 SPEC_CONST = "the document uses `const`, which OpenAPI 3.0 does not have: Schemathesis ignores it and both oneOf branches match"

@@ -12,11 +12,8 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-<<<<<<< HEAD
 from urllib.parse import parse_qsl, unquote
-=======
 from xml.etree import ElementTree
->>>>>>> bodies
 
 import httpx
 import jsonschema
@@ -326,18 +323,15 @@ def call_endpoint(
     rejected = prism_verdict(response)
     if rejected and _impossible_path_parameter(rejected, endpoint):
         return "spec-wrong", rejected
-<<<<<<< HEAD
-    excuse = prism_excuse(response, endpoint, package) if rejected else None
-    if excuse:
-        assert response is not None and rejected is not None
-        return excuse, rejected
-=======
     if rejected and _ignored_header_only(response, endpoint):
         return "spec-wrong", rejected
     unparsed = _unparsed_body_only(response, endpoint) if rejected else None
     if unparsed:
         return "prism-unparsed", unparsed
->>>>>>> bodies
+    excuse = prism_excuse(response, endpoint, package) if rejected else None
+    if excuse:
+        assert response is not None and rejected is not None
+        return excuse, rejected
     if rejected:
         return "rejected", rejected
     assert response is not None
@@ -390,31 +384,22 @@ def test_prism_accepts_every_request_and_the_client_parses_every_answer(
             "rejected",
             "example-wrong",
             "spec-wrong",
-<<<<<<< HEAD
             "prism-wrong",
-=======
             "prism-unparsed",
->>>>>>> bodies
             "client-error",
         )
     }
     print(f"\nPRISM {document_id(document)} endpoints={len(outcomes)} {counts}")
     failures, gaps = [], []
     for endpoint_id, (outcome, detail) in sorted(outcomes.items()):
-<<<<<<< HEAD
         if outcome in ("prism-wrong", "spec-wrong"):
             print(f"  {outcome.upper()} {endpoint_id}: {detail[:300]}")
-=======
->>>>>>> bodies
         if outcome in (
             "accepted",
             "example-wrong",
             "spec-wrong",
-<<<<<<< HEAD
             "prism-wrong",
-=======
             "prism-unparsed",
->>>>>>> bodies
             "not-openapi",
         ):
             continue
