@@ -6,6 +6,8 @@ used through the generated package (its client against its own MockServer, over 
 from __future__ import annotations
 
 import importlib
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +140,116 @@ def test_markdown_top_level_array_is_an_array_of_the_listed_fields(
         ]
         assert client.post_things(body=[{"id": 7}]).stored == 1
         assert server.requests[-1].json == [{"id": 7}]
+
+
+# -- C: prose in an OpenAPI document is not a schema keyword ---------------------------------------
+
+OPENAPI_PROSE = """openapi: 3.0.3
+info: {title: prose, version: "1"}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      parameters:
+        - name: limit
+          in: query
+          description: How many items to return at one time (max 100)
+          schema: {type: integer, format: int32}
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}}}}}
+  /search:
+    post:
+      operationId: search
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                rows:
+                  description: How many rows to return. If you run the search with default values, the response says how many matched.
+                  type: integer
+                  default: 100
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}}}}}
+"""
+
+MARKDOWN_PROSE = """---
+generator: "@tarslib/widdershins v4.0.30"
+---
+
+# prose
+
+# Default
+
+## GET list pets
+
+GET /pets
+
+### Params
+
+|Name|Location|Type|Required|Description|
+|---|---|---|---|---|
+|limit|query|integer| no |How many items to return at one time (max 100)|
+
+> Response Examples
+
+> 200 Response
+
+```json
+{}
+```
+"""
+
+
+def test_openapi_prose_is_not_enforced_and_lint_suggests_the_keyword(
+    imported: Path,
+) -> None:
+    """The schema is the contract in OpenAPI: "(max 100)" in a description is no `maximum`
+    (the client sends 200, its own mock accepts it), lint says the schema does not declare
+    it; a keyword the schema states (`default: 100`) is never re-read from prose."""
+    spec = imported / "prose.yaml"
+    spec.write_text(OPENAPI_PROSE, encoding="utf-8")
+    done = run_cli(
+        "generate",
+        "--out",
+        str(imported / "generated"),
+        "--package",
+        PACKAGE,
+        "--no-cache",
+        "--input",
+        str(spec),
+        cwd=imported,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr, done.stderr
+    registry = json.loads((imported / "generated" / "registry.json").read_text("utf-8"))
+    by_id = {e["names"]["method"]: e for e in registry["endpoints"]}
+    [limit] = by_id["list_pets"]["parameters"]
+    assert "maximum" not in limit["schema"]
+    rows = by_id["search"]["request"]["schema"]["properties"]["rows"]
+    assert rows["default"] == 100
+    sys.path.insert(0, str(imported / "generated"))
+    with _module("testing").MockServer() as server:
+        client = _module().Client(base_url=server.url, key="k")
+        client.list_pets(limit=200)
+        assert server.requests[-1].query == {"limit": ["200"]}
+    linted = run_cli("lint", "--format", "json", str(spec), cwd=imported)
+    findings = json.loads(linted.stdout)["findings"]
+    [suggested] = [f for f in findings if f["rule"] == "prose-not-declared"]
+    assert suggested["level"] == "warning" and suggested["line"] == 8
+    assert '"maximum": 100' in suggested["message"]
+    assert not [
+        f for f in findings if f["rule"].startswith("prose-") and f is not suggested
+    ]
+
+
+def test_markdown_prose_is_still_lifted(tmp_path: Path) -> None:
+    """Where prose is the only source (Apifox Markdown, doc pages) it still becomes the keyword."""
+    spec = tmp_path / "prose.md"
+    spec.write_text(MARKDOWN_PROSE, encoding="utf-8")
+    out = tmp_path / "generated"
+    done = run_cli("generate", "--out", str(out), "--no-cache", "--input", str(spec))
+    assert done.returncode == 0, done.stderr
+    registry = json.loads((out / "registry.json").read_text("utf-8"))
+    [limit] = registry["endpoints"][0]["parameters"]
+    assert limit["schema"]["maximum"] == 100
+    assert limit["schema"]["x-provenance"] == {"maximum": "max 100"}

@@ -329,6 +329,7 @@ class _Document:
             path=path,
             description=str(operation.get("description") or ""),
             pointer=where,
+            prose_constraints=False,
             source_id=_source_id(operation),
             folder=_folder(operation),
             tags=[
