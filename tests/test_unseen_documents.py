@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.helpers import run_cli
@@ -253,3 +254,40 @@ def test_markdown_prose_is_still_lifted(tmp_path: Path) -> None:
     [limit] = registry["endpoints"][0]["parameters"]
     assert limit["schema"]["maximum"] == 100
     assert limit["schema"]["x-provenance"] == {"maximum": "max 100"}
+
+
+# -- D: the mock reads each item of an array parameter as its items' type -------------------------
+
+OPENAPI_ARRAYS = """openapi: 3.0.3
+info: {title: header arrays, version: "1"}
+paths:
+  /items:
+    get:
+      operationId: getItems
+      parameters:
+        - {name: X-Trace, in: header, schema: {type: array, items: {type: string}}}
+        - {name: X-Count, in: header, schema: {type: integer}}
+        - {name: tags, in: query, schema: {type: array, items: {type: string}}}
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}}}}}
+"""
+
+
+def test_mock_takes_numeric_looking_text_items_and_names_the_header(
+    imported: Path,
+) -> None:
+    """`X-Trace: a,7` is two strings: the package's own client is accepted by its own mock,
+    and a bad header is reported under `header`, not `query`."""
+    _generated(imported, "arrays.yaml", OPENAPI_ARRAYS)
+    with _module("testing").MockServer() as server:
+        client = _module().Client(base_url=server.url, key="k")
+        client.get_items(x_trace=["a", "7"], tags=["7", "x"])
+        sent = server.requests[-1]
+        assert sent.headers["x-trace"] == "a,7" and sent.query == {"tags": ["7", "x"]}
+        answer = httpx.get(
+            server.url + "/items",
+            headers={"X-Count": "many", "Authorization": "Key k"},
+            timeout=10,
+        )
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == ["header", "x_count"]

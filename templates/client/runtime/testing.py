@@ -772,7 +772,9 @@ class MockServer:
             key = wire.lower() if location == "header" else wire
             if key in source:
                 found[py_name] = _scalar(source[key], py_name in texts)
-        detail = _problems(route["params_model"], found, "query")
+        detail = _at_locations(
+            _problems(route["params_model"], found, "query"), route["params"]
+        )
         encoding, content_type = route["encoding"], headers.get("content-type", "")
         if (
             encoding is not None
@@ -1251,8 +1253,28 @@ def _text_fields(model_name: str | None) -> frozenset[str]:
     return frozenset(
         name
         for name, prop in schema.get("properties", {}).items()
-        if _may_be_text(prop, defs, 0)
+        if _may_be_text(_items_of(prop), defs, 0)
     )
+
+
+def _items_of(prop: dict[str, Any]) -> Any:
+    """An array parameter's items (each one is sent as a text of its own), else the parameter."""
+    for branch in [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]:
+        if isinstance(branch, dict) and branch.get("type") == "array":
+            return branch.get("items", {})
+    return prop
+
+
+def _at_locations(
+    detail: list[dict[str, Any]], params: list[Any]
+) -> list[dict[str, Any]]:
+    """Each parameter's problems under the location it is sent in (`header`, not `query`)."""
+    locations = {py_name: location for py_name, _, location in params}
+    for item in detail:
+        loc = item["loc"]
+        if len(loc) > 1 and loc[1] in locations:
+            item["loc"] = [locations[loc[1]], *loc[1:]]
+    return detail
 
 
 def _may_be_text(schema: Any, defs: dict[str, Any], depth: int) -> bool:
