@@ -291,3 +291,79 @@ def test_mock_takes_numeric_looking_text_items_and_names_the_header(
     assert answer.status_code == 422
     [problem] = answer.json()["detail"]
     assert problem["loc"] == ["header", "x_count"]
+
+
+# -- G: a key given twice -------------------------------------------------------------------------
+
+YAML_HEAD = 'openapi: 3.0.3\ninfo: {title: twice, version: "1"}\npaths:\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "key", "pointer", "first"),
+    [
+        (  # two operationIds under one operation
+            "  /pets:\n    get:\n      operationId: first\n      operationId: second\n"
+            "      responses: {'200': {description: ok}}\n",
+            7,
+            "operationId",
+            "/paths/~1pets/get/operationId",
+            6,
+        ),
+        (  # two get: under one path item, the second in flow style
+            "  /pets:\n    get:\n      responses: {'200': {description: ok}}\n"
+            "    get: {responses: {'201': {description: ok}}}\n",
+            7,
+            "get",
+            "/paths/~1pets/get",
+            5,
+        ),
+        (  # a parameter's name twice, inside a list; 1 and '1' are one key to the reader
+            "  /pets:\n    get:\n      parameters:\n"
+            "        - {name: a, in: query, 1: x, '1': y}\n"
+            "      responses: {'200': {description: ok}}\n",
+            7,
+            "1",
+            "/paths/~1pets/get/parameters/0/1",
+            7,
+        ),
+    ],
+    ids=["operationId", "method", "in-a-list"],
+)
+def test_yaml_key_given_twice_is_a_located_error(
+    tmp_path: Path, body: str, line: int, key: str, pointer: str, first: int
+) -> None:
+    """YAML requires unique mapping keys: the second is an error at its line, naming the key
+    and where the first is; nothing is written."""
+    spec = tmp_path / "twice.yaml"
+    spec.write_text(YAML_HEAD + body, encoding="utf-8")
+    out = tmp_path / "generated"
+    done = run_cli("generate", "--out", str(out), "--no-cache", "--input", str(spec))
+    assert done.returncode == 2, done.stderr
+    assert (
+        f"twice.yaml:{line}: error: found the key {key!r} twice in one mapping (first at line {first})"
+        in done.stderr
+    ), done.stderr
+    assert f"(at {pointer})" in done.stderr and "expected each key once" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_json_name_given_twice_is_a_located_warning(tmp_path: Path) -> None:
+    """RFC 8259 says the names of an object SHOULD be unique: a warning at the second, naming
+    the first; the last one counts, as in every JSON reader of Python."""
+    spec = tmp_path / "twice.json"
+    spec.write_text(
+        '{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},\n'
+        ' "paths": {"/pets": {"get": {"operationId": "first",\n'
+        '   "operationId": "second", "responses": {"200": {"description": "ok"}}}}}}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "generated"
+    done = run_cli("generate", "--out", str(out), "--no-cache", "--input", str(spec))
+    assert done.returncode == 0, done.stderr
+    assert (
+        "twice.json:3: warning: the name 'operationId' is given twice in one object "
+        "(first at line 2)" in done.stderr
+    ), done.stderr
+    assert "(at /paths/~1pets/get/operationId)" in done.stderr
+    registry = json.loads((out / "registry.json").read_text("utf-8"))
+    assert registry["endpoints"][0]["names"]["method"] == "second"
