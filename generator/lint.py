@@ -32,6 +32,7 @@ RULES: dict[str, str] = {
     "default-out-of-range": "error",
     "enum-suspicious-value": "warning",
     "prose-not-lifted": "warning",
+    "prose-not-declared": "warning",
     "prose-conflict": "warning",
     "empty-response-schema": "warning",
     "reader-warning": "warning",
@@ -260,13 +261,28 @@ class _Linter:
                     section,
                     pointer,
                 )
-        numbers = _unlifted_numbers(prop)
-        if numbers and (endpoint["id"], field) not in self.warned:
+        if (endpoint["id"], field) in self.warned:
+            return  # the build said what is wrong with this field's prose
+        undeclared, read = _undeclared(prop)
+        for lifted, value in undeclared:
+            shown = json.dumps(value, ensure_ascii=False)
+            self.add(
+                "prose-not-declared",
+                endpoint,
+                f"{what}: the description states {lifted.keyword} {shown} ({lifted.text!r}), "
+                f'which the schema does not declare, so nothing enforces it: declare "{lifted.keyword}": '
+                f"{shown} if the API does",
+                field,
+                section,
+                pointer,
+            )
+        numbers = _unlifted_numbers(prop, read)
+        if numbers:
             self.add(
                 "prose-not-lifted",
                 endpoint,
                 f"{what}: the description mentions {', '.join(numbers)} but no range or enum "
-                f"was lifted from it: {_remaining_prose(prop)!r}",
+                f"was lifted from it: {_remaining_prose(prop, read)!r}",
                 field,
                 section,
                 pointer,
@@ -447,20 +463,44 @@ def _enum_problems(values: Any) -> list[str]:
     return problems
 
 
-def _remaining_prose(prop: dict[str, Any]) -> str:
+def _remaining_prose(prop: dict[str, Any], read: tuple[str, ...] = ()) -> str:
     text = str(prop.get("description") or "")
-    for snippet in (prop.get("x-provenance") or {}).values():
+    for snippet in [*(prop.get("x-provenance") or {}).values(), *read]:
         text = text.replace(str(snippet), " ")
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _unlifted_numbers(prop: dict[str, Any]) -> list[str]:
-    """Numbers left in the description once the lifted snippets are taken out, when no enum or
-    full range was lifted: a constraint the prose states that the generator could not read.
+def _unlifted_numbers(prop: dict[str, Any], read: tuple[str, ...] = ()) -> list[str]:
+    """Numbers left in the description once the lifted snippets (and those `read`) are taken
+    out, when no enum or full range was lifted: a constraint the prose states that the
+    generator could not read.
     """
     if prop.get("enum") is not None or ("minimum" in prop and "maximum" in prop):
         return []
-    return NUMBER.findall(prose.without_names(_remaining_prose(prop)))
+    return NUMBER.findall(prose.without_names(_remaining_prose(prop, read)))
+
+
+def _undeclared(
+    prop: dict[str, Any],
+) -> tuple[list[tuple[prose.Lifted, Any]], tuple[str, ...]]:
+    """What the description states that the schema neither declares nor was given from it:
+    where the schema is the contract (OpenAPI) prose is not applied, so this is the schema
+    keyword the docs are missing (the generator's own extensions are not suggested). Also the
+    snippets read: those, and those of keywords the schema declares itself."""
+    declared = prop.get("type") if isinstance(prop.get("type"), str) else None
+    found, read = [], []
+    for lifted in prose.find(str(prop.get("description") or ""), declared):
+        if lifted.keyword in prop:
+            read.append(lifted.text)
+            continue
+        try:
+            value = prose.typed(lifted, declared)
+        except prose.CoercionError:
+            continue
+        read.append(lifted.text)
+        if not lifted.keyword.startswith("x-"):
+            found.append((lifted, value))
+    return found, tuple(read)
 
 
 def _is_empty(schema: dict[str, Any]) -> bool:

@@ -122,7 +122,12 @@ def _shared_schemas(
             (document.file, None, "/components/schemas/" + _escape_pointer(name)),
         )
         source = SourceEndpoint(
-            file=document.file, line=1, title=name, method="GET", path="/"
+            file=document.file,
+            line=1,
+            title=name,
+            method="GET",
+            path="/",
+            prose_constraints=document.format != "openapi",
         )
         _lift_properties(cleaned, source, report, pointer=f"/components/schemas/{name}")
         fix_defaults(
@@ -1137,7 +1142,10 @@ def _lift(
     report: Report,
     pointer: str,
 ) -> None:
-    """Apply what the description states; conflicts become warnings and the keyword is not applied."""
+    """Apply what the description states; conflicts become warnings and the keyword is not applied.
+    A keyword the schema states is never changed by prose (nor is a prose value that does not
+    fit it reported); where the schema is the contract (`prose_constraints` off) prose adds
+    nothing: lint suggests declaring what it states."""
     declared = prop.get("type") if isinstance(prop.get("type"), str) else None
     line = source.line_of(f'"{name}"', source.request_line or source.line)
     provenance: dict[str, str] = {}
@@ -1157,15 +1165,19 @@ def _lift(
         )
 
     for lifted in prose.find(str(prop.get("description") or ""), declared):
+        stated = lifted.keyword in prop
         try:
             value = _coerce(lifted, declared)
         except prose.CoercionError as exc:
-            warn(f"{lifted.keyword} from {lifted.text!r} not applied: {exc}")
+            if not stated and source.prose_constraints:
+                warn(f"{lifted.keyword} from {lifted.text!r} not applied: {exc}")
             continue
-        if lifted.keyword in prop and prop[lifted.keyword] != value:
+        if stated and prop[lifted.keyword] != value:
             warn(
                 f"the description says {lifted.keyword} {value!r} ({lifted.text!r}) but the schema declares {prop[lifted.keyword]!r}; kept the schema's"
             )
+            continue
+        if not source.prose_constraints:
             continue
         prop[lifted.keyword] = value
         provenance[lifted.keyword] = lifted.text
@@ -1178,17 +1190,7 @@ def _lift(
 
 
 def _coerce(lifted: prose.Lifted, declared: str | None) -> Any:
-    if lifted.keyword == "x-file-types":
-        return lifted.value
-    if lifted.keyword == "enum":
-        return [prose.coerce(value, declared or "string") for value in lifted.value]
-    if lifted.keyword in prose.SIZES:
-        return prose.coerce(lifted.value, "integer")
-    if lifted.keyword in prose.BOUNDS:
-        if declared not in ("integer", "number", None):
-            raise prose.CoercionError(f"a range does not apply to a {declared}")
-        return prose.coerce(lifted.value, declared or "number")
-    return prose.coerce(lifted.value, declared)
+    return prose.typed(lifted, declared)
 
 
 def _takes_image(name: str, prop: dict[str, Any]) -> bool:

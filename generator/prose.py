@@ -46,10 +46,11 @@ FILE_TYPES = re.compile(
     r"\s*(?:are|is)?\s*[:：]?\s*(?P<list>.+?)" + _LIST_END,
     _CI,
 )
+# The word ends where a letter cannot follow ("defaults", "default values", never "default
+# value" + "s"), and the value is never the word "value(s)" itself.
 DEFAULT = re.compile(
-    r"(?:默认值|默认为|默认|(?<![\w-])defaults?(?:\s+value)?(?:\s+(?:is|to))?)\s*[:：=]?\s*(?P<value>"
-    + _VALUE
-    + ")",
+    r"(?:默认值|默认为|默认|(?<![\w-])defaults?(?![A-Za-z])(?:\s+values?(?![A-Za-z]))?"
+    r"(?:\s+(?:is|to))?)\s*[:：=]?\s*(?!values?(?![A-Za-z]))(?P<value>" + _VALUE + ")",
     _CI,
 )
 # "1 表示最严格,5 表示最宽松", "1 = strict, 5 = lenient": the two ends of a scale.
@@ -345,6 +346,21 @@ def _enum(match: re.Match[str], snippet: str) -> list[Lifted]:
 
 class CoercionError(ValueError):
     pass
+
+
+def typed(lifted: Lifted, declared: str | None) -> Any:
+    """A lifted keyword's value as the field's declared type takes it (CoercionError if not)."""
+    if lifted.keyword == "x-file-types":
+        return lifted.value
+    if lifted.keyword == "enum":
+        return [coerce(value, declared or "string") for value in lifted.value]
+    if lifted.keyword in SIZES:
+        return coerce(lifted.value, "integer")
+    if lifted.keyword in BOUNDS:
+        if declared not in ("integer", "number", None):
+            raise CoercionError(f"a range does not apply to a {declared}")
+        return coerce(lifted.value, declared or "number")
+    return coerce(lifted.value, declared)
 
 
 def coerce(raw: str, declared_type: str | None) -> Any:

@@ -200,7 +200,7 @@ def test_documented_examples_first_and_prefer_picks_another(pets: Served) -> Non
 def test_validation_and_auth_still_apply(pets: Served) -> None:
     invalid = httpx.get(f"{pets.url}/pets/abc", headers={**AUTH, "Prefer": "code=404"})
     assert invalid.status_code == 422
-    assert invalid.json()["detail"][0]["loc"][0] == "query"
+    assert invalid.json()["detail"][0]["loc"][0] == "path"
     assert httpx.get(f"{pets.url}/pets/1").status_code == 401
 
 

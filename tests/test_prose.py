@@ -153,6 +153,8 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("string", "返回仍有剩余名额(`remaining>0`)的场次", {}),
     ("string", "## 引用格式\n>1.时序图支持\n>2.公式支持", {}),
     ("integer", "Error code (400=Bad Request, 401=Unauthorized, etc.)", {}),
+    ("integer", "If you run the search with default values, you see how many", {}),
+    ("string", "defaultValue of the form", {}),
 ]
 
 

@@ -56,7 +56,7 @@ def read_file(path: Path, name: str, report: Report) -> SourceDocument:
 
 def read_text(text: str, name: str, report: Report) -> SourceDocument:
     if text.lstrip().startswith(("{", "[")):
-        data = load_json(text, name, ACCEPTED)
+        data = load_json(text, name, ACCEPTED, report=report)
         if native.looks_like(data):
             return native.read(text, name, report, data)
         if openapi.looks_like(data):

@@ -10,6 +10,10 @@ What is refused, each with the line (and JSON pointer where one applies) and wha
 - nesting deeper than `max_depth` (JSON/YAML containers, 64 by default);
 - YAML whose aliases expand to more than `max_yaml_nodes` nodes (a "billion laughs"), or an
   alias inside the node it names (self-referential data);
+- a key given twice in one YAML mapping (YAML requires unique keys; every parser keeps one
+  and drops the other silently). Keys are compared as the reader sees them, as strings
+  (`200` and `'200'` are one key). A name given twice in one JSON object is only a SHOULD
+  in RFC 8259: `json_duplicates` finds them for a warning;
 - a file larger than `max_input_bytes`.
 
 The limits come from `[tool.specgen.limits]` (see `Limits`); `using()` makes them active for a run.
@@ -177,6 +181,43 @@ def json_loads(
     return data
 
 
+_JSON_SCAN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.S)
+
+
+def json_duplicates(text: str) -> list[tuple[int, str, str, int]]:
+    """Each name given twice in one object of a JSON text (which parses): (line of the second,
+    JSON pointer of the member, the name, line of the first). One pass over the tokens.
+    """
+    found: list[tuple[int, str, str, int]] = []
+    # per open container: is an object, the names so far (-> line), next token is a name,
+    # the current member's name or element's index
+    frames: list[list[Any]] = []
+    line, at = 1, 0
+    for match in _JSON_SCAN.finditer(text):
+        token = match.group()
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        top = frames[-1] if frames else None
+        if token in "{[":
+            frames.append([token == "{", {}, True, "" if token == "{" else 0])
+        elif token in "]}":
+            frames.pop()
+        elif token == ",":
+            if top is not None and top[0]:
+                top[2] = True
+            elif top is not None:
+                top[3] += 1
+        elif top is not None and top[0] and top[2]:
+            name = json.loads(token)
+            top[2], top[3] = False, name
+            if name in top[1]:
+                where = _pointer([frame[3] for frame in frames])
+                found.append((line, where, name, top[1][name]))
+            else:
+                top[1][name] = line
+    return found
+
+
 def check_data(data: Any) -> None:
     """Walk parsed data (no recursion: any depth is safe) for values this module refuses."""
     limit = active().max_depth
@@ -246,8 +287,10 @@ def check_yaml(text: str, loader: Any) -> None:
     stack: list[tuple[int, str | None]] = []  # (expanded count when opened, anchor)
     open_anchors: set[str] = set()
     resolver = loader("")  # the loader's own implicit typing decides what a scalar is
+    keys = _Keys(resolver)
     for event in yaml.parse(text, Loader=loader):
         line = event.start_mark.line + 1 if event.start_mark else None
+        keys.see(event, line)
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             expanded += 1
@@ -289,6 +332,87 @@ def check_yaml(text: str, loader: Any) -> None:
                 "(raise [tool.specgen.limits] max_yaml_nodes to read it)",
                 line=line,
             )
+
+
+class _Frame:
+    """An open collection: a mapping's keys so far (text -> line) and whether the next node is
+    a key; a sequence's index."""
+
+    __slots__ = ("at_key", "current", "keys", "mapping")
+
+    def __init__(self, mapping: bool) -> None:
+        self.mapping, self.at_key = mapping, True
+        self.keys: dict[str, int | None] = {}
+        self.current: str | int = "" if mapping else -1
+
+
+class _Keys:
+    """Follows the event stream and refuses a key given twice in one mapping."""
+
+    def __init__(self, resolver: Any) -> None:
+        self.resolver = resolver
+        self.frames: list[_Frame] = []
+        # first characters some implicit type starts with: a plain key starting otherwise is text
+        self.typed_starts = set(type(resolver).yaml_implicit_resolvers)
+
+    def see(self, event: Any, line: int | None) -> None:
+        kind = type(event)
+        if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            self.frames.pop()
+            self._done()
+            return
+        opens = kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent
+        if not (opens or kind is yaml.ScalarEvent or kind is yaml.AliasEvent):
+            return
+        if self.frames:
+            top = self.frames[-1]
+            if not top.mapping:
+                top.current = int(top.current) + 1
+            elif top.at_key and kind is yaml.ScalarEvent:
+                self._key(top, self._key_text(event), line)
+        if opens:
+            self.frames.append(_Frame(kind is yaml.MappingStartEvent))
+        else:
+            self._done()
+
+    def _key(self, top: _Frame, key: str, line: int | None) -> None:
+        if key in top.keys:
+            first = top.keys[key]
+            raise UnsafeData(
+                f"found the key {key!r} twice in one mapping"
+                + (f" (first at line {first})" if first else "")
+                + "; expected each key once (YAML requires the keys of a mapping to "
+                "be unique: a reader keeps one of them and silently drops the other)",
+                _pointer([*(frame.current for frame in self.frames[:-1]), key]),
+                line=line,
+            )
+        top.keys[key] = line
+        top.current = key
+
+    def _done(self) -> None:
+        """A node ended: in a mapping, a key is followed by its value and a value by a key."""
+        if self.frames and self.frames[-1].mapping:
+            self.frames[-1].at_key = not self.frames[-1].at_key
+
+    def _key_text(self, event: Any) -> str:
+        """A scalar key as the readers see it (`plain_data` makes every key a string)."""
+        value, tag = event.value, event.tag
+        if tag in (None, "!"):
+            if not event.implicit[0] or not value or value[0] not in self.typed_starts:
+                return str(value)  # quoted, or plain text no implicit type starts with
+            tag = self.resolver.resolve(yaml.ScalarNode, value, event.implicit)
+        construct = type(self.resolver).yaml_constructors.get(tag)
+        try:
+            data = (
+                value
+                if construct is None
+                else construct(
+                    self.resolver, yaml.ScalarNode(tag, value, style=event.style)
+                )
+            )
+        except (yaml.YAMLError, ValueError, TypeError):
+            data = value
+        return str(data).lower() if isinstance(data, bool) else str(data)
 
 
 def _check_scalar(event: Any, line: int | None, resolver: Any) -> None:

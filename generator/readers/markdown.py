@@ -629,9 +629,11 @@ class _Reader:
             return None
         root: dict[str, Any] = {"type": "object", "properties": {}}
         fields = []
+        stated = False  # a `body` row says what the body itself is
         for row in rows:
             if row.depth == 0 and row.name == "body" and row.cell("in") == "body":
                 root = self._type(row.cell("type")) or root  # the body itself
+                stated = True
             else:  # form fields of a Swagger 2 import sit at depth 0: one level below the body
                 fields.append(
                     Row(
@@ -641,6 +643,9 @@ class _Reader:
                         row.cells,
                     )
                 )
+        examples = [] if fence is None else [_fence_value(fence)]
+        if not stated and fields and _array_root(fields, examples):
+            root = {"type": "array", "items": root}
         self._build(fields, root, root_depth=0)
         language = fence.text if fence is not None else "json"
         if language == "yaml":  # form fields are rendered as YAML
@@ -655,7 +660,6 @@ class _Reader:
             kind = FENCE_TYPES.get(
                 language, "application/json" if language == "json" else "text/plain"
             )
-        examples = [] if fence is None else [_fence_value(fence)]
         return SourceBody(
             kind,
             root if rows or kind != "text/plain" else {"type": "string"},
@@ -696,6 +700,10 @@ class _Reader:
             value = _fence_value(fence)
             if value is not None:
                 response.examples.append(value)
+        for number, response in responses.items():
+            rows = draft.structures.get(number) or []
+            if rows and _array_root(rows, response.examples):
+                response.schema = {"type": "array", "items": response.schema}
         return list(responses.values())
 
     def _example_code(
@@ -709,6 +717,17 @@ class _Reader:
             if response.name and response.name == label:
                 return code
         return next(iter(responses), 200)
+
+
+def _array_root(rows: list[Row], examples: list[Any]) -> bool:
+    """Whether a field table describes the items of a top-level array. widdershins writes no
+    row for the root of an object or of an array of inline objects: the items' fields sit at
+    depth 1 (`» id`) either way. A root row (depth 0) says what the root is; without one, the
+    JSON examples do: every one an array (`[ {...} ]`) means an array of such objects.
+    """
+    if any(row.depth == 0 for row in rows):
+        return False
+    return bool(examples) and all(isinstance(example, list) for example in examples)
 
 
 def _container(node: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -63,7 +63,7 @@ def looks_like(data: Any) -> bool:
 
 def read(text: str, name: str, report: Report, data: Any = None) -> SourceDocument:
     if data is None:
-        data = load_json(text, name, EXPECTED)
+        data = load_json(text, name, EXPECTED, report=report)
     if not looks_like(data):
         raise fail(
             name,

@@ -79,7 +79,7 @@ def read(text: str, name: str, report: Report, data: Any = None) -> SourceDocume
     lines: dict[tuple[str, str], int] = {}
     if data is None:
         if text.lstrip().startswith("{"):
-            data = load_json(text, name, EXPECTED)
+            data = load_json(text, name, EXPECTED, report=report)
         else:
             data, lines = _load_yaml(text, name, 0)
     return _read_data(
@@ -329,6 +329,7 @@ class _Document:
             path=path,
             description=str(operation.get("description") or ""),
             pointer=where,
+            prose_constraints=False,
             source_id=_source_id(operation),
             folder=_folder(operation),
             tags=[

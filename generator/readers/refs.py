@@ -575,19 +575,30 @@ def plain_data(value: Any) -> Any:
     return value
 
 
-def load_json(text: str, file: str, expected: str, line_offset: int = 0) -> Any:
+def load_json(
+    text: str,
+    file: str,
+    expected: str,
+    line_offset: int = 0,
+    report: Report | None = None,
+) -> Any:
     """Parsed JSON, or a SpecError naming the line and column of the first syntax error, or
     the line and pointer of a value the guard refuses (`line_offset`: lines before `text`).
+    Any other name given twice in one object is a warning in `report` (RFC 8259: names
+    SHOULD be unique; this reader keeps the last).
     """
     twice: list[str] = []
+    repeated: list[bool] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         keys = [key for key, _ in items]
-        twice.extend(
-            key
-            for index, key in enumerate(keys)
-            if key in keys[:index] and STATUS_KEY.match(key)
-        )
+        if len(set(keys)) < len(keys):
+            repeated.append(True)
+            twice.extend(
+                key
+                for index, key in enumerate(keys)
+                if key in keys[:index] and STATUS_KEY.match(key)
+            )
         return dict(items)
 
     try:
@@ -605,6 +616,16 @@ def load_json(text: str, file: str, expected: str, line_offset: int = 0) -> Any:
                 None if line is None else line_offset + line,
                 f"the response key {key!r} is given twice in one object; expected each status code once",
             )
+        if repeated and report is not None:
+            for line, pointer, name, first in guard.json_duplicates(text):
+                report.warn(
+                    file,
+                    line_offset + line,
+                    f"the name {name!r} is given twice in one object (first at line "
+                    f"{line_offset + first}); the last one is used (RFC 8259: the names of an "
+                    "object SHOULD be unique; readers disagree on which one counts)",
+                    pointer,
+                )
         return data
     except json.JSONDecodeError as exc:
         raise fail(

@@ -92,6 +92,10 @@ class SourceEndpoint:
     # sent; [] = no credentials; None = not said here (the document's default applies).
     security: list[list[str]] | None = None
     source_text: str = ""  # for finding the line of a field in text formats
+    # Constraints stated only in descriptions ("(max 100)") are applied where prose is often
+    # the only source (Apifox exports); in OpenAPI the schema is the contract: they are not
+    # enforced, and lint suggests declaring them (prose-not-declared).
+    prose_constraints: bool = True
 
     def line_of(self, needle: str, default: int | None = None) -> int | None:
         """First line (1-based) at or after the request body where `needle` occurs."""

@@ -772,7 +772,9 @@ class MockServer:
                 value = _undefined(shape)
             if value is not _MISSING:
                 found[py_name] = value
-        detail = _problems_read(route["params_model"], found, "query")
+        detail = _at_locations(
+            _problems_read(route["params_model"], found, "query"), route["params"]
+        )
         encoding, content_type = route["encoding"], headers.get("content-type", "")
         # the same body may be documented in other media types too: it may come in any
         encoding = next(
@@ -1447,6 +1449,18 @@ def _scalar(text: str, is_text: bool) -> Any:
     except ValueError:
         return text
     return value if isinstance(value, (bool, int, float)) or value is None else text
+
+
+def _at_locations(
+    detail: list[dict[str, Any]], params: list[Any]
+) -> list[dict[str, Any]]:
+    """Each parameter's problems under the location it is sent in (`header`, not `query`)."""
+    locations = {py_name: location for py_name, _, location in params}
+    for item in detail:
+        loc = item["loc"]
+        if len(loc) > 1 and loc[1] in locations:
+            item["loc"] = [locations[loc[1]], *loc[1:]]
+    return detail
 
 
 def _may_be_text(schema: Any, defs: dict[str, Any], depth: int) -> bool:
