@@ -229,26 +229,7 @@ class SchemaFixer:
         for key in SCHEMA_MAPS:
             if isinstance(node.get(key), dict):
                 node[key] = {name: self._fix(s) for name, s in node[key].items()}
-        self._one_of_each(node)
         return node
-
-    def _one_of_each(self, node: dict[str, Any]) -> None:
-        """A `oneOf` that lists one schema twice: no value is valid against exactly one of the
-        two (JSON Schema), so none can be sent or answered. Read as listing it once, warned.
-        """
-        branches = node.get("oneOf")
-        if not isinstance(branches, list):
-            return
-        unique = list({json.dumps(b, sort_keys=True): b for b in branches}.values())
-        if len(unique) < len(branches):
-            self.report.warn(
-                self.file,
-                self.line,
-                "`oneOf` lists the same schema more than once, so no value matches exactly "
-                "one branch; read as listing it once",
-                self.where,
-            )
-            node["oneOf"] = unique
 
     def _fix_ref(self, node: dict[str, Any]) -> dict[str, Any] | None:
         """Rewrite node's $ref in place; returns a replacement when the target is inlined."""
