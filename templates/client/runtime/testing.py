@@ -82,6 +82,23 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 TEST_API_KEY = "test-key"
+# basic auth in the contract tests: this user, TEST_API_KEY as the password
+TEST_USERNAME = "test-user"
+
+
+def _basic_password(value: str, prefix: str) -> str | None:
+    """The password of `Basic base64(user:password)`, None when the value is not that."""
+    head, _, token = value.partition(" ") if prefix else (prefix, "", value)
+    if head.lower() != prefix.lower():
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    user, colon, password = decoded.partition(":")
+    return password if colon else None
+
+
 # Polls fast enough that a test waits milliseconds, not seconds.
 FAST_POLL = PollPolicy(initial=0.001, factor=2.0, maximum=0.01)
 OPERATIONS = (
@@ -887,6 +904,10 @@ class MockServer:
                 return True
             if scheme.location == "cookie":
                 value = unquote(value)
+            if scheme.basic:
+                # RFC 7617: base64 of "user-id:password"; with api_key, that is the password
+                password = _basic_password(value, scheme.prefix)
+                return password is not None and self.api_key in (None, password)
             if self.api_key is not None:
                 return value == wire_value(scheme, self.api_key)
             return not scheme.prefix or value.startswith(scheme.prefix + " ")
