@@ -120,12 +120,13 @@ def check_params(
     try:
         # by alias: the model's field names are its own (naming.field_names); the aliases are
         # the Python names of the parameters, which the request is built from
-        return as_given(
+        checked: dict[str, Any] = as_given(
             model.model_validate(present).model_dump(
                 mode="json", by_alias=True, exclude_unset=True
             ),
             present,
         )
+        return checked
     except pydantic.ValidationError as error:
         wire = {py: name for py, name, _ in operation.params}
         problems = [
@@ -176,16 +177,19 @@ def prepare_body(
     model: type[pydantic.BaseModel] | None,
     payload: Any,
     file_fields: Mapping[str, tuple[str, ...]],
+    whole: bool = False,
 ) -> Any:
     """The body to send: validated fields (json/form/multipart) or the raw value as given;
-    NOT_GIVEN when there is nothing to send."""
+    NOT_GIVEN when there is nothing to send. A `whole` body (one argument, not fields) the
+    caller passed is sent even when empty: `{}` is a value, not "no field given"."""
     if isinstance(payload, NotGiven) or (payload is None and model is None):
         return NOT_GIVEN
     if model is None:
         return payload
     if isinstance(payload, Mapping):
-        values = given(payload, operation.nullable)
-        if not values and not operation.body_required:
+        # a whole body is the caller's value, every member as given (null included)
+        values = dict(payload) if whole else given(payload, operation.nullable)
+        if not values and not operation.body_required and not whole:
             return NOT_GIVEN
         problems: list[FieldProblem] = []
         for name, accepted in file_fields.items():
