@@ -110,7 +110,16 @@ paths:
       parameters:
         - {name: Authorization, in: header, example: '{{bearerToken}}', schema: {type: string}}
         - {name: accept, in: header, schema: {type: string}}
-      responses: {'204': {description: none}}
+      responses:
+        '204': {description: none}
+        '401':
+          description: refused
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [code, message]
+                properties: {code: {type: integer}, message: {type: string}}
   /when:
     post:
       operationId: postWhen
@@ -325,3 +334,17 @@ def test_the_mock_refuses_a_basic_credential_without_a_user_part(
             httpx.get(mock.url + "/basic", headers={"Authorization": pair}).status_code
             == 204
         )
+
+
+def test_the_mock_refuses_missing_credentials_with_the_documented_401(
+    package: ModuleType,
+) -> None:
+    with importlib.import_module(PACKAGE + ".testing").MockServer() as mock:
+        # the ignored `Authorization` parameter no longer lets any header through
+        refused = httpx.get(mock.url + "/profile", headers={"Authorization": "Key x"})
+        assert refused.status_code == 401
+        answer = refused.json()
+        assert isinstance(answer["code"], int) and isinstance(answer["message"], str)
+        undocumented = httpx.get(mock.url + "/basic")
+        assert undocumented.status_code == 401
+        assert undocumented.json() == {"detail": "Unauthorized"}

@@ -405,6 +405,24 @@ class MockServer:
             and any(fnmatch.fnmatchcase(origin, p) for p in self.cors_origins)
         )
 
+    def refusal(self, job: Any) -> tuple[int, Any, str]:
+        """401 for missing credentials: the operation's documented 401 answer when it has one
+        (a body valid against its schema), else `{"detail": "Unauthorized"}`."""
+        for route, _ in job:
+            for response in route.get("responses") or []:
+                if response["code"] == 401:
+                    built = response.get("built")
+                    return (
+                        401,
+                        (
+                            built
+                            if built is not None
+                            else (response["examples"] or [None])[0]
+                        ),
+                        response["content_type"],
+                    )
+        return 401, {"detail": "Unauthorized"}, "application/json"
+
     def preferred(
         self, route: dict[str, Any], prefer: str
     ) -> tuple[int, Any, str] | None:
@@ -1380,7 +1398,8 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None and self._misbehave(fault, None, plain=True):
                 return
             if not any(mock.satisfied(route, headers, query) for route, _ in job):
-                return self._answer(401, {"detail": "Unauthorized"}, None)
+                code, answer, content_type = mock.refusal(job)
+                return self._answer(code, answer, None, content_type=content_type)
             answers = [
                 mock._plain(route, match, query, headers, body, raw)
                 for route, match in job
