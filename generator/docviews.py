@@ -614,7 +614,8 @@ def _auth_options(
             continue
         env = '"$' + scheme["env"] + '"'
         if scheme["basic"]:
-            options.append(f"-u {env}")
+            user = scheme["env"] + "_USERNAME"
+            options.append(f'-u "${user}:${scheme["env"]}_PASSWORD"')
         elif scheme["in"] == "header":
             prefix = f"{scheme['prefix']} " if scheme["prefix"] else ""
             options.append("-H " + escape.sh_arg(f"{scheme['name']}: {prefix}") + env)

@@ -38,10 +38,31 @@ def schemas(registry: Registry) -> dict[str, Schema]:
         output = names["output_model"]
         if endpoint["output_schema"] is not None and output:
             found[output] = endpoint["output_schema"]
+    # the models of named request fields and parameters keep to what they name; the others
+    # (answers, shared and whole-body models) keep the members their schema does not forbid
+    closed = {
+        name
+        for endpoint in registry["endpoints"]
+        for name in (
+            endpoint["names"]["params_model"],
+            (
+                endpoint["names"]["input_model"]
+                if endpoint["request"] is not None
+                and not endpoint["request"]["body_param"]
+                else None
+            ),
+        )
+        if name
+    }
     prepared = {
         name: strip_extensions(
             _one_way_optional(
-                _inline_defaulted(_flatten_overrides(schema, found), found)
+                _inline_defaulted(
+                    _flatten_overrides(
+                        schema if name in closed else open_objects(schema), found
+                    ),
+                    found,
+                )
             )
         )
         for name, schema in found.items()
@@ -571,6 +592,34 @@ def _deprecated_on_fields_only(schema: Any, is_field: bool = False) -> Any:
             out[key] = value
         else:
             out[key] = _deprecated_on_fields_only(value)
+    return out
+
+
+def open_objects(schema: Any) -> Any:
+    """A copy where every object that does not forbid other members says it admits them
+    (`additionalProperties: true`): JSON Schema's default, which datamodel-code-generator
+    only honours when written. The models then keep members the schema does not name (an
+    answer's undocumented fields, a free-form body's every key) instead of dropping them.
+    """
+    if isinstance(schema, list):
+        return [open_objects(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {
+        key: (
+            {name: open_objects(sub) for name, sub in value.items()}
+            if key == "properties" and isinstance(value, dict)
+            else value if key in normalize.DATA_KEYWORDS else open_objects(value)
+        )
+        for key, value in schema.items()
+    }
+    kind = schema.get("type")
+    if "additionalProperties" not in schema and (
+        kind == "object"
+        or (isinstance(kind, list) and "object" in kind)
+        or (kind is None and isinstance(schema.get("properties"), dict))
+    ):
+        out["additionalProperties"] = True
     return out
 
 

@@ -726,6 +726,17 @@ def _parameters(
                 f"{source.pointer}/parameters/header/{_escape_pointer(param.name)}",
             )
             continue
+        if param.location == "header" and param.name.lower() == "authorization":
+            # OpenAPI: ignored too; the credential is the security scheme's, never an argument
+            # that would silently replace it
+            report.warn(
+                source.file,
+                source.line,
+                f"header parameter {param.name!r} is ignored, as OpenAPI says: credentials come from the "
+                "security schemes (pass extra_headers= to send another)",
+                f"{source.pointer}/parameters/header/{_escape_pointer(param.name)}",
+            )
+            continue
         pointer = f"/parameters/{param.location}/{_escape_pointer(param.name)}"
         schema = _schema(
             param.schema, classes, report, (source.file, source.line, pointer)
@@ -882,6 +893,7 @@ def _request(
         encoding != "raw"
         and isinstance(body, dict)
         and isinstance(body.get("properties"), dict)
+        and not (source.request.schema and free_form(body))
     )
     fields: list[RequestField] = []
     taken: set[str] = set(CALL_ARGUMENTS)
@@ -927,6 +939,19 @@ def _request(
     if source.request.also:  # other media types the mock takes this body in
         request["also"] = [[kind, encoding_of(kind)] for kind in source.request.also]
     return request
+
+
+def free_form(schema: dict[str, Any]) -> bool:
+    """An object with no named members that admits any (JSON Schema: without `properties`, and
+    `additionalProperties` not false, every member is allowed): passed and sent whole, as given.
+    """
+    kind = schema.get("type")
+    return (
+        (kind == "object" or (isinstance(kind, list) and "object" in kind))
+        and not schema.get("properties")
+        and schema.get("additionalProperties", True) is not False
+        and not any(key in schema for key in ("allOf", "oneOf", "anyOf"))
+    )
 
 
 def clean_schema(schema: Any) -> Any:

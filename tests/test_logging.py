@@ -21,6 +21,7 @@ from tests.helpers import ROOT, run_cli
 
 SECRET = "sk-live-Q7x9+very/secret=key"  # characters that URL-encoding changes
 SCHEMES = ("bearerAuth", "queryKey", "cookieKey", "headerKey")
+USER = "ann"  # basic auth: this user, SECRET as the password
 FAST = {"max_attempts": 3, "initial_delay": 0.001, "max_delay": 0.01}
 
 
@@ -30,6 +31,7 @@ def _forms(secret: str) -> list[str]:
         secret,
         quote(secret, safe=""),
         base64.b64encode(secret.encode()).decode(),
+        base64.b64encode(f"{USER}:{secret}".encode()).decode(),
     ]
 
 
@@ -88,9 +90,7 @@ def _rest_scenario(wire: ModuleType) -> None:
             client.get_item(id=7)  # bearer; one 503 and one dropped connection first
             client.get_either()  # apiKey in the query and in a cookie
             client.post_both()  # apiKey in the query and in a header
-        with wire.Client(
-            base_url=server.url, credentials={"basicAuth": SECRET}
-        ) as client:
+        with wire.Client(base_url=server.url, username=USER, password=SECRET) as client:
             client.get_either()  # basic auth
 
         async def in_async() -> None:

@@ -2,7 +2,8 @@
 
 Every scheme the docs declare (see `SECURITY_SCHEMES` in `_meta.py`) takes its credential from
 `Client(credentials={"<scheme>": ...})`, else from `key=` (one key for every scheme), else from
-its own environment variable. A requirement is a tuple of alternatives, each a tuple of scheme
+its own environment variable; a basic scheme takes (username, password), from
+`username=`/`password=` or `<VARIABLE>_USERNAME`/`<VARIABLE>_PASSWORD`. A requirement is a tuple of alternatives, each a tuple of scheme
 ids that must all be sent; `()` sends nothing; an empty alternative makes credentials optional.
 Secrets live in `_Secret` holders: no repr, str, log line or error ever shows them.
 """
@@ -61,9 +62,15 @@ def wire_value(scheme: Scheme, secret: str) -> str:
 
 
 def credentials_for(
-    key: str | None, given: Mapping[str, Credential] | None
+    key: str | None,
+    given: Mapping[str, Credential] | None,
+    username: str | None = None,
+    password: str | None = None,
 ) -> dict[str, _Secret]:
-    """One secret per scheme that has a credential: given, else `key`, else its variable."""
+    """One secret per scheme that has a credential: given, else `key`, else its variable.
+    A basic scheme takes `(username, password)`: given, else `username=`/`password=`, else
+    its `<VARIABLE>_USERNAME` and `<VARIABLE>_PASSWORD` (or `"username:password"` in its
+    variable); `key=` has no user part, so it is never a basic credential."""
     unknown = sorted(set(given or {}) - set(SCHEMES))
     if unknown:
         raise ValueError(
@@ -72,6 +79,11 @@ def credentials_for(
     found: dict[str, _Secret] = {}
     for ident, scheme in SCHEMES.items():
         value = (given or {}).get(ident)
+        if scheme.basic:
+            pair = _basic_pair(ident, scheme, value, username, password)
+            if pair is not None:
+                found[ident] = _Secret(f"{pair[0]}:{pair[1]}")
+            continue
         if value is None:
             value = key if key is not None else os.environ.get(scheme.env)
         if isinstance(value, tuple):
@@ -79,6 +91,41 @@ def credentials_for(
         if value:
             found[ident] = _Secret(value)
     return found
+
+
+def _basic_pair(
+    ident: str,
+    scheme: Scheme,
+    value: Credential | None,
+    username: str | None,
+    password: str | None,
+) -> tuple[str, str] | None:
+    """(username, password) of a basic scheme, or None when it has none. RFC 7617: the
+    user-id cannot contain a colon; the password may."""
+    if value is None and (username is not None or password is not None):
+        value = (username or "", password or "")
+    if value is None:
+        user = os.environ.get(scheme.env + "_USERNAME")
+        secret = os.environ.get(scheme.env + "_PASSWORD")
+        if user is not None or secret is not None:
+            value = (user or "", secret or "")
+        else:
+            value = os.environ.get(scheme.env) or None
+    if value is None:
+        return None
+    if isinstance(value, str):
+        user, colon, secret = value.partition(":")
+        if not colon:
+            raise ValueError(
+                f"the basic-auth credential of {ident!r} has no 'username:password' form: "
+                "pass (username, password), or username= and password="
+            )
+        value = (user, secret)
+    if ":" in value[0]:
+        raise ValueError(
+            f"the basic-auth username of {ident!r} contains ':', which RFC 7617 forbids"
+        )
+    return value
 
 
 def placed(
@@ -95,11 +142,19 @@ def placed(
     if () in requirement:
         return []  # the credentials are optional here
     options = " or ".join(
-        " and ".join(f"{i!r} (${SCHEMES[i].env})" for i in alt) for alt in requirement
+        " and ".join(f"{i!r} ({_variables(SCHEMES[i])})" for i in alt)
+        for alt in requirement
     )
     raise MissingCredentialsError(
-        f"{where} needs credentials: pass credentials={{...}} or key=..., or set {options}"
+        f"{where} needs credentials: pass credentials={{...}} or key=... "
+        f"(username=/password= for basic), or set {options}"
     )
+
+
+def _variables(scheme: Scheme) -> str:
+    if scheme.basic:
+        return f"${scheme.env}_USERNAME and ${scheme.env}_PASSWORD"
+    return f"${scheme.env}"
 
 
 def _place(ident: str, secret: _Secret) -> tuple[str, str, str]:

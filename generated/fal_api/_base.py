@@ -42,9 +42,11 @@ class _ClientBase:
         max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
         credentials: Mapping[str, Credential] | None = None,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         settings, self._key = settings_for(
-            key, base_url, retry, poll, allowed_hosts, credentials
+            key, base_url, retry, poll, allowed_hosts, credentials, username, password
         )
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -98,11 +100,14 @@ class SyncClientBase(_ClientBase):
         max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
         credentials: Mapping[str, Credential] | None = None,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         """`key` is the credential for every security scheme (`credentials={"<scheme>": ...}`
-        sets one scheme's; a basic-auth credential is `(username, password)`); each defaults to
-        its scheme's environment variable. `base_url` defaults to the base-URL variable, then
-        to each endpoint's documented server. Pass `http_client` to control proxies, TLS or
+        sets one scheme's; a basic-auth credential is `(username, password)`, or `username` and
+        `password` for every basic scheme); each defaults to its scheme's environment variable
+        (basic: `<VARIABLE>_USERNAME` and `<VARIABLE>_PASSWORD`). `base_url` defaults to the
+        base-URL variable, then to each endpoint's documented server. Pass `http_client` to control proxies, TLS or
         transport.
 
         `rest_url` (default $FAL_REST_URL, then https://rest.fal.ai) serves storage tokens and
@@ -124,6 +129,8 @@ class SyncClientBase(_ClientBase):
             max_concurrency,
             allowed_hosts,
             credentials,
+            username,
+            password,
         )
         self._http = http_client or httpx.Client(timeout=timeout)
         self._driver = SyncDriver(
@@ -201,6 +208,8 @@ class AsyncClientBase(_ClientBase):
         max_concurrency: int | None = None,
         allowed_hosts: Iterable[str] = (),
         credentials: Mapping[str, Credential] | None = None,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         """Same arguments as the blocking client; `http_client` is an httpx.AsyncClient."""
         self._configure(
@@ -215,6 +224,8 @@ class AsyncClientBase(_ClientBase):
             max_concurrency,
             allowed_hosts,
             credentials,
+            username,
+            password,
         )
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._driver = AsyncDriver(

@@ -40,8 +40,10 @@ def settings_for(
     poll: protocol.PollPolicy | None,
     allowed_hosts: Iterable[str] = (),
     credentials: Mapping[str, Credential] | None = None,
+    username: str | None = None,
+    password: str | None = None,
 ) -> tuple[protocol.Settings, _Secret]:
-    found = credentials_for(key, credentials)
+    found = credentials_for(key, credentials, username, password)
     secret = found[DEFAULT_SCHEME].reveal() if DEFAULT_SCHEME in found else ""
     if not secret and KEY_REQUIRED:
         raise MissingCredentialsError(

@@ -23,7 +23,13 @@ from ._auth import SCHEMES, wire_value
 from ._meta import AUTH_SCHEME
 from ._spec import SCHEMAS
 from .errors import APIError
-from .testing import FAST_POLL, TEST_API_KEY, MockServer, RecordedRequest
+from .testing import (
+    FAST_POLL,
+    TEST_API_KEY,
+    TEST_USERNAME,
+    MockServer,
+    RecordedRequest,
+)
 
 OutputType = type | tuple[type, ...]
 
@@ -140,7 +146,8 @@ def credentials_sent(
                 unquote(found) if location == "cookie" and found is not None else found
             )
             assert found == wire_value(
-                scheme, TEST_API_KEY
+                scheme,
+                f"{TEST_USERNAME}:{TEST_API_KEY}" if scheme.basic else TEST_API_KEY,
             ), f"{ident}: expected the credential in {location} {scheme.name}"
         elif (location, key) not in needed:
             assert (
@@ -385,7 +392,12 @@ def same_answer_async(
         async with (
             httpx.AsyncClient(verify=_tls()) as http,
             AsyncClient(
-                key=TEST_API_KEY, base_url=server.url, poll=FAST_POLL, http_client=http
+                key=TEST_API_KEY,
+                base_url=server.url,
+                poll=FAST_POLL,
+                http_client=http,
+                username=TEST_USERNAME,
+                password=TEST_API_KEY,
             ) as client,
         ):
             return await _member(client, attribute)(**kwargs)

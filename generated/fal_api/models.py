@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Flux1DevImageToImageInput(BaseModel):
@@ -44,6 +44,9 @@ class Flux1DevImageToImageInput(BaseModel):
 
 
 class Flux1DevImageToImageOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
     images: list[Image]
     """
     The generated images.
@@ -67,6 +70,9 @@ class Flux1DevImageToImageOutput(BaseModel):
 
 
 class Flux1DevImageToImageResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
     status: str | None = None
     request_id: str | None = None
     response_url: str | None = None
@@ -204,6 +210,9 @@ class FluxProKontextResponse(Flux1DevImageToImageResponse):
 
 
 class Image(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
     url: str
     """
     Where the image can be downloaded.

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fal_api import Client, PollPolicy, contract
 from fal_api._meta import AUTH_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
-from fal_api.testing import FAST_POLL, TEST_API_KEY, MockServer
+from fal_api.testing import FAST_POLL, TEST_API_KEY, TEST_USERNAME, MockServer
 
 LIVE_ENV = "SPECGEN_LIVE"
 LIVE_WRITES_ENV = "SPECGEN_LIVE_WRITES"
@@ -59,7 +59,11 @@ def server(shared_server: MockServer) -> MockServer:
 @pytest.fixture(scope="session")
 def shared_client(shared_server: MockServer) -> Iterator[Client]:
     with Client(
-        key=TEST_API_KEY, base_url=shared_server.url, poll=FAST_POLL
+        key=TEST_API_KEY,
+        base_url=shared_server.url,
+        poll=FAST_POLL,
+        username=TEST_USERNAME,
+        password=TEST_API_KEY,
     ) as sync_client:
         yield sync_client
 

@@ -120,9 +120,13 @@ def check_params(
     try:
         # by alias: the model's field names are its own (naming.field_names); the aliases are
         # the Python names of the parameters, which the request is built from
-        return model.model_validate(present).model_dump(
-            mode="json", by_alias=True, exclude_unset=True
+        checked: dict[str, Any] = as_given(
+            model.model_validate(present).model_dump(
+                mode="json", by_alias=True, exclude_unset=True
+            ),
+            present,
         )
+        return checked
     except pydantic.ValidationError as error:
         wire = {py: name for py, name, _ in operation.params}
         problems = [
@@ -201,11 +205,35 @@ def prepare_body(
             raise InputValidationError(operation.path, problems)
         payload = values
     try:
-        return model.model_validate(payload).model_dump(
-            mode="json", by_alias=True, exclude_unset=True
+        return as_given(
+            model.model_validate(payload).model_dump(
+                mode="json", by_alias=True, exclude_unset=True
+            ),
+            payload,
         )
     except pydantic.ValidationError as error:
         raise InputValidationError(operation.path, problems_of(error)) from None
+
+
+def as_given(dumped: Any, given_value: Any) -> Any:
+    """The validated value, where the caller passed text that validated as text: that text as
+    given (a date-time `"2025-08-15"` is not rewritten to `"2025-08-15T00:00:00"`, which drops
+    the offset RFC 3339 requires; a datetime object still goes as ISO 8601 with its offset).
+    """
+    if isinstance(given_value, str) and isinstance(dumped, str):
+        return given_value
+    if isinstance(dumped, dict) and isinstance(given_value, Mapping):
+        return {
+            key: as_given(value, given_value[key]) if key in given_value else value
+            for key, value in dumped.items()
+        }
+    if (
+        isinstance(dumped, list)
+        and isinstance(given_value, (list, tuple))
+        and len(dumped) == len(given_value)
+    ):
+        return [as_given(value, item) for value, item in zip(dumped, given_value)]
+    return dumped
 
 
 def build_call(

@@ -82,6 +82,23 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 TEST_API_KEY = "test-key"
+# basic auth in the contract tests: this user, TEST_API_KEY as the password
+TEST_USERNAME = "test-user"
+
+
+def _basic_password(value: str, prefix: str) -> str | None:
+    """The password of `Basic base64(user:password)`, None when the value is not that."""
+    head, _, token = value.partition(" ") if prefix else (prefix, "", value)
+    if head.lower() != prefix.lower():
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    user, colon, password = decoded.partition(":")
+    return password if colon else None
+
+
 # Polls fast enough that a test waits milliseconds, not seconds.
 FAST_POLL = PollPolicy(initial=0.001, factor=2.0, maximum=0.01)
 OPERATIONS = (
@@ -387,6 +404,24 @@ class MockServer:
             bool(ORIGIN.match(origin))
             and any(fnmatch.fnmatchcase(origin, p) for p in self.cors_origins)
         )
+
+    def refusal(self, job: Any) -> tuple[int, Any, str]:
+        """401 for missing credentials: the operation's documented 401 answer when it has one
+        (a body valid against its schema), else `{"detail": "Unauthorized"}`."""
+        for route, _ in job:
+            for response in route.get("responses") or []:
+                if response["code"] == 401:
+                    built = response.get("built")
+                    return (
+                        401,
+                        (
+                            built
+                            if built is not None
+                            else (response["examples"] or [None])[0]
+                        ),
+                        response["content_type"],
+                    )
+        return 401, {"detail": "Unauthorized"}, "application/json"
 
     def preferred(
         self, route: dict[str, Any], prefer: str
@@ -917,6 +952,10 @@ class MockServer:
                 return True
             if scheme.location == "cookie":
                 value = unquote(value)
+            if scheme.basic:
+                # RFC 7617: base64 of "user-id:password"; with api_key, that is the password
+                password = _basic_password(value, scheme.prefix)
+                return password is not None and self.api_key in (None, password)
             if self.api_key is not None:
                 return value == wire_value(scheme, self.api_key)
             return not scheme.prefix or value.startswith(scheme.prefix + " ")
@@ -1607,7 +1646,8 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None and self._misbehave(fault, None, plain=True):
                 return
             if not any(mock.satisfied(route, headers, query) for route, _ in job):
-                return self._answer(401, {"detail": "Unauthorized"}, None)
+                code, answer, content_type = mock.refusal(job)
+                return self._answer(code, answer, None, content_type=content_type)
             answers = [
                 mock._plain(route, match, query, headers, body, raw)
                 for route, match in job
