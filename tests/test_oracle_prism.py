@@ -252,12 +252,21 @@ def _ignored_header_only(
     kept = {p["name"].lower() for p in endpoint["parameters"] if p["in"] == "header"}
     found = _violations(response)
     return bool(found) and all(
-        len(v.get("location") or []) == 2
-        and v["location"][0] == "header"
-        and str(v["location"][1]).lower() in IGNORED_HEADERS
-        and str(v["location"][1]).lower() not in kept
+        (_header_named(v) or "") in IGNORED_HEADERS and _header_named(v) not in kept
         for v in found
     )
+
+
+def _header_named(violation: dict[str, Any]) -> str | None:
+    """The header a violation is about: ["header", name], or ["header"] with "must have
+    required property 'name'" (how Prism reports a missing one); lower-cased."""
+    location = violation.get("location") or []
+    if location[:1] != ["header"]:
+        return None
+    if len(location) == 2:
+        return str(location[1]).lower()
+    missing = re.search(r"required property '([^']+)'", str(violation.get("message")))
+    return missing.group(1).lower() if len(location) == 1 and missing else None
 
 
 def _unparsed_body_only(

@@ -95,7 +95,7 @@ def _basic_password(value: str, prefix: str) -> str | None:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return None
-    user, colon, password = decoded.partition(":")
+    _, colon, password = decoded.partition(":")
     return password if colon else None
 
 
