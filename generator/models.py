@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -74,18 +75,10 @@ def _one_way_optional(schema: Any) -> Any:
     """A copy where a required property marked `readOnly` or `writeOnly` is optional: OpenAPI
     3.x makes its `required` "take effect on the response only" (or the request only), and
     one model reads answers and builds requests."""
-    if isinstance(schema, list):
-        return [_one_way_optional(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {
-        key: (
-            {name: _one_way_optional(sub) for name, sub in value.items()}
-            if key == "properties" and isinstance(value, dict)
-            else value if key in normalize.DATA_KEYWORDS else _one_way_optional(value)
-        )
-        for key, value in schema.items()
-    }
+    return _rebuilt(schema, _required_both_ways)
+
+
+def _required_both_ways(out: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     properties, required = out.get("properties"), out.get("required")
     if isinstance(properties, dict) and isinstance(required, list):
         one_way = {
@@ -98,6 +91,27 @@ def _one_way_optional(schema: Any) -> Any:
         if not out["required"]:
             del out["required"]
     return out
+
+
+def _rebuilt(
+    schema: Any, fix: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+) -> Any:
+    """A copy of `schema` with `fix(copy, original)` applied to every schema object in it,
+    innermost first (data keywords such as `enum` and `example` are copied, not walked).
+    """
+    if isinstance(schema, list):
+        return [_rebuilt(item, fix) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {
+        key: (
+            {name: _rebuilt(sub, fix) for name, sub in value.items()}
+            if key == "properties" and isinstance(value, dict)
+            else value if key in normalize.DATA_KEYWORDS else _rebuilt(value, fix)
+        )
+        for key, value in schema.items()
+    }
+    return fix(out, schema)
 
 
 def hoist(found: dict[str, Any]) -> dict[str, Any]:
@@ -601,18 +615,10 @@ def open_objects(schema: Any) -> Any:
     only honours when written. The models then keep members the schema does not name (an
     answer's undocumented fields, a free-form body's every key) instead of dropping them.
     """
-    if isinstance(schema, list):
-        return [open_objects(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {
-        key: (
-            {name: open_objects(sub) for name, sub in value.items()}
-            if key == "properties" and isinstance(value, dict)
-            else value if key in normalize.DATA_KEYWORDS else open_objects(value)
-        )
-        for key, value in schema.items()
-    }
+    return _rebuilt(schema, _admitting_others)
+
+
+def _admitting_others(out: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     kind = schema.get("type")
     if "additionalProperties" not in schema and (
         kind == "object"

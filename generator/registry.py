@@ -171,7 +171,7 @@ def validate(registry: Registry, cache: RunCache = NO_CACHE) -> None:
     gives each endpoint alone (`items`), so the verdict is the same."""
     validator = jsonschema.Draft202012Validator(schema())
     endpoints = registry["endpoints"]
-    keys = [_endpoint_key(e) for e in endpoints] if cache is not NO_CACHE else []
+    keys = [_endpoint_key(e) for e in endpoints] if cache.enabled else []
     unseen = [
         i for i in range(len(endpoints)) if not keys or not cache.get("valid", keys[i])
     ]

@@ -25,6 +25,11 @@ class RunCache:
         self._last: dict[str, dict[str, Any]] = _load(path)
         self._this: dict[str, dict[str, Any]] = {}
 
+    @property
+    def enabled(self) -> bool:
+        """False for NO_CACHE (or any cache without a file): nothing is kept."""
+        return self._path is not None
+
     def get(self, kind: str, key: str) -> Any:
         """The value stored under `key`, or None; a value used now is kept for the next run."""
         found = self._last.get(kind, {}).get(key)
@@ -33,12 +38,12 @@ class RunCache:
         return found
 
     def put(self, kind: str, key: str, value: Any) -> None:
-        if self._path is not None:
+        if self.enabled:
             self._this.setdefault(kind, {})[key] = value
 
     def save(self) -> None:
         """Replace the file with this run's entries; a failure to write only costs time."""
-        if self._path is None:
+        if self._path is None:  # (not `enabled`: mypy narrows the path here)
             return
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
